@@ -1,0 +1,245 @@
+"""The ``planner`` command line.
+
+``planner presets [--json]``, ``planner plan ...``; other packages add commands (``report``
+from the window package) through the ``planner.cli`` entry-point group, so this core never
+imports Qt. Bad input exits with status 2 and one line on stderr; no traceback reaches a user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+from planner import __version__
+from planner.hardware import CATALOGUE, DEFAULT_GPU, DEFAULT_MFU, Hardware, get_accelerator
+from planner.inference import DEFAULT_CONTEXT
+from planner.laws import Law
+from planner.optimiser import Plan, plan
+from planner.presets import DEFAULT_PRESET_ID, PresetError, builtin_presets, get_law, load_preset_file
+from planner.units import parse_number
+
+
+class CliError(Exception):
+    """A user error: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise CliError(message)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+_COMMANDS: dict[str, Command] = {}
+
+
+def register(command: Command) -> None:
+    """Add a subcommand (used by plug-ins such as the report writer)."""
+    _COMMANDS[command.name] = command
+
+
+# ---------------------------------------------------------------------------------------------
+# argument types
+
+
+def _number(lo: float, hi: float, what: str) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = parse_number(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{value:g} is out of range (expected {lo:g} to {hi:g})")
+        return value
+
+    parse.__name__ = what
+    return parse
+
+
+def _int(lo: int, hi: int, what: str) -> Callable[[str], int]:
+    inner = _number(lo, hi, what)
+
+    def parse(text: str) -> int:
+        value = inner(text)
+        if value != int(value):
+            raise argparse.ArgumentTypeError(f"{value:g} is not a whole number")
+        return int(value)
+
+    parse.__name__ = what
+    return parse
+
+
+def add_plan_arguments(p: argparse.ArgumentParser) -> None:
+    """The arguments of ``planner plan`` (shared with ``planner report``)."""
+    law = p.add_mutually_exclusive_group()
+    law.add_argument("--preset", default=None, metavar="ID", help=f"built-in preset id (default {DEFAULT_PRESET_ID})")
+    law.add_argument("--preset-file", default=None, metavar="PATH", help="load a preset file (.toml or .json)")
+    budget = p.add_mutually_exclusive_group(required=True)
+    budget.add_argument("--flops", type=_number(1e10, 1e35, "--flops"), help="training budget in FLOPs, e.g. 3.8e25")
+    budget.add_argument("--gpu-hours", type=_number(1e-3, 1e12, "--gpu-hours"), help="budget in GPU-hours")
+    p.add_argument("--gpu", default=DEFAULT_GPU, help=f"accelerator (default {DEFAULT_GPU}); see --list-gpus")
+    p.add_argument("--gpus", type=_int(1, 10_000_000, "--gpus"), default=1024, help="GPU count (default 1024)")
+    p.add_argument("--mfu", type=_number(1e-3, 1.0, "--mfu"), default=DEFAULT_MFU, help="model FLOPs utilisation")
+    p.add_argument("--usd-per-gpu-hour", type=_number(0.0, 1e5, "--usd-per-gpu-hour"), default=None,
+                   help="price per GPU-hour (default: the catalogue's illustrative price)")  # fmt: skip
+    p.add_argument("--context", type=_int(1, 10_000_000, "--context"), default=DEFAULT_CONTEXT,
+                   help=f"context length for inference cost (default {DEFAULT_CONTEXT})")  # fmt: skip
+    p.add_argument("--method", choices=("auto", "closed", "numerical"), default="auto")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def load_law(args: argparse.Namespace) -> Law:
+    if args.preset_file:
+        try:
+            return load_preset_file(args.preset_file).law
+        except PresetError as exc:
+            raise CliError(str(exc)) from None
+    try:
+        return get_law(args.preset or DEFAULT_PRESET_ID)
+    except KeyError as exc:
+        raise CliError(exc.args[0]) from None
+
+
+def hardware_from_args(args: argparse.Namespace) -> Hardware:
+    try:
+        acc = get_accelerator(args.gpu)
+        return Hardware(accelerator=acc, n_gpus=args.gpus, mfu=args.mfu, usd_per_gpu_hour=args.usd_per_gpu_hour)
+    except (KeyError, ValueError) as exc:
+        raise CliError(str(exc.args[0])) from None
+
+
+def plan_from_args(args: argparse.Namespace) -> tuple[Law, Plan]:
+    """Build the law, hardware and plan a ``plan``-style namespace asks for."""
+    law = load_law(args)
+    hw = hardware_from_args(args)
+    kwargs = plan_kwargs(args)
+    try:
+        result = plan(law, args.flops, gpu_hours=args.gpu_hours, hardware=hw, context=args.context,
+                      method=args.method, **kwargs)  # fmt: skip
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    return law, result
+
+
+def plan_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """Extra keyword arguments for :func:`planner.plan` from optional flags."""
+    return {}
+
+
+def plan_json(result: Plan) -> dict[str, Any]:
+    """The ``--json`` object: every Plan field (full precision) plus ``formatted`` strings."""
+    d = result.to_dict()
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# commands
+
+
+def _run_presets(args: argparse.Namespace) -> int:
+    presets = builtin_presets()
+    if args.json:
+        out = [
+            {
+                "id": p.id, "title": p.law.info.title, "form": p.law.form, "default": p.default,
+                "citation": p.law.info.citation.short(), "arxiv": p.law.info.citation.arxiv,
+                "n_params": p.law.info.n_meaning, "has_loss": p.law.has_loss,
+                "coefficients": p.law.coefficients(),
+            }
+            for p in presets
+        ]  # fmt: skip
+        print(json.dumps(out, indent=2))
+        return 0
+    width = max(len(p.id) for p in presets)
+    for p in presets:
+        star = "*" if p.default else " "
+        print(f"{star} {p.id:<{width}}  {p.law.info.title}")
+        print(f"  {'':<{width}}  {p.law.info.citation.short()}")
+    print("\n* default")
+    return 0
+
+
+def _run_plan(args: argparse.Namespace) -> int:
+    from planner.summary import text_table
+
+    _, result = plan_from_args(args)
+    if args.json:
+        print(json.dumps(plan_json(result), indent=2))
+    else:
+        print(text_table(result))
+    return 0
+
+
+def _add_presets_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+
+
+def _run_gpus(args: argparse.Namespace) -> int:
+    for a in CATALOGUE.values():
+        fp8 = f"{a.fp8_flops / 1e12:,.0f}" if a.fp8_flops else "–"
+        print(f"{a.name:<18} BF16 {a.bf16_flops / 1e12:>8,.1f} TF/s  FP8 {fp8:>6}  "
+              f"{a.memory_bytes / 1e9:>5,.0f} GB  {a.bandwidth_bytes / 1e9:>6,.0f} GB/s  "
+              f"${a.usd_per_hour:.2f}/h ({a.price_note})  [{a.status}]")  # fmt: skip
+    return 0
+
+
+register(Command("presets", "list the built-in scaling-law presets", _add_presets_args, _run_presets))
+register(Command("plan", "plan a training run for a budget", add_plan_arguments, _run_plan))
+register(Command("gpus", "list the accelerator catalogue", lambda p: None, _run_gpus))
+
+
+def _load_plugins() -> None:
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="planner.cli"):
+        if ep.name in _COMMANDS:
+            continue
+        try:
+            ep.load()()
+        except Exception:  # noqa: BLE001 - a broken plug-in must not break the core commands
+            continue
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="planner", description="Compute budget planner for language-model training.")
+    parser.add_argument("--version", action="version", version=f"planner {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for cmd in _COMMANDS.values():
+        p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+        cmd.add_arguments(p)
+        p.set_defaults(_run=cmd.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``planner`` console script; returns the exit status."""
+    _load_plugins()
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args._run(args))
+    except CliError as exc:
+        print(f"planner: error: {exc}", file=sys.stderr)
+        return 2
+    except (PresetError, ValueError, KeyError, OSError) as exc:
+        print(f"planner: error: {exc.args[0] if isinstance(exc, KeyError) else exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last resort: one line, never a traceback
+        print(f"planner: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Serving cost: FLOPs per generated token, roofline $/M tokens, serving memory.
+
+Conventions (LAWS.md §5):
+
+* FLOPs per token = 2·N_active + 4·n_layer·L_ctx·d_attn (attention against ``context``
+  cached tokens; Kaplan Table 1 counts one of the two context matmuls, so the exact
+  count is twice his "mask" row).
+* KV cache bytes per token = 2·n_layer·n_kv·d_head·bytes.
+* Roofline decoding (per token, batch ``b``): time = max(FLOPs/(peak·u_c),
+  (W/b + KV·L)/(BW·u_m)), W = N_active·bytes (weights read once per step and shared by the
+  batch). The larger term says which resource binds.
+* Serving memory = N_total·bytes + KV cache for ``batch`` sequences of ``context`` tokens.
+
+The architecture is not part of a scaling law, so it is derived from N by a stated rule:
+d_model/n_layer = 128 (N = 12·n_layer·d²) and grouped-query attention with 8 KV heads of
+128 dims (Llama 3 style), capped at d_model for small models. Users who know their shape
+should override ``n_layer``/``d_model``/``kv_dim``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from planner.hardware import Hardware
+
+ASPECT_RATIO = 128.0
+KV_DIM_DEFAULT = 8 * 128
+DEFAULT_CONTEXT = 4096
+DEFAULT_DECODE_BATCH = 64
+DEFAULT_BANDWIDTH_UTIL = 0.8
+BYTES_PER_PARAM = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5, "fp32": 4.0}
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    n_layer: float
+    d_model: float
+    kv_dim: float
+
+
+def shape_for_params(n_params: float, aspect_ratio: float = ASPECT_RATIO) -> Shape:
+    """Shape with N = 12·n_layer·d² and d = aspect·n_layer (continuous)."""
+    d = (aspect_ratio * n_params / 12.0) ** (1.0 / 3.0)
+    return Shape(n_layer=d / aspect_ratio, d_model=d, kv_dim=min(KV_DIM_DEFAULT, d))
+
+
+@dataclass(frozen=True, slots=True)
+class InferenceCost:
+    flops_per_token: float
+    usd_per_million_tokens: float
+    usd_per_million_compute_bound: float
+    usd_per_million_bandwidth_bound: float
+    bound: str  # "compute" or "bandwidth"
+    serving_memory_bytes: float
+    weight_bytes: float
+    kv_bytes_per_token: float
+    context: int
+    batch: int
+    gpus_to_hold: int
+
+
+def inference_cost(
+    n_active: float,
+    hw: Hardware,
+    *,
+    n_total: float | None = None,
+    context: int = DEFAULT_CONTEXT,
+    batch: int = DEFAULT_DECODE_BATCH,
+    precision: str = "bf16",
+    bandwidth_util: float = DEFAULT_BANDWIDTH_UTIL,
+) -> InferenceCost:
+    """Serving cost of a model with ``n_active`` parameters used per token.
+
+    ``n_total`` (default ``n_active``) sets the weights held in memory (MoE). Compute
+    utilisation while serving is taken as the training MFU of ``hw``.
+    """
+    n_total = n_active if n_total is None else n_total
+    bpp = BYTES_PER_PARAM[precision]
+    shape = shape_for_params(n_active)
+    flops = 2.0 * n_active + 4.0 * shape.n_layer * context * shape.d_model
+    kv_per_token = 2.0 * shape.n_layer * shape.kv_dim * bpp
+    weight_bytes = n_active * bpp
+    acc = hw.accelerator
+    t_compute = flops / (hw.peak_flops * hw.mfu)
+    t_memory = (weight_bytes / batch + kv_per_token * context) / (acc.bandwidth_bytes * bandwidth_util)
+    usd_per_s = hw.price / 3600.0
+    serving_memory = n_total * bpp + kv_per_token * context * batch
+    return InferenceCost(
+        flops_per_token=flops,
+        usd_per_million_tokens=max(t_compute, t_memory) * usd_per_s * 1e6,
+        usd_per_million_compute_bound=t_compute * usd_per_s * 1e6,
+        usd_per_million_bandwidth_bound=t_memory * usd_per_s * 1e6,
+        bound="compute" if t_compute >= t_memory else "bandwidth",
+        serving_memory_bytes=serving_memory,
+        weight_bytes=n_total * bpp,
+        kv_bytes_per_token=kv_per_token,
+        context=context,
+        batch=batch,
+        gpus_to_hold=max(1, -(-int(serving_memory) // int(acc.memory_bytes))),
+    )
