@@ -1,0 +1,207 @@
+"""Inference-aware allocation (Sardana et al. 2024, arXiv 2401.00448; LAWS.md §2.10).
+
+"Beyond Chinchilla-Optimal: Accounting for Inference in LM Scaling Laws". For a
+Chinchilla-form law L(N, D) = E + A/N^α + B/D^β, a target loss ℓ and lifetime inference
+tokens D_inf, minimise the lifetime compute
+
+    6·N·D_tr + 2·N·D_inf   subject to   L(N, D_tr) = ℓ
+
+(inference priced at 2N per token, prefill and decode alike; LAWS.md §2.10 pitfall).
+
+Reduction to one dimension: on the constraint N(D) = (A/(ℓ − E − B/D^β))^(1/α) for
+D > D_min = (B/(ℓ − E))^(1/β). With k = B/(ℓ − E), the first-order condition
+d ln[N(D)·(6D + 2D_inf)]/d ln D = 0 is, after multiplying out,
+
+    p(D) = 3α·D^(1+β) − 3(α+β)·k·D − β·k·D_inf = 0,
+
+a function that is negative at D → 0⁺, convex and increasing past its minimum, so it has
+exactly one positive root. D_inf = 0 gives the §1 optimum D0 = ((α+β)·k/α)^(1/β). The root
+is found by Newton's method in ln D from a point to its right (monotone convergence,
+vectorised, ~1e−15 relative); :func:`training_tokens_brentq` solves the same condition with
+scipy's brentq for cross-checking. The authors' code uses Newton on D_tr too (AUTHORS' CODE).
+
+**Crossover demand** (a definition of this module): the smallest D_inf at which the
+inference-aware optimum's N is at least ``threshold`` (default 1%) below the compute-optimal
+N for the same ℓ. Any D_inf > 0 shrinks N a little; the threshold says when it matters.
+It has a closed form: N_c = (1 − t)·N0, D_c = N⁻¹(N_c), D_inf = p's root solved for D_inf.
+
+Oracles (LAWS.md §2.10, DERIVED, epoch-2024, ℓ = L*(1e24) = 1.959712): D_inf 1e13 →
+N 4.8283e10, D_tr 4.3223e12, total 2.2178e24; the compute-optimal model costs 2.917e24.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+ArrayLike = float | np.ndarray
+
+CITATION = "Sardana et al. 2024, arXiv 2401.00448 (§2.10 of LAWS.md)"
+TRAIN_FLOPS_PER_PARAM_TOKEN = 6.0  # C_train = 6·N·D_tr (LAWS.md §0.3, Sardana row)
+INFERENCE_FLOPS_PER_PARAM_TOKEN = 2.0  # C_inf = 2·N·D_inf
+DEFAULT_CROSSOVER_THRESHOLD = 0.01  # 1% smaller N than compute-optimal
+
+
+@dataclass(frozen=True, slots=True)
+class Coefficients:
+    """Chinchilla-form coefficients L = E + A/N^α + B/D^β (any parametric preset)."""
+
+    E: float
+    A: float
+    B: float
+    alpha: float
+    beta: float
+
+
+def _k(target_loss: float, c: Coefficients) -> float:
+    return c.B / (target_loss - c.E)
+
+
+def min_training_tokens(target_loss: float, c: Coefficients) -> float:
+    """D_min = (B/(ℓ − E))^(1/β): fewer tokens cannot reach ℓ at any size."""
+    return _k(target_loss, c) ** (1.0 / c.beta)
+
+
+def params_for_loss(target_loss: float, n_tokens: ArrayLike, c: Coefficients) -> ArrayLike:
+    """N(D) = (A/(ℓ − E − B/D^β))^(1/α); ``inf`` at or below D_min."""
+    gap = target_loss - c.E - c.B * np.asarray(n_tokens, dtype=float) ** -c.beta
+    with np.errstate(divide="ignore"):
+        out = np.where(gap > 0, (c.A / np.where(gap > 0, gap, 1.0)) ** (1.0 / c.alpha), np.inf)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def tokens_for_params(target_loss: float, n_params: ArrayLike, c: Coefficients) -> ArrayLike:
+    """Inverse of :func:`params_for_loss`: D(N) = (B/(ℓ − E − A/N^α))^(1/β)."""
+    gap = target_loss - c.E - c.A * np.asarray(n_params, dtype=float) ** -c.alpha
+    with np.errstate(divide="ignore"):
+        out = np.where(gap > 0, (c.B / np.where(gap > 0, gap, 1.0)) ** (1.0 / c.beta), np.inf)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def compute_optimal_for_loss(target_loss: float, c: Coefficients) -> tuple[float, float]:
+    """(N0, D0) minimising 6ND on L = ℓ: D0 = ((α+β)·k/α)^(1/β), k = B/(ℓ − E)."""
+    d0 = ((c.alpha + c.beta) * _k(target_loss, c) / c.alpha) ** (1.0 / c.beta)
+    return float(params_for_loss(target_loss, d0, c)), d0
+
+
+def _foc(d: ArrayLike, k: float, inference_tokens: ArrayLike, c: Coefficients) -> ArrayLike:
+    return 3.0 * c.alpha * d ** (1.0 + c.beta) - 3.0 * (c.alpha + c.beta) * k * d - c.beta * k * inference_tokens
+
+
+def training_tokens(target_loss: float, inference_tokens: ArrayLike, c: Coefficients) -> ArrayLike:
+    """Inference-aware D_tr: the root of p(D) (module docstring), vectorised over D_inf.
+
+    Newton in x = ln D from D_start = max(2^(1/β)·D0, (2β·k·D_inf/(3α))^(1/(1+β))), where
+    p ≥ 0; p(e^x) is convex and increasing for D ≥ D0, so the iterates fall monotonically to
+    the root.
+    """
+    if not target_loss > c.E:
+        raise ValueError(f"target loss {target_loss} must exceed the irreducible loss E = {c.E}")
+    d_inf = np.asarray(inference_tokens, dtype=float)
+    if np.any(d_inf < 0) or not np.all(np.isfinite(d_inf)):
+        raise ValueError("inference tokens must be finite and >= 0")
+    k = _k(target_loss, c)
+    a, b = c.alpha, c.beta
+    d0 = ((a + b) * k / a) ** (1.0 / b)
+    x = np.log(np.maximum(2.0 ** (1.0 / b) * d0, (2.0 * b * k * d_inf / (3.0 * a)) ** (1.0 / (1.0 + b))))
+    for _ in range(100):
+        d = np.exp(x)
+        p = 3.0 * a * d ** (1.0 + b) - 3.0 * (a + b) * k * d - b * k * d_inf
+        dp_dx = 3.0 * a * (1.0 + b) * d ** (1.0 + b) - 3.0 * (a + b) * k * d
+        step = p / dp_dx
+        x = x - step
+        if np.all(np.abs(step) < 1e-15):
+            break
+    d = np.where(d_inf == 0.0, d0, np.exp(x))
+    return float(d) if np.ndim(d) == 0 else d
+
+
+def training_tokens_brentq(target_loss: float, inference_tokens: float, c: Coefficients) -> float:
+    """Same root as :func:`training_tokens`, by scipy's brentq in ln D (scalar, cross-check)."""
+    from scipy.optimize import brentq
+
+    k = _k(target_loss, c)
+    d0 = ((c.alpha + c.beta) * k / c.alpha) ** (1.0 / c.beta)
+    if inference_tokens == 0:
+        return d0
+    lo, hi = math.log(d0), math.log(d0) + 1.0
+    while _foc(math.exp(hi), k, inference_tokens, c) < 0:
+        hi += 1.0
+    x = brentq(lambda x: _foc(math.exp(x), k, inference_tokens, c), lo, hi, xtol=1e-15, rtol=1e-15)
+    return math.exp(x)
+
+
+def crossover_inference_tokens(
+    target_loss: float, c: Coefficients, threshold: float = DEFAULT_CROSSOVER_THRESHOLD
+) -> float:
+    """Smallest D_inf whose optimum has N ≤ (1 − threshold)·N0 (closed form).
+
+    From p(D) = 0: D_inf = (3α·D^(1+β) − 3(α+β)·k·D)/(β·k) at D = D(N_c), N_c = (1 − t)·N0.
+    """
+    if not 0 < threshold < 1:
+        raise ValueError("threshold must be in (0, 1)")
+    n0, _ = compute_optimal_for_loss(target_loss, c)
+    d = float(tokens_for_params(target_loss, (1.0 - threshold) * n0, c))
+    if not math.isfinite(d):
+        return math.inf
+    k = _k(target_loss, c)
+    return (3.0 * c.alpha * d ** (1.0 + c.beta) - 3.0 * (c.alpha + c.beta) * k * d) / (c.beta * k)
+
+
+@dataclass(frozen=True, slots=True)
+class InferenceAwarePlan:
+    """Compute-optimal vs inference-aware plans for one (ℓ, D_inf)."""
+
+    target_loss: float
+    inference_tokens: float
+    n_params: float  # inference-aware
+    n_tokens: float  # training tokens D_tr
+    train_flops: float
+    inference_flops: float
+    total_flops: float
+    compute_optimal_n_params: float
+    compute_optimal_n_tokens: float
+    compute_optimal_train_flops: float
+    compute_optimal_total_flops: float  # same ℓ, same D_inf, N0
+    total_flops_saving: float  # compute-optimal total − inference-aware total (≥ 0)
+    total_flops_saving_fraction: float
+    crossover_inference_tokens: float
+    crossover_threshold: float
+    source: str = CITATION
+
+
+def inference_aware_plan(
+    target_loss: float,
+    inference_tokens: float,
+    c: Coefficients,
+    *,
+    crossover_threshold: float = DEFAULT_CROSSOVER_THRESHOLD,
+) -> InferenceAwarePlan:
+    """Both plans at loss ℓ with ``inference_tokens`` lifetime tokens, and the saving."""
+    d = float(training_tokens(target_loss, inference_tokens, c))
+    n = float(params_for_loss(target_loss, d, c))
+    n0, d0 = compute_optimal_for_loss(target_loss, c)
+    train = TRAIN_FLOPS_PER_PARAM_TOKEN * n * d
+    inf = INFERENCE_FLOPS_PER_PARAM_TOKEN * n * inference_tokens
+    train0 = TRAIN_FLOPS_PER_PARAM_TOKEN * n0 * d0
+    total0 = train0 + INFERENCE_FLOPS_PER_PARAM_TOKEN * n0 * inference_tokens
+    saving = max(total0 - (train + inf), 0.0)  # ≥ 0 by optimality; clip rounding
+    return InferenceAwarePlan(
+        target_loss=float(target_loss),
+        inference_tokens=float(inference_tokens),
+        n_params=n,
+        n_tokens=d,
+        train_flops=train,
+        inference_flops=inf,
+        total_flops=train + inf,
+        compute_optimal_n_params=n0,
+        compute_optimal_n_tokens=d0,
+        compute_optimal_train_flops=train0,
+        compute_optimal_total_flops=total0,
+        total_flops_saving=saving,
+        total_flops_saving_fraction=saving / total0,
+        crossover_inference_tokens=crossover_inference_tokens(target_loss, c, crossover_threshold),
+        crossover_threshold=crossover_threshold,
+    )
