@@ -399,10 +399,15 @@ class PowerLawAllocation(Law):
         return n, d
 
     def allocate_scalar(self, flops: float) -> tuple[float, float]:
-        if self.rule == "deepseek_m":
-            n, d = self.allocate(flops)
-            return float(n), float(d)
         d = self.d_coef * flops**self.d_exp
+        if self.rule == "deepseek_m":
+            m = self.n_coef * flops**self.n_exp
+            r, c3 = self.aspect_ratio, 72.0 / self.aspect_ratio
+            c2 = 12.0 * self.seq_len / r
+            w = (m / c3) ** (1.0 / 3.0)
+            for _ in range(12):  # same Newton iteration as params_from_m, on floats (fast path)
+                w -= (c3 * w**3 + c2 * w**2 - m) / (3.0 * c3 * w**2 + 2.0 * c2 * w)
+            return 12.0 * (w / r) * w**2, d
         if self.rule == "tokens_only":
             return flops / (6.0 * d), d
         return self.n_coef * flops**self.n_exp, d
