@@ -1,0 +1,400 @@
+"""The four plots of the planner: isoFLOP curves, compute frontier, loss, serving cost.
+
+:class:`PlotPanel` is a plain ``QWidget`` that can be built without the main window (the PDF
+report renders :meth:`PlotPanel.plot_widgets` scenes into a ``QPdfWriter``). Every plot item
+is created once in the constructor and afterwards only gets ``setData``; axes have fixed
+ranges derived from the slider limits and the law, so they do not jump while dragging. Only
+the serving-cost plot, whose y range depends on the budget, rescales, and not while a slider
+is held (:meth:`set_dragging`).
+
+pyqtgraph log mode transforms PlotDataItems only (STYLE.md §7b), so every marker here is a
+PlotDataItem with a symbol, never a standalone ScatterPlotItem.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QGridLayout, QWidget
+
+from planner.laws import Law
+from planner.optimiser import Plan, frontier, isoflop_curve
+
+FLOPS_RANGE = (1e18, 1e27)  # the budget slider's limits: the fixed x range of compute axes
+INFERENCE_RANGE = (1e9, 1e16)  # lifetime inference tokens shown on the serving plot
+ISO_FACTORS = (0.1, 10**-0.5, 1.0, 10**0.5, 10.0)  # isoFLOP budgets around the current one
+ISO_POINTS = 96
+ISO_SPAN = 40.0  # each isoFLOP curve spans N*/ISO_SPAN .. N*·ISO_SPAN
+FRONTIER_POINTS = 64
+SERVING_POINTS = 48
+PLOT_KEYS = ("isoflop", "frontier", "loss", "serving")
+
+# Okabe-Ito colours (colour-blind safe); compare overlays use the same hue, dashed.
+LIGHT = {"bg": "#ffffff", "fg": "#202124", "grid": "#e3e5e8", "main": "#0072B2", "second": "#D55E00",
+         "third": "#009E73", "compare": "#CC79A7", "marker": "#202124", "muted": "#9aa0a6"}  # fmt: skip
+DARK = {"bg": "#1e1f22", "fg": "#e8eaed", "grid": "#35373b", "main": "#56B4E9", "second": "#E69F00",
+        "third": "#2bc9a0", "compare": "#e78ac3", "marker": "#f1f3f4", "muted": "#80868b"}  # fmt: skip
+
+
+def _pen(color: str, width: float = 1.0, dashed: bool = False) -> pg.QtGui.QPen:
+    pen = pg.mkPen(color=color, width=width)
+    pen.setCosmetic(True)
+    if dashed:
+        pen.setStyle(Qt.PenStyle.DashLine)
+    return pen
+
+
+class _Axis(pg.AxisItem):
+    """Axis without pyqtgraph's automatic SI scaling (pyqtgraph 0.14 applies it even when
+    disabled, which turns 1e24 FLOPs into "0.001 (x1e27)")."""
+
+    def updateAutoSIPrefix(self) -> None:  # noqa: N802 (pyqtgraph API)
+        self.autoSIPrefixScale = 1.0
+        self.labelUnitPrefix = ""
+        self._updateLabel()
+
+
+class _Plot(pg.PlotWidget):
+    """A PlotWidget with the planner's axes styling (opaque grid, no context menu clutter)."""
+
+    def __init__(self, title: str, xlabel: str, ylabel: str, logx: bool, logy: bool) -> None:
+        super().__init__(axisItems={"left": _Axis("left"), "bottom": _Axis("bottom")})
+        self.setMinimumSize(260, 190)
+        pi = self.getPlotItem()
+        pi.setMenuEnabled(False)
+        pi.hideButtons()
+        pi.setLogMode(x=logx, y=logy)
+        pi.setTitle(title, size="10pt")
+        pi.setLabel("bottom", xlabel)
+        pi.setLabel("left", ylabel)
+        pi.showGrid(x=True, y=True, alpha=1.0)
+        vb = pi.getViewBox()
+        vb.disableAutoRange()
+        vb.setMouseEnabled(x=True, y=True)
+        self._title = title
+        self.message = pg.TextItem("", anchor=(0.5, 0.5))
+        self.message.setZValue(100)
+        pi.addItem(self.message, ignoreBounds=True)
+        self.message.hide()
+
+    def curve(self, pen: pg.QtGui.QPen, name: str | None = None, **kw: object) -> pg.PlotDataItem:
+        item = pg.PlotDataItem(pen=pen, name=name, **kw)
+        self.getPlotItem().addItem(item)
+        return item
+
+    def marker(self, color: str, symbol: str = "o", size: int = 9, name: str | None = None) -> pg.PlotDataItem:
+        item = pg.PlotDataItem(
+            pen=None, symbol=symbol, symbolSize=size, symbolBrush=pg.mkBrush(color),
+            symbolPen=pg.mkPen("w", width=1), name=name,
+        )  # fmt: skip
+        item.setZValue(10)
+        self.getPlotItem().addItem(item)
+        return item
+
+    def show_message(self, text: str) -> None:
+        """Centre ``text`` over the plot (e.g. allocation-only laws have no loss curve)."""
+        if not text:
+            self.message.hide()
+            return
+        vb = self.getPlotItem().getViewBox()
+        (x0, x1), (y0, y1) = vb.viewRange()
+        self.message.setText(text)
+        self.message.setPos((x0 + x1) / 2, (y0 + y1) / 2)
+        self.message.show()
+
+    def apply_colors(self, c: dict[str, str]) -> None:
+        self.setBackground(c["bg"])
+        pi = self.getPlotItem()
+        for name in ("left", "bottom", "top", "right"):
+            ax = pi.getAxis(name)
+            # Grid lines are drawn with the axis pen: an opaque light colour keeps repaints
+            # cheap (translucent grid lines cost >10 ms per repaint); labels keep the text pen.
+            ax.setPen(_pen(c["grid"]))
+            ax.setTextPen(pg.mkPen(c["fg"]))
+        pi.setTitle(self._title, size="10pt", color=c["fg"])
+        self.message.setColor(c["muted"])
+
+
+def _log_range(lo: float, hi: float, pad: float = 0.03) -> tuple[float, float]:
+    a, b = math.log10(lo), math.log10(hi)
+    p = (b - a) * pad
+    return a - p, b + p
+
+
+class PlotPanel(QWidget):
+    """Four plots in a 2×2 grid; standalone, no main window needed.
+
+    ``update_plan(law, plan, compare_law=None, compare_plan=None)`` redraws everything;
+    ``plot_widgets()`` returns ``{"isoflop", "frontier", "loss", "serving"}`` → PlotWidget.
+    """
+
+    def __init__(self, parent: QWidget | None = None, *, dark: bool = False) -> None:
+        super().__init__(parent)
+        self.setObjectName("plotPanel")
+        self._dragging = False
+        self._range_key: tuple | None = None
+        self._last: tuple | None = None
+        self._serving_range: tuple[float, float] | None = None
+        self._loss_law: dict[int, Law] = {}
+        self._compare_in_legend = True
+
+        self.iso = _Plot("IsoFLOP curves (budget ÷10 … ×10)", "Parameters N", "Loss", True, False)
+        self.front = _Plot("Compute-optimal frontier", "Training compute C (FLOPs)", "N*, D*", True, True)
+        self.lossp = _Plot("Loss against compute", "Training compute C (FLOPs)", "Loss", True, False)
+        self.serve = _Plot("Training vs serving cost", "Lifetime inference tokens", "Cost (USD)", True, True)
+        self._plots = {"isoflop": self.iso, "frontier": self.front, "loss": self.lossp, "serving": self.serve}
+
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(6)
+        for i, key in enumerate(PLOT_KEYS):
+            grid.addWidget(self._plots[key], i // 2, i % 2)
+
+        self._build_items()
+        self.apply_theme(dark)
+        self._show_compare_legend(False)
+
+    # ------------------------------------------------------------------ construction
+    def _build_items(self) -> None:
+        c = LIGHT
+        self._iso_curves = [self.iso.curve(_pen(c["main"])) for _ in ISO_FACTORS]
+        self._iso_cmp = [self.iso.curve(_pen(c["compare"], dashed=True)) for _ in ISO_FACTORS]
+        self._iso_valley = self.iso.marker(c["main"], size=6)
+        self._iso_opt = self.iso.marker(c["marker"], symbol="star", size=15)
+        self._iso_cmp_opt = self.iso.marker(c["compare"], symbol="star", size=13)
+
+        self.front.addLegend(offset=(8, 8), labelTextSize="8pt")
+        self._front_n = self.front.curve(_pen(c["main"], 2), name="N* (parameters)")
+        self._front_d = self.front.curve(_pen(c["second"], 2), name="D* (tokens)")
+        self._front_n_cmp = self.front.curve(_pen(c["main"], dashed=True), name="N*, compare")
+        self._front_d_cmp = self.front.curve(_pen(c["second"], dashed=True), name="D*, compare")
+        # InfiniteLine is not log-transformed by PlotItem: its position is log10(C).
+        self._front_vline = pg.InfiniteLine(angle=90, movable=False, pen=_pen(c["muted"]))
+        self.front.getPlotItem().addItem(self._front_vline, ignoreBounds=True)
+        self._front_pts = self.front.marker(c["marker"], size=9)
+        self._front_cmp_pts = self.front.marker(c["compare"], size=8)
+
+        self._loss_curve = self.lossp.curve(_pen(c["main"], 2))
+        self._loss_cmp = self.lossp.curve(_pen(c["compare"], dashed=True))
+        self._loss_pt = self.lossp.marker(c["marker"], symbol="star", size=15)
+        self._loss_cmp_pt = self.lossp.marker(c["compare"], symbol="star", size=13)
+
+        self.serve.addLegend(offset=(8, 8), labelTextSize="8pt")
+        self._serve_train = self.serve.curve(_pen(c["main"], 2), name="training")
+        self._serve_inf = self.serve.curve(_pen(c["second"], 2), name="serving")
+        self._serve_total = self.serve.curve(_pen(c["third"], 2), name="total")
+        self._serve_total_cmp = self.serve.curve(_pen(c["compare"], dashed=True), name="total, compare")
+        self._serve_pt = self.serve.marker(c["marker"], size=9)
+        self._serve_x = np.logspace(*np.log10(INFERENCE_RANGE), SERVING_POINTS)
+        self.serve.setXRange(*_log_range(*INFERENCE_RANGE), padding=0)
+        for p in (self.front, self.lossp):
+            p.setXRange(*_log_range(*FLOPS_RANGE), padding=0)
+
+    def apply_theme(self, dark: bool) -> None:
+        """Light or dark colours for backgrounds, axes and curves."""
+        c = DARK if dark else LIGHT
+        self._colors = c
+        for p in self._plots.values():
+            p.apply_colors(c)
+        for item in self._iso_curves:
+            item.setPen(_pen(c["main"]))
+        for item in self._iso_cmp:
+            item.setPen(_pen(c["compare"], dashed=True))
+        self._front_n.setPen(_pen(c["main"], 2))
+        self._front_d.setPen(_pen(c["second"], 2))
+        self._front_n_cmp.setPen(_pen(c["main"], dashed=True))
+        self._front_d_cmp.setPen(_pen(c["second"], dashed=True))
+        self._front_vline.setPen(_pen(c["muted"]))
+        self._loss_curve.setPen(_pen(c["main"], 2))
+        self._loss_cmp.setPen(_pen(c["compare"], dashed=True))
+        self._serve_train.setPen(_pen(c["main"], 2))
+        self._serve_inf.setPen(_pen(c["second"], 2))
+        self._serve_total.setPen(_pen(c["third"], 2))
+        self._serve_total_cmp.setPen(_pen(c["compare"], dashed=True))
+        outline = pg.mkPen(c["bg"], width=1)
+        for item, key in ((self._iso_valley, "main"), (self._iso_opt, "marker"), (self._iso_cmp_opt, "compare"),
+                          (self._front_pts, "marker"), (self._front_cmp_pts, "compare"),
+                          (self._loss_pt, "marker"), (self._loss_cmp_pt, "compare"), (self._serve_pt, "marker")):  # fmt: skip
+            item.setSymbolBrush(pg.mkBrush(c[key]))
+            item.setSymbolPen(outline)
+        for legend_owner in (self.front, self.serve):
+            legend = legend_owner.getPlotItem().legend
+            if legend is not None:
+                legend.setLabelTextColor(c["fg"])
+                for _sample, label in legend.items:
+                    label.setText(label.text, color=c["fg"])
+                legend.setBrush(pg.mkBrush(QColor(c["bg"])))
+                legend.setPen(_pen(c["grid"]))
+
+    # ------------------------------------------------------------------ public API
+    def plot_widgets(self) -> dict[str, pg.PlotWidget]:
+        """The four PlotWidgets by key: "isoflop", "frontier", "loss", "serving"."""
+        return dict(self._plots)
+
+    def set_dragging(self, dragging: bool) -> None:
+        """Freeze ranges that would otherwise follow the plan while a slider is held."""
+        self._dragging = dragging
+        if not dragging and self._last is not None:
+            self._update_serving_range(*self._last, force=True)
+
+    def update_plan(
+        self, law: Law, plan: Plan, compare_law: Law | None = None, compare_plan: Plan | None = None
+    ) -> None:
+        """Redraw every plot for ``plan`` (and the dashed overlay of ``compare_plan``)."""
+        if compare_law is None or compare_plan is None:
+            compare_law = compare_plan = None
+        key = (law, compare_law)
+        if key != self._range_key:
+            self._range_key = key
+            self._set_fixed_ranges(law, compare_law)
+        self._update_iso(law, plan, self._iso_curves, self._iso_valley, self._iso_opt)
+        self._update_iso(compare_law, compare_plan, self._iso_cmp, None, self._iso_cmp_opt)
+        self._update_frontier(law, plan, compare_law, compare_plan)
+        self._update_loss(law, plan, self._loss_curve, self._loss_pt)
+        self._update_loss(compare_law, compare_plan, self._loss_cmp, self._loss_cmp_pt)
+        self._update_serving(plan, compare_plan)
+        self._show_compare_legend(compare_plan is not None)
+        self._last = (plan, compare_plan)
+        has_loss = law.has_loss or (compare_law is not None and compare_law.has_loss)
+        msg = "" if has_loss else "Allocation-only law: no loss surface"
+        self.iso.show_message(msg)
+        self.lossp.show_message(msg)
+
+    def _show_compare_legend(self, on: bool) -> None:
+        if on == self._compare_in_legend:
+            return
+        self._compare_in_legend = on
+        for owner, items in ((self.front, (self._front_n_cmp, self._front_d_cmp)), (self.serve, (self._serve_total_cmp,))):
+            legend = owner.getPlotItem().legend
+            for item in items:
+                if on:
+                    legend.addItem(item, item.name())
+                    legend.items[-1][1].setText(item.name(), color=self._colors["fg"])
+                else:
+                    legend.removeItem(item)
+
+    # ------------------------------------------------------------------ ranges
+    def _set_fixed_ranges(self, law: Law, compare_law: Law | None) -> None:
+        laws = [x for x in (law, compare_law) if x is not None]
+        ends = np.array([FLOPS_RANGE[0], FLOPS_RANGE[1]])
+        n_lo, n_hi, y_lo, y_hi = math.inf, 0.0, math.inf, 0.0
+        l_lo, l_hi = math.inf, 0.0
+        for lw in laws:
+            fr = frontier(lw, ends)
+            n_lo = min(n_lo, float(fr.n_params[0]))
+            n_hi = max(n_hi, float(fr.n_params[1]))
+            y_lo = min(y_lo, float(fr.n_params[0]), float(fr.n_tokens[0]))
+            y_hi = max(y_hi, float(fr.n_params[1]), float(fr.n_tokens[1]))
+            if fr.loss is not None:
+                l_lo = min(l_lo, float(fr.loss[1]))
+                l_hi = max(l_hi, float(fr.loss[0]))
+        self.front.setYRange(*_log_range(y_lo, y_hi), padding=0)
+        self.iso.setXRange(*_log_range(n_lo / 10, n_hi * 10), padding=0)
+        if math.isfinite(l_lo) and l_hi > l_lo:
+            span = l_hi - l_lo
+            self.iso.setYRange(l_lo - 0.05 * span, l_hi + 0.45 * span, padding=0)
+            self.lossp.setYRange(l_lo - 0.05 * span, l_hi + 0.05 * span, padding=0)
+        else:
+            self.iso.setYRange(0, 1, padding=0)
+            self.lossp.setYRange(0, 1, padding=0)
+        grid = np.logspace(*np.log10(FLOPS_RANGE), FRONTIER_POINTS)
+        self._front_cache = {id(lw): frontier(lw, grid) for lw in laws}
+        self._frontier_grid = grid
+
+    def _update_serving_range(self, plan: Plan, compare_plan: Plan | None, force: bool = False) -> None:
+        if self._dragging and not force and self._serving_range is not None:
+            return
+        vals = []
+        for p in (plan, compare_plan):
+            if p is None:
+                continue
+            rate = p.inference_usd_per_million_tokens / 1e6
+            vals += [p.cost_usd, rate * INFERENCE_RANGE[0], p.cost_usd + rate * INFERENCE_RANGE[1]]
+        vals = [v for v in vals if v > 0 and math.isfinite(v)]
+        if not vals:
+            return
+        rng = (math.log10(min(vals)) - 0.3, math.log10(max(vals)) + 0.3)
+        if rng != self._serving_range:
+            self._serving_range = rng
+            self.serve.setYRange(*rng, padding=0)
+
+    # ------------------------------------------------------------------ per-plot updates
+    def _update_iso(self, law: Law | None, plan: Plan | None, curves: list, valley, opt) -> None:  # noqa: ANN001
+        if law is None or plan is None or not law.has_loss:
+            for item in curves:
+                item.setData([], [])
+            if valley is not None:
+                valley.setData([], [])
+            opt.setData([], [])
+            return
+        budgets = plan.flops * np.asarray(ISO_FACTORS)
+        fr = frontier(law, budgets)
+        vx, vy = [], []
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for item, c, n_star in zip(curves, budgets, fr.n_params, strict=True):
+                n = np.logspace(math.log10(n_star / ISO_SPAN), math.log10(n_star * ISO_SPAN), ISO_POINTS)
+                item.setData(n, np.asarray(isoflop_curve(law, float(c), n)))
+                vx.append(float(n_star))
+                vy.append(float(isoflop_curve(law, float(c), np.array([n_star]))[0]))
+        if valley is not None:
+            valley.setData(vx, vy)
+        if plan.loss is not None:
+            opt.setData([plan.n_params], [plan.loss])
+        else:
+            opt.setData([], [])
+
+    def _update_frontier(self, law: Law, plan: Plan, compare_law: Law | None, compare_plan: Plan | None) -> None:
+        grid = self._frontier_grid
+        fr = self._front_cache[id(law)]
+        self._front_n.setData(grid, fr.n_params)
+        self._front_d.setData(grid, fr.n_tokens)
+        self._front_vline.setPos(math.log10(plan.flops))
+        self._front_pts.setData([plan.flops, plan.flops], [plan.n_params, plan.n_tokens])
+        if compare_law is not None and compare_plan is not None:
+            frc = self._front_cache[id(compare_law)]
+            self._front_n_cmp.setData(grid, frc.n_params)
+            self._front_d_cmp.setData(grid, frc.n_tokens)
+            self._front_cmp_pts.setData(
+                [compare_plan.flops, compare_plan.flops], [compare_plan.n_params, compare_plan.n_tokens]
+            )
+        else:
+            for item in (self._front_n_cmp, self._front_d_cmp, self._front_cmp_pts):
+                item.setData([], [])
+
+    def _update_loss(self, law: Law | None, plan: Plan | None, curve, pt) -> None:  # noqa: ANN001
+        if law is None or plan is None or not law.has_loss:
+            curve.setData([], [])
+            pt.setData([], [])
+            self._loss_law.pop(id(curve), None)
+            return
+        fr = self._front_cache[id(law)]
+        if self._loss_law.get(id(curve)) is not law:
+            curve.setData(self._frontier_grid, fr.loss)
+            self._loss_law[id(curve)] = law
+        if plan.loss is not None:
+            pt.setData([plan.flops], [plan.loss])
+        else:
+            pt.setData([], [])
+
+    def _update_serving(self, plan: Plan, compare_plan: Plan | None) -> None:
+        x = self._serve_x
+        rate = plan.inference_usd_per_million_tokens / 1e6
+        serving = x * rate
+        self._serve_train.setData(x[[0, -1]], np.array([plan.cost_usd, plan.cost_usd]))
+        self._serve_inf.setData(x, serving)
+        self._serve_total.setData(x, plan.cost_usd + serving)
+        if plan.inference_tokens and INFERENCE_RANGE[0] <= plan.inference_tokens <= INFERENCE_RANGE[1]:
+            self._serve_pt.setData([plan.inference_tokens], [plan.cost_usd + plan.inference_tokens * rate])
+        else:
+            self._serve_pt.setData([], [])
+        if compare_plan is not None:
+            crate = compare_plan.inference_usd_per_million_tokens / 1e6
+            self._serve_total_cmp.setData(x, compare_plan.cost_usd + x * crate)
+        else:
+            self._serve_total_cmp.setData([], [])
+        self._update_serving_range(plan, compare_plan)
+

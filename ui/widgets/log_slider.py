@@ -1,0 +1,152 @@
+"""A log-scale slider with an exact numeric field: the one place that maps ticks to values.
+
+An integer :class:`QSlider` runs over ``0 … steps``; tick ``t`` is the value
+``10 ** (log_lo + t·(log_hi − log_lo)/steps)``. The field beside it accepts anything
+:func:`planner.units.parse_number` reads (``3.8e25``, ``400K``, ``2.5B``) and keeps the exact
+typed value even when it falls between ticks.
+
+``valueChanged(float)`` is emitted for user edits only (slider moves or a committed field);
+:meth:`setValue` updates both widgets silently, so a model-driven update never echoes back.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QSlider, QWidget
+
+from planner.units import fmt_sci, parse_number
+
+
+def value_to_tick(value: float, lo: float, hi: float, steps: int) -> int:
+    """Nearest slider tick for ``value`` on a log scale from ``lo`` to ``hi`` (clamped)."""
+    if not value > 0 or not math.isfinite(value):
+        return 0
+    t = (math.log10(value) - math.log10(lo)) / (math.log10(hi) - math.log10(lo)) * steps
+    return int(min(max(round(t), 0), steps))
+
+
+def tick_to_value(tick: int, lo: float, hi: float, steps: int) -> float:
+    """Value of slider tick ``tick`` on a log scale from ``lo`` to ``hi``."""
+    llo, lhi = math.log10(lo), math.log10(hi)
+    if tick <= 0:
+        return lo
+    if tick >= steps:
+        return hi
+    return 10.0 ** (llo + (lhi - llo) * tick / steps)
+
+
+class LogSlider(QWidget):
+    """Log-scale slider + exact numeric field + unit label.
+
+    Parameters
+    ----------
+    lo, hi : float
+        Range of the slider (positive, ``lo < hi``). The field accepts the same range.
+    steps : int
+        Number of slider ticks (resolution of dragging).
+    unit : str
+        Unit shown after the field.
+    fmt : callable
+        Formats a value for the field (default :func:`fmt_sci` with 4 significant digits).
+    """
+
+    valueChanged = Signal(float)
+    editRejected = Signal(str)  # a typed value that was refused, with the reason
+
+    def __init__(
+        self,
+        lo: float,
+        hi: float,
+        *,
+        steps: int = 900,
+        unit: str = "",
+        fmt: Callable[[float], str] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        if not 0 < lo < hi:
+            raise ValueError(f"log slider range must satisfy 0 < lo < hi, got {lo!r}, {hi!r}")
+        self.lo, self.hi, self.steps = float(lo), float(hi), int(steps)
+        self._fmt = fmt or (lambda x: fmt_sci(x, 4))
+        self._value = self.lo
+
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, self.steps)
+        self.slider.setSingleStep(1)
+        self.slider.setPageStep(max(self.steps // 18, 1))
+        self.slider.setMinimumWidth(120)
+        self.field = QLineEdit()
+        self.field.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.field.setFixedWidth(84)
+        self.field.setToolTip(f"Exact value: {fmt_sci(self.lo, 3)} to {fmt_sci(self.hi, 3)} (e.g. 3.8e25, 400K, 2.5B)")
+        self.unit_label = QLabel(unit)
+        self.unit_label.setMinimumWidth(56)
+        self.unit_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(6)
+        lay.addWidget(self.slider, 1)
+        lay.addWidget(self.field)
+        lay.addWidget(self.unit_label)
+
+        self.slider.valueChanged.connect(self._on_slider_value_changed)
+        self.field.editingFinished.connect(self._on_field_edited)
+        self._show_field()
+
+    # ---------------------------------------------------------------- public API
+    def value(self) -> float:
+        return self._value
+
+    def setValue(self, value: float) -> None:  # noqa: N802 (Qt naming)
+        """Show ``value`` (clamped to the range) without emitting ``valueChanged``."""
+        value = min(max(float(value), self.lo), self.hi)
+        self._value = value
+        with QSignalBlocker(self.slider):
+            self.slider.setValue(value_to_tick(value, self.lo, self.hi, self.steps))
+        self._show_field()
+
+    def setUnit(self, unit: str) -> None:  # noqa: N802
+        if self.unit_label.text() != unit:
+            self.unit_label.setText(unit)
+
+    def setFieldEnabled(self, enabled: bool) -> None:  # noqa: N802
+        self.slider.setEnabled(enabled)
+        self.field.setEnabled(enabled)
+
+    # ---------------------------------------------------------------- handlers
+    def _show_field(self) -> None:
+        text = self._fmt(self._value)
+        if self.field.text() != text:
+            self.field.setText(text)
+
+    def _on_slider_value_changed(self, tick: int) -> None:
+        value = tick_to_value(tick, self.lo, self.hi, self.steps)
+        if value == self._value:
+            return
+        self._value = value
+        self._show_field()
+        self.valueChanged.emit(value)
+
+    def _on_field_edited(self) -> None:
+        text = self.field.text()
+        try:
+            value = parse_number(text)
+        except ValueError as exc:
+            self._show_field()
+            self.editRejected.emit(str(exc))
+            return
+        if not self.lo <= value <= self.hi:
+            self._show_field()
+            self.editRejected.emit(
+                f"{text.strip()} is outside {fmt_sci(self.lo, 3)} to {fmt_sci(self.hi, 3)} {self.unit_label.text()}".strip()
+            )
+            return
+        if value == self._value:
+            self._show_field()
+            return
+        self.setValue(value)
+        self.valueChanged.emit(value)
