@@ -1,32 +1,46 @@
 """Load and validate preset files (TOML, or JSON with the same structure).
 
-A preset file describes one law; the schema is documented in ``docs/presets.md``::
+A preset file describes one law, plus optional hardware and budget defaults; the schema is
+documented in ``docs/presets.md``::
 
     schema_version = 1
-    [meta]            id, name, notes, warnings, default, author, date
-    [law]             form, n_params (what N means), loss_unit, compute
-    [law.citation]    text, arxiv, locator, status
+    [meta]              id, name, notes, warnings, default, author, date
+    [meta.fit]          provenance of a fitted preset (objective, n_points, data_sha256, ...)
+    [law]               form, n_params (what N means), loss_unit, compute, rule
+    [law.citation]      text, arxiv, locator, status
     [law.coefficients]  form-specific numbers
     [law.uncertainty]   standard errors (optional)
+    [law.intervals]     confidence intervals per coefficient, name = [lo, hi] (optional)
     [law.fitted_range]  n_params, n_tokens, flops as [low, high] (optional)
+    [hardware]          gpu, n_gpus, mfu, usd_per_gpu_hour, precision (optional)
+    [budget]            flops or gpu_hours, context, ... (optional)
 
 Every problem raises :class:`PresetError`, whose message names the file, the key path
 (e.g. ``law.coefficients.alpha``), the reason and what was expected. Nothing read from a
-file is executed: TOML is parsed by the standard library, JSON by ``json``.
+file is executed: TOML is parsed by the standard library ``tomllib``, JSON by ``json``.
+
+Older ``schema_version`` values are brought up to date by the functions registered in
+:data:`MIGRATIONS` (``MIGRATIONS[v]`` turns a version-``v`` document into version ``v + 1``);
+newer versions are refused with a message asking for a newer planner.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import math
+import re
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
+
+from planner.hardware import CATALOGUE, Hardware, get_accelerator
 from planner.laws import (
     ChinchillaLaw,
     Citation,
@@ -42,6 +56,13 @@ from planner.resources import resource_dir
 SCHEMA_VERSION = 1
 MAX_PRESET_BYTES = 256 * 1024
 DEFAULT_PRESET_ID = "epoch-2024"
+MAX_SHORT_TEXT = 4000
+MAX_NOTES_TEXT = 20000
+MAX_WARNINGS = 50
+# Budget limits: the same as the optimiser's (planner.optimiser.MIN_FLOPS / MAX_FLOPS) and the CLI's.
+MIN_FLOPS, MAX_FLOPS = 1e10, 1e35
+
+_EMPTY: MappingProxyType = MappingProxyType({})
 
 
 class PresetError(ValueError):
@@ -52,7 +73,10 @@ class PresetError(ValueError):
         msg = f"{source}: {key}: {reason}" if key else f"{source}: {reason}"
         if expected:
             msg += f" (expected {expected})"
-        super().__init__(msg)
+        super().__init__(" ".join(msg.split()))  # one line, whatever the file contained
+
+    def __reduce__(self) -> tuple:
+        return (type(self), (self.source, self.key, self.reason, self.expected))
 
 
 # (lower, upper, inclusive-lower) bounds for every coefficient of every form.
@@ -73,6 +97,8 @@ _FORMS: dict[str, dict[str, tuple[float, float, bool]]] = {
         "aspect_ratio": (1.0, 1e4, True), "seq_len": (1.0, 1e8, True),
     },
 }  # fmt: skip
+FORMS: Mapping[str, tuple[str, ...]] = MappingProxyType({f: tuple(s) for f, s in _FORMS.items()})
+"""Coefficient names of every law form (read-only)."""
 _OPTIONAL_COEFS = {"power_law": {"n_coef", "n_exp", "aspect_ratio", "seq_len"}}
 _RULES = ("power_law", "tokens_only", "deepseek_m")
 _N_MEANINGS = ("total", "non_embedding", "flops_per_token")
@@ -86,20 +112,106 @@ _LAW_KEYS = {
 }  # fmt: skip
 _CITATION_KEYS = {"text", "arxiv", "locator", "status"}
 _RANGE_KEYS = {"n_params", "n_tokens", "flops"}
+_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,80}$")
+
+# [hardware]: key -> (kind, bounds)
+_HARDWARE: dict[str, tuple[str, tuple[float, float, bool] | None]] = {
+    "gpu": ("gpu", None),
+    "n_gpus": ("int", (1, 10_000_000, True)),
+    "mfu": ("float", (0.0, 1.0, False)),
+    "usd_per_gpu_hour": ("float", (0.0, 1e5, True)),
+    "precision": ("precision", None),
+}
+# [budget]: key -> (kind, bounds); flops and gpu_hours are mutually exclusive.
+_BUDGET: dict[str, tuple[str, tuple[float, float, bool]]] = {
+    "flops": ("float", (MIN_FLOPS, MAX_FLOPS, True)),
+    "gpu_hours": ("float", (1e-3, 1e12, True)),
+    "context": ("int", (1, 10_000_000, True)),
+    "vocab_size": ("int", (256, 10_000_000, True)),
+    "moe_activation": ("float", (0.0, 1.0, False)),
+    "moe_granularity": ("float", (1.0, 1e4, True)),
+    "inference_tokens": ("float", (0.0, 1e20, True)),
+    "unique_tokens": ("float", (1e6, 1e17, True)),
+    "target_loss": ("float", (0.0, 100.0, False)),
+}
+_NONNEG = (0.0, 1e300, True)
+_COUNT = (0, 10**12, True)
+# [meta.fit]: provenance of a fitted preset (written by ``planner fit``).
+_FIT: dict[str, tuple[str, tuple[float, float, bool] | None]] = {
+    "objective": ("float", _NONNEG),
+    "n_points": ("int", (1, 10**12, True)),
+    "n_dropped": ("int", _COUNT),
+    "n_bootstrap": ("int", _COUNT),
+    "n_starts": ("int", _COUNT),
+    "n_refined": ("int", _COUNT),
+    "n_at_best": ("int", _COUNT),
+    "seed": ("int", (0, 2**64, True)),
+    "level": ("float", (0.0, 1.0, False)),
+    "delta": ("float", (0.0, 1e6, False)),
+    "grad_norm": ("float", _NONNEG),
+    "seconds": ("float", _NONNEG),
+    "converged": ("bool", None),
+    "form": ("form", None),
+    "loss_fn": ("loss_fn", None),
+    "data_sha256": ("sha256", None),
+    "data_file": ("str", None),
+    "date": ("date", None),
+    "message": ("str", None),
+    "tool": ("str", None),
+    "planner_version": ("str", None),
+    "pinned": ("numbers", None),
+    "se": ("numbers", None),
+}
+FIT_KEYS = frozenset(_FIT)
+HARDWARE_KEYS = frozenset(_HARDWARE)
+BUDGET_KEYS = frozenset(_BUDGET)
 
 
 @dataclass(frozen=True, slots=True)
 class Preset:
-    """A validated preset: the law plus what else the file carried (raw tables)."""
+    """A validated preset: the law plus the file's validated optional tables.
+
+    ``extra`` keeps the historical mapping view (keys ``meta``, and where present
+    ``hardware``, ``budget``, ``intervals``); the typed fields below are the same data.
+    ``hardware`` has canonical GPU names (``planner.hardware.CATALOGUE`` keys); ``meta`` has
+    ``date`` as an ISO string; ``intervals`` maps coefficient -> (lo, hi); ``fit`` is
+    ``meta.fit`` (empty for published presets); ``schema_version`` is the version the file
+    was written in (before migration).
+    """
 
     law: Law
     path: Path | None
     default: bool
-    extra: MappingProxyType  # hardware / budget / meta extras, validated by their users
+    extra: MappingProxyType
+    hardware: Mapping[str, Any] = _EMPTY
+    budget: Mapping[str, Any] = _EMPTY
+    meta: Mapping[str, Any] = _EMPTY
+    intervals: Mapping[str, tuple[float, float]] = _EMPTY
+    fit: Mapping[str, Any] = _EMPTY
+    schema_version: int = SCHEMA_VERSION
 
     @property
     def id(self) -> str:
         return self.law.id
+
+    @property
+    def title(self) -> str:
+        return self.law.info.title
+
+    def with_path(self, path: Path | None) -> Preset:
+        return Preset(self.law, path, self.default, self.extra, self.hardware, self.budget, self.meta,
+                      self.intervals, self.fit, self.schema_version)  # fmt: skip
+
+    def hardware_or(self, base: Hardware | None = None) -> Hardware:
+        """``base`` (default ``Hardware()``) with this preset's ``[hardware]`` defaults applied."""
+        hw = base or Hardware()
+        changes: dict[str, Any] = {}
+        if "gpu" in self.hardware:
+            changes["accelerator"] = CATALOGUE[self.hardware["gpu"]]
+        for key in ("n_gpus", "mfu", "usd_per_gpu_hour", "precision"):
+            if key in self.hardware:
+                changes[key] = self.hardware[key]
+        return hw.with_(**changes) if changes else hw
 
 
 class _Checker:
@@ -111,7 +223,8 @@ class _Checker:
     def fail(self, key: str, reason: str, expected: str = "") -> PresetError:
         return PresetError(self.source, key, reason, expected)
 
-    def table(self, doc: Mapping, key: str, path: str, allowed: set[str], required: bool = True) -> dict:
+    def table(self, doc: Mapping, key: str, path: str, allowed: set[str] | frozenset[str] | None,
+              required: bool = True) -> dict:  # fmt: skip
         full = f"{path}.{key}" if path else key
         if key not in doc:
             if required:
@@ -120,12 +233,23 @@ class _Checker:
         value = doc[key]
         if not isinstance(value, Mapping):
             raise self.fail(full, f"is a {_type_name(value)}", "a table")
-        unknown = sorted(set(value) - allowed)
-        if unknown:
-            raise self.fail(f"{full}.{unknown[0]}", "unknown key", "one of " + ", ".join(sorted(allowed)))
+        if allowed is not None:
+            unknown = sorted(set(value) - set(allowed), key=str)
+            if unknown:
+                raise self.fail(f"{full}.{str(unknown[0])[:80]}", "unknown key", "one of " + ", ".join(sorted(allowed)))
         return dict(value)
 
-    def string(self, doc: Mapping, key: str, path: str, required: bool = True, default: str = "") -> str:
+    def checked(self, value: object, path: str, allowed: set[str]) -> dict:
+        """``value`` must be a table whose keys are all in ``allowed``."""
+        if not isinstance(value, Mapping):
+            raise self.fail(path, f"is a {_type_name(value)}", "a table")
+        unknown = sorted(set(value) - allowed, key=str)
+        if unknown:
+            raise self.fail(f"{path}.{str(unknown[0])[:80]}", "unknown key", "one of " + ", ".join(sorted(allowed)))
+        return dict(value)
+
+    def string(self, doc: Mapping, key: str, path: str, required: bool = True, default: str = "",
+               limit: int = MAX_SHORT_TEXT) -> str:  # fmt: skip
         full = f"{path}.{key}"
         if key not in doc:
             if required:
@@ -134,8 +258,15 @@ class _Checker:
         value = doc[key]
         if not isinstance(value, str):
             raise self.fail(full, f"is a {_type_name(value)}", "a string")
-        if len(value) > 4000:
-            raise self.fail(full, "is longer than 4000 characters", "a short string")
+        if len(value) > limit:
+            raise self.fail(full, f"is longer than {limit} characters", "a shorter string")
+        return value
+
+    def choice(self, doc: Mapping, key: str, path: str, options: tuple[str, ...] | Mapping,
+               default: str | None = None) -> str:  # fmt: skip
+        value = self.string(doc, key, path, required=default is None, default=default or "")
+        if value not in options:
+            raise self.fail(f"{path}.{key}", f"{value[:80]!r} is not known", "one of " + ", ".join(options))
         return value
 
     def number(self, doc: Mapping, key: str, path: str, bounds: tuple[float, float, bool]) -> float:
@@ -145,33 +276,98 @@ class _Checker:
         value = doc[key]
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(full, f"is a {_type_name(value)}", "a number")
-        x = float(value)
+        try:
+            x = float(value)
+        except OverflowError:
+            raise self.fail(full, "is too large", "a finite number") from None
         lo, hi, inclusive = bounds
         if not math.isfinite(x):
-            raise self.fail(full, f"is {value!r}", "a finite number")
+            raise self.fail(full, f"is {x!r}", "a finite number")
         if x < lo or (x == lo and not inclusive) or x > hi:
             lo_s = f">= {lo:g}" if inclusive else f"> {lo:g}"
             raise self.fail(full, f"{x:g} is out of range", f"a number {lo_s} and <= {hi:g}")
         return x
 
-    def pair(self, doc: Mapping, key: str, path: str) -> tuple[float, float] | None:
+    def integer(self, doc: Mapping, key: str, path: str, bounds: tuple[float, float, bool]) -> int:
+        full = f"{path}.{key}"
+        value = doc.get(key)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # JSON writers sometimes emit 1024.0
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(full, f"is a {_type_name(value)}", "a whole number")
+        lo, hi, _ = bounds
+        if not lo <= value <= hi:
+            raise self.fail(full, f"{value if abs(value) < 10**15 else 'a huge number'} is out of range",
+                            f"a whole number from {lo:g} to {hi:g}")  # fmt: skip
+        return value
+
+    def boolean(self, doc: Mapping, key: str, path: str) -> bool:
+        value = doc[key]
+        if not isinstance(value, bool):
+            raise self.fail(f"{path}.{key}", f"is a {_type_name(value)}", "true or false")
+        return value
+
+    def date(self, doc: Mapping, key: str, path: str) -> str:
+        """A TOML date/datetime or an ISO 8601 string; returned as an ISO string."""
+        full = f"{path}.{key}"
+        value = doc[key]
+        if isinstance(value, _dt.date | _dt.datetime):
+            return value.isoformat()
+        if isinstance(value, str) and len(value) <= 64:
+            for parse in (_dt.date.fromisoformat, _dt.datetime.fromisoformat):
+                try:
+                    return parse(value).isoformat()
+                except ValueError:
+                    continue
+        shown = repr(value)[:40] if isinstance(value, str) else f"a {_type_name(value)}"
+        raise self.fail(full, f"{shown} is not a date", "a date like 2025-01-31 or 2025-01-31T12:00:00Z")
+
+    def pair(self, doc: Mapping, key: str, path: str,
+             bounds: tuple[float, float, bool] = _POS) -> tuple[float, float] | None:  # fmt: skip
         full = f"{path}.{key}"
         if key not in doc:
             return None
         value = doc[key]
         if not isinstance(value, list) or len(value) != 2:
-            raise self.fail(full, f"is a {_type_name(value)}", "a list [low, high]")
-        lo = self.number({"0": value[0]}, "0", full, _POS)
-        hi = self.number({"1": value[1]}, "1", full, _POS)
+            shown = f"a list of {len(value)}" if isinstance(value, list) else f"a {_type_name(value)}"
+            raise self.fail(full, f"is {shown}", "a list [low, high]")
+        lo = self.number({"0": value[0]}, "0", full, bounds)
+        hi = self.number({"1": value[1]}, "1", full, bounds)
         if lo > hi:
             raise self.fail(full, f"low {lo:g} is above high {hi:g}", "low <= high")
         return (lo, hi)
 
+    def numbers(self, doc: Mapping, key: str, path: str) -> dict[str, float]:
+        full = f"{path}.{key}"
+        table = self.table(doc, key, path, None)
+        out = {}
+        for name in table:
+            if not isinstance(name, str) or not _ID_RE.match(name):
+                raise self.fail(full, f"key {str(name)[:40]!r} is not a name", "names of letters, digits, '_'")
+            out[name] = self.number(table, name, full, (-1e300, 1e300, True))
+        return out
+
 
 def _type_name(value: object) -> str:
-    return {dict: "table", list: "list", str: "string", bool: "boolean", int: "integer", float: "number"}.get(
+    if value is None:
+        return "missing value"
+    return {dict: "table", list: "list", str: "string", bool: "boolean", int: "integer", float: "number",
+            _dt.date: "date", _dt.datetime: "date-time", _dt.time: "time"}.get(  # fmt: skip
         type(value), type(value).__name__
     )
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+class _DuplicateKey(Exception):
+    pass
 
 
 def parse_document(text: str | bytes, source: str, fmt: str = "toml") -> dict[str, Any]:
@@ -183,61 +379,266 @@ def parse_document(text: str | bytes, source: str, fmt: str = "toml") -> dict[st
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise PresetError(source, "", f"not UTF-8 text (byte {exc.start})", "a UTF-8 TOML or JSON file") from None
+    elif len(text) > MAX_PRESET_BYTES:
+        raise PresetError(source, "", f"text is {len(text):,} characters", f"at most {MAX_PRESET_BYTES:,}")
+    if text.startswith("\ufeff"):
+        text = text[1:]  # a byte-order mark from a Windows editor
+    kind = "JSON" if fmt == "json" else "TOML"
     try:
         if fmt == "json":
-            doc = json.loads(text, parse_constant=lambda c: float(c))
+            doc = json.loads(text, parse_constant=float, object_pairs_hook=_reject_duplicates)
         else:
             doc = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        kind = "JSON" if fmt == "json" else "TOML"
-        raise PresetError(source, "", f"not valid {kind}: {exc}".splitlines()[0]) from None
+    except _DuplicateKey as exc:
+        raise PresetError(source, str(exc.args[0])[:80], "duplicate key", f"valid {kind}") from None
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise PresetError(source, "", f"not valid {kind}: {str(exc).splitlines()[0]}") from None
+    except RecursionError:
+        raise PresetError(source, "", f"not valid {kind}: nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer with more than 4300 digits
+        raise PresetError(source, "", f"not valid {kind}: {str(exc).splitlines()[0][:120]}") from None
     if not isinstance(doc, dict):
-        raise PresetError(source, "", "top level is not a table", "a TOML document or JSON object")
+        raise PresetError(source, "", f"top level is a {_type_name(doc)}", "a TOML document or JSON object")
     return doc
 
 
-def law_from_document(doc: Mapping[str, Any], source: str) -> Preset:
-    """Validate a parsed preset document and build its law."""
+# ---------------------------------------------------------------------------------------------
+# schema versions
+
+Migration = Callable[[dict[str, Any]], dict[str, Any]]
+MIGRATIONS: dict[int, Migration] = {}
+"""``MIGRATIONS[v]`` turns a version-``v`` document into a version-``v + 1`` document."""
+OLDEST_SCHEMA_VERSION = 0
+
+
+def register_migration(from_version: int) -> Callable[[Migration], Migration]:
+    """Decorator: register the step that upgrades ``from_version`` to ``from_version + 1``."""
+
+    def deco(fn: Migration) -> Migration:
+        MIGRATIONS[from_version] = fn
+        return fn
+
+    return deco
+
+
+@register_migration(0)
+def _migrate_0_to_1(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 0, the pre-release "draft" layout: everything flat at the top level.
+
+    ``id``, ``name``, ``notes``, ``warnings``, ``default``, ``author`` and ``date`` move to
+    ``[meta]``; ``form``, ``n_params``, ``loss_unit``, ``compute`` and ``rule`` and the
+    ``[citation]``, ``[coefficients]``, ``[uncertainty]`` and ``[fitted_range]`` tables
+    move under ``[law]``. ``[hardware]`` and ``[budget]`` stay. Anything else is left at
+    the top level, where version-1 validation reports it as an unknown key.
+    """
+    out: dict[str, Any] = {"schema_version": 1}
+    meta: dict[str, Any] = {}
+    law: dict[str, Any] = {}
+    for key, value in doc.items():
+        if key == "schema_version":
+            continue
+        if key in ("id", "name", "notes", "warnings", "default", "author", "date"):
+            meta[key] = value
+        elif key in ("form", "n_params", "loss_unit", "compute", "rule",
+                     "citation", "coefficients", "uncertainty", "fitted_range"):  # fmt: skip
+            law[key] = value
+        else:
+            out[key] = value
+    out["meta"], out["law"] = meta, law
+    return out
+
+
+def migrate(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """Bring a document's ``schema_version`` up to :data:`SCHEMA_VERSION`.
+
+    Runs the registered steps in order. A newer version is refused (update the planner)
+    rather than misread; a version with no migration path is refused too.
+    """
+    version = doc.get("schema_version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise PresetError(source, "schema_version", f"is a {_type_name(version)}", "an integer")
+    if version > SCHEMA_VERSION:
+        raise PresetError(
+            source, "schema_version", f"version {version if version < 10**9 else 'huge'} is newer than this "
+            "planner understands", f"schema_version <= {SCHEMA_VERSION}; update the planner",
+        )  # fmt: skip
+    if version < OLDEST_SCHEMA_VERSION:
+        raise PresetError(source, "schema_version", f"unknown version {version if version > -10**9 else 'huge'}",
+                          f"schema_version {OLDEST_SCHEMA_VERSION} to {SCHEMA_VERSION}")  # fmt: skip
+    out = dict(doc)
+    while version < SCHEMA_VERSION:
+        step = MIGRATIONS.get(version)
+        if step is None:
+            raise PresetError(source, "schema_version", f"no migration from version {version}",
+                              f"schema_version = {SCHEMA_VERSION}")  # fmt: skip
+        out = step(out)
+        version += 1
+        out["schema_version"] = version
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# validation
+
+
+def validate_hardware(table: Mapping[str, Any], source: str, path: str = "hardware") -> dict[str, Any]:
+    """Validate a ``[hardware]`` table; returns it with the canonical GPU name."""
     ck = _Checker(source)
-    unknown = sorted(set(doc) - _TOP_KEYS)
-    if unknown:
-        raise ck.fail(unknown[0], "unknown key", "one of " + ", ".join(sorted(_TOP_KEYS)))
+    t = ck.checked(table, path, set(_HARDWARE))
+    out: dict[str, Any] = {}
+    for key in t:
+        kind, bounds = _HARDWARE[key]
+        if kind == "gpu":
+            name = ck.string(t, key, path, limit=80)
+            try:
+                out[key] = get_accelerator(name).name
+            except KeyError:
+                raise ck.fail(f"{path}.gpu", f"{name!r} is not in the GPU catalogue",
+                              "one of " + ", ".join(CATALOGUE)) from None  # fmt: skip
+        elif kind == "precision":
+            out[key] = ck.choice(t, key, path, ("bf16", "fp8"))
+        elif kind == "int":
+            out[key] = ck.integer(t, key, path, bounds)  # type: ignore[arg-type]
+        else:
+            out[key] = ck.number(t, key, path, bounds)  # type: ignore[arg-type]
+    if out.get("precision") == "fp8":
+        acc = CATALOGUE[out.get("gpu", "H100 SXM")]
+        if acc.fp8_flops is None:
+            raise ck.fail(f"{path}.precision", f"{acc.name} has no FP8 peak in the catalogue", '"bf16"')
+    return out
+
+
+def validate_budget(table: Mapping[str, Any], source: str, path: str = "budget") -> dict[str, Any]:
+    """Validate a ``[budget]`` table (at most one of ``flops`` and ``gpu_hours``)."""
+    ck = _Checker(source)
+    t = ck.checked(table, path, set(_BUDGET))
+    out: dict[str, Any] = {}
+    for key in t:
+        kind, bounds = _BUDGET[key]
+        out[key] = ck.integer(t, key, path, bounds) if kind == "int" else ck.number(t, key, path, bounds)
+    if "flops" in t and "gpu_hours" in t:
+        raise ck.fail(f"{path}.gpu_hours", "given together with budget.flops", "one budget: flops or gpu_hours")
+    return out
+
+
+def validate_fit(table: Mapping[str, Any], source: str, path: str = "meta.fit") -> dict[str, Any]:
+    """Validate a ``[meta.fit]`` provenance table (keys in :data:`FIT_KEYS`)."""
+    ck = _Checker(source)
+    t = ck.checked(table, path, set(_FIT))
+    out: dict[str, Any] = {}
+    for key in t:
+        kind, bounds = _FIT[key]
+        full = f"{path}.{key}"
+        if kind == "int":
+            out[key] = ck.integer(t, key, path, bounds)  # type: ignore[arg-type]
+        elif kind == "float":
+            out[key] = ck.number(t, key, path, bounds)  # type: ignore[arg-type]
+        elif kind == "bool":
+            out[key] = ck.boolean(t, key, path)
+        elif kind == "form":
+            out[key] = ck.choice(t, key, path, tuple(_FORMS))
+        elif kind == "loss_fn":
+            out[key] = ck.choice(t, key, path, ("huber", "ls"))
+        elif kind == "sha256":
+            digest = ck.string(t, key, path, limit=100)
+            if not re.fullmatch(r"[0-9a-fA-F]{64}", digest):
+                raise ck.fail(full, "is not a SHA-256 digest", "64 hexadecimal digits")
+            out[key] = digest.lower()
+        elif kind == "date":
+            out[key] = ck.date(t, key, path)
+        elif kind == "numbers":
+            out[key] = ck.numbers(t, key, path)
+        else:
+            out[key] = ck.string(t, key, path)
+    if "n_points" in out and "n_dropped" in out and out["n_dropped"] > 10**12 - out["n_points"]:
+        raise ck.fail(f"{path}.n_dropped", "is absurdly large", "fewer dropped runs than 1e12")
+    return out
+
+
+def _check_law_numbers(law: Law, ck: _Checker) -> None:
+    """The law must give finite, positive N*, D* (and finite loss) over every allowed budget."""
+    budgets = np.logspace(math.log10(MIN_FLOPS), math.log10(MAX_FLOPS), 26)
+    with np.errstate(all="ignore"):
+        n, d = law.allocate(budgets)
+        bad = ~(np.isfinite(n) & np.isfinite(d) & (n >= 1.0) & (d >= 1.0))
+        what = "N* or D* (or one below 1)"
+        if not bad.any() and law.has_loss:
+            loss = np.asarray(law.loss(n, d), dtype=float)  # type: ignore[attr-defined]
+            bad = ~np.isfinite(loss)
+            what = "the loss"
+    if bad.any():
+        c = budgets[int(np.argmax(bad))]
+        raise ck.fail("law.coefficients", f"these coefficients give a non-finite {what} "
+                      f"at C = {c:.0e} FLOPs", f"a law that is finite from {MIN_FLOPS:g} to {MAX_FLOPS:g} FLOPs")
+
+
+def law_from_document(doc: Mapping[str, Any], source: str) -> Preset:
+    """Validate a parsed preset document (any supported schema version) and build its law."""
+    ck = _Checker(source)
+    if not isinstance(doc, Mapping):
+        raise ck.fail("", f"top level is a {_type_name(doc)}", "a table")
     if "schema_version" not in doc:
         raise ck.fail("schema_version", "missing", f"schema_version = {SCHEMA_VERSION}")
     version = doc["schema_version"]
     if isinstance(version, bool) or not isinstance(version, int):
         raise ck.fail("schema_version", f"is a {_type_name(version)}", "an integer")
-    if version != SCHEMA_VERSION:
-        doc = migrate(doc, source)
+    if version == SCHEMA_VERSION:
+        return _build(doc, ck, version)
+    migrated = migrate(doc, source)
+    try:
+        return _build(migrated, ck, version)
+    except PresetError as exc:
+        raise PresetError(source, exc.key, f"{exc.reason} (after migrating from schema_version {version})",
+                          exc.expected) from None  # fmt: skip
+
+
+def _build(doc: Mapping[str, Any], ck: _Checker, file_version: int) -> Preset:
+    unknown = sorted(set(doc) - _TOP_KEYS, key=str)
+    if unknown:
+        raise ck.fail(str(unknown[0])[:80], "unknown key", "one of " + ", ".join(sorted(_TOP_KEYS)))
     meta = ck.table(doc, "meta", "", _META_KEYS)
-    preset_id = ck.string(meta, "id", "meta")
-    if not preset_id or len(preset_id) > 80 or not all(ch.isalnum() or ch in "-_." for ch in preset_id):
-        raise ck.fail("meta.id", f"{preset_id!r} is not a valid id", "letters, digits, '-', '_' or '.'")
-    title = ck.string(meta, "name", "meta")
-    notes = ck.string(meta, "notes", "meta", required=False)
+    preset_id = ck.string(meta, "id", "meta", limit=200)
+    if not _ID_RE.match(preset_id):
+        raise ck.fail("meta.id", f"{preset_id[:80]!r} is not a valid id",
+                      "1-80 letters, digits, '-', '_' or '.'")  # fmt: skip
+    title = ck.string(meta, "name", "meta", limit=300)
+    if not title.strip():
+        raise ck.fail("meta.name", "is empty", "a short human-readable name")
+    notes = ck.string(meta, "notes", "meta", required=False, limit=MAX_NOTES_TEXT)
     warnings = meta.get("warnings", [])
     if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
         raise ck.fail("meta.warnings", f"is a {_type_name(warnings)}", "a list of strings")
-    default = meta.get("default", False)
-    if not isinstance(default, bool):
-        raise ck.fail("meta.default", f"is a {_type_name(default)}", "true or false")
+    if len(warnings) > MAX_WARNINGS or any(len(w) > MAX_SHORT_TEXT for w in warnings):
+        raise ck.fail("meta.warnings", "is too long", f"at most {MAX_WARNINGS} strings of {MAX_SHORT_TEXT} characters")
+    default = ck.boolean(meta, "default", "meta") if "default" in meta else False
+    meta_out: dict[str, Any] = {"id": preset_id, "name": title}
+    if "notes" in meta:
+        meta_out["notes"] = notes
+    if warnings:
+        meta_out["warnings"] = list(warnings)
+    if "default" in meta:
+        meta_out["default"] = default
+    if "author" in meta:
+        meta_out["author"] = ck.string(meta, "author", "meta", limit=300)
+    if "date" in meta:
+        meta_out["date"] = ck.date(meta, "date", "meta")
+    fit: dict[str, Any] = {}
+    if "fit" in meta:
+        fit = validate_fit(ck.table(meta, "fit", "meta", None), ck.source)
+        meta_out["fit"] = fit
 
     law = ck.table(doc, "law", "", _LAW_KEYS)
-    form = ck.string(law, "form", "law")
-    if form not in _FORMS:
-        raise ck.fail("law.form", f"{form!r} is not a known form", "one of " + ", ".join(_FORMS))
-    n_meaning = ck.string(law, "n_params", "law", required=False, default="total")
-    if n_meaning not in _N_MEANINGS:
-        raise ck.fail("law.n_params", f"{n_meaning!r} is not known", "one of " + ", ".join(_N_MEANINGS))
+    form = ck.choice(law, "form", "law", tuple(_FORMS))
+    n_meaning = ck.choice(law, "n_params", "law", _N_MEANINGS, default="total")
     cit = ck.table(law, "citation", "law", _CITATION_KEYS)
     citation = Citation(
         text=ck.string(cit, "text", "law.citation"),
-        arxiv=ck.string(cit, "arxiv", "law.citation", required=False),
+        arxiv=ck.string(cit, "arxiv", "law.citation", required=False, limit=200),
         locator=ck.string(cit, "locator", "law.citation", required=False),
-        status=ck.string(cit, "status", "law.citation", required=False, default="CONFIRMED"),
+        status=ck.choice(cit, "status", "law.citation", _STATUSES, default="CONFIRMED"),
     )
-    if citation.status not in _STATUSES:
-        raise ck.fail("law.citation.status", f"{citation.status!r} is not known", "one of " + ", ".join(_STATUSES))
+    if not citation.text.strip():
+        raise ck.fail("law.citation.text", "is empty", "the paper, or where the fitted data came from")
 
     spec = _FORMS[form]
     optional = _OPTIONAL_COEFS.get(form, set())
@@ -249,6 +650,13 @@ def law_from_document(doc: Mapping[str, Any], source: str) -> Preset:
     }
     unc_raw = ck.table(law, "uncertainty", "law", set(spec), required=False)
     uncertainty = {name: ck.number(unc_raw, name, "law.uncertainty", _POS_OR_ZERO) for name in unc_raw}
+    int_raw = ck.table(law, "intervals", "law", set(spec), required=False)
+    intervals: dict[str, tuple[float, float]] = {}
+    for name in int_raw:
+        lo, hi, _ = spec[name]
+        pair = ck.pair(int_raw, name, "law.intervals", (lo, hi, True))
+        assert pair is not None
+        intervals[name] = pair
     rng = ck.table(law, "fitted_range", "law", _RANGE_KEYS, required=False)
     fitted = FittedRange(*(ck.pair(rng, k, "law.fitted_range") for k in ("n_params", "n_tokens", "flops")))
 
@@ -257,53 +665,58 @@ def law_from_document(doc: Mapping[str, Any], source: str) -> Preset:
         title=title,
         citation=citation,
         n_meaning=n_meaning,  # type: ignore[arg-type]
-        loss_unit=ck.string(law, "loss_unit", "law", required=False, default="nats/token"),
-        compute=ck.string(law, "compute", "law", required=False, default="C = 6ND"),
+        loss_unit=ck.string(law, "loss_unit", "law", required=False, default="nats/token", limit=300),
+        compute=ck.string(law, "compute", "law", required=False, default="C = 6ND", limit=300),
         fitted_range=fitted,
         uncertainty=MappingProxyType(uncertainty),
         notes=notes,
         warnings=tuple(warnings),
-        source=source,
+        source=ck.source,
     )
     built: Law
-    if form == "chinchilla":
-        built = ChinchillaLaw(info, **coefs)
-    elif form == "data_constrained":
-        built = DataConstrainedLaw(info, **coefs)
-    elif form == "kaplan":
-        built = KaplanLaw(info, **coefs)
-    else:
-        rule = ck.string(law, "rule", "law", required=False, default="power_law")
-        if rule not in _RULES:
-            raise ck.fail("law.rule", f"{rule!r} is not known", "one of " + ", ".join(_RULES))
-        if rule != "tokens_only":
-            for name in ("n_coef", "n_exp"):
-                if name not in coefs:
-                    raise ck.fail(f"law.coefficients.{name}", "missing", f"a number (rule {rule!r})")
-        built = PowerLawAllocation(info, rule=rule, **coefs)  # type: ignore[arg-type]
-    extra = {k: doc[k] for k in ("hardware", "budget") if k in doc}
-    extra["meta"] = meta
-    if "intervals" in law:
-        extra["intervals"] = law["intervals"]
-    return Preset(law=built, path=None, default=default, extra=MappingProxyType(extra))
+    try:
+        if form == "chinchilla":
+            built = ChinchillaLaw(info, **coefs)
+        elif form == "data_constrained":
+            built = DataConstrainedLaw(info, **coefs)
+        elif form == "kaplan":
+            built = KaplanLaw(info, **coefs)
+        else:
+            rule = ck.choice(law, "rule", "law", _RULES, default="power_law")
+            if rule != "tokens_only":
+                for name in ("n_coef", "n_exp"):
+                    if name not in coefs:
+                        raise ck.fail(f"law.coefficients.{name}", "missing", f"a number (rule {rule!r})")
+            built = PowerLawAllocation(info, rule=rule, **coefs)  # type: ignore[arg-type]
+    except (OverflowError, ZeroDivisionError) as exc:
+        raise ck.fail("law.coefficients", f"these coefficients overflow ({exc})", "a law with finite optimum") from None
+    if form != "power_law" and "rule" in law:
+        raise ck.fail("law.rule", f"applies only to form 'power_law', not {form!r}", "no rule key")
+    _check_law_numbers(built, ck)
+
+    hardware = validate_hardware(ck.table(doc, "hardware", "", None), ck.source) if "hardware" in doc else {}
+    budget = validate_budget(ck.table(doc, "budget", "", None), ck.source) if "budget" in doc else {}
+    extra: dict[str, Any] = {"meta": meta_out}
+    if hardware:
+        extra["hardware"] = hardware
+    if budget:
+        extra["budget"] = budget
+    if intervals:
+        extra["intervals"] = intervals
+    return Preset(
+        law=built, path=None, default=default, extra=MappingProxyType(extra),
+        hardware=MappingProxyType(hardware), budget=MappingProxyType(budget),
+        meta=MappingProxyType(meta_out), intervals=MappingProxyType(intervals),
+        fit=MappingProxyType(fit), schema_version=file_version,
+    )  # fmt: skip
 
 
 _POS_OR_ZERO = (0.0, 1e30, True)
 
 
-def migrate(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
-    """Bring an older or newer ``schema_version`` to the current one.
-
-    Version 1 is the first; there is nothing to migrate from yet. A newer file is refused
-    with a clear message rather than misread.
-    """
-    version = doc["schema_version"]
-    if version > SCHEMA_VERSION:
-        raise PresetError(
-            source, "schema_version", f"version {version} is newer than this planner understands",
-            f"schema_version <= {SCHEMA_VERSION}; update the planner",
-        )  # fmt: skip
-    raise PresetError(source, "schema_version", f"unknown version {version}", f"schema_version = {SCHEMA_VERSION}")
+def load_preset_text(text: str | bytes, source: str, fmt: str = "toml") -> Preset:
+    """Parse and validate preset text (for tests, the clipboard, or a file already read)."""
+    return law_from_document(parse_document(text, source, fmt), source)
 
 
 def load_preset_file(path: str | Path) -> Preset:
@@ -312,16 +725,18 @@ def load_preset_file(path: str | Path) -> Preset:
     source = str(path)
     try:
         size = path.stat().st_size
+        if path.is_dir():
+            raise PresetError(source, "", "is a folder", "a .toml or .json file")
         if size > MAX_PRESET_BYTES:
             raise PresetError(source, "", f"file is {size:,} bytes", f"at most {MAX_PRESET_BYTES:,} bytes")
-        data = path.read_bytes()
+        with path.open("rb") as fh:  # read at most the limit, even if the file grows meanwhile
+            data = fh.read(MAX_PRESET_BYTES + 1)
     except PresetError:
         raise
     except OSError as exc:
         raise PresetError(source, "", f"cannot read file: {exc.strerror or exc}") from None
     fmt = "json" if path.suffix.lower() == ".json" else "toml"
-    preset = law_from_document(parse_document(data, source, fmt), source)
-    return Preset(law=preset.law, path=path, default=preset.default, extra=preset.extra)
+    return load_preset_text(data, source, fmt).with_path(path)
 
 
 @cache

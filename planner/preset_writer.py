@@ -1,0 +1,207 @@
+"""Write preset files (TOML with tomli-w, or JSON) that the loader reads back unchanged.
+
+Public API::
+
+    write_preset(path, law, *, hardware=None, budget=None, meta_extra=None, fit=None,
+                 intervals=None, uncertainty=None, header=None) -> Preset
+    preset_document(law, ...same keywords...) -> dict      # the document, not yet validated
+    dumps_preset(law, ..., fmt="toml" | "json") -> str     # validated text
+
+``law`` is any :class:`planner.laws.Law` (from a preset, or built by ``planner fit``); its
+``info`` supplies ``[meta]`` id/name/notes/warnings and ``[law]`` form, what N means,
+loss unit, compute convention, citation and fitted range.
+
+* ``hardware``: a mapping with ``gpu``, ``n_gpus``, ``mfu``, ``usd_per_gpu_hour``,
+  ``precision``, or a :class:`planner.hardware.Hardware` (all five written).
+* ``budget``: a mapping with ``flops`` *or* ``gpu_hours``, ``context``, ... (see
+  ``docs/presets.md``).
+* ``meta_extra``: more ``[meta]`` keys, typically ``author``, ``date`` (a
+  ``datetime.date``/``datetime`` or ISO string), ``notes``, ``warnings``. ``date``
+  defaults to today.
+* ``fit``: the ``[meta.fit]`` provenance of a fitted preset: ``objective``, ``n_points``,
+  ``n_dropped``, ``data_sha256``, ``data_file``, ``date``, ``form``, ``loss_fn``, ``delta``
+  (omit for least squares), ``pinned`` {name: value}, ``se`` {name: value}, ``n_bootstrap``,
+  ``level``, ``seed``, ``converged``, ``message``, ``n_starts``, ``n_refined``,
+  ``n_at_best``, ``grad_norm``, ``seconds``, ``tool``, ``planner_version``
+  (:data:`planner.presets.FIT_KEYS`). ``None`` values are dropped; numpy scalars are fine.
+* ``intervals``: {coefficient: (lo, hi)}, written as ``[law.intervals]``.
+* ``uncertainty``: {coefficient: standard error}; defaults to ``law.info.uncertainty``.
+* ``header``: comment text put at the top of a TOML file (one ``#`` line per line).
+
+The document is validated by the same code that loads presets *before* anything is written,
+so a bad value raises :class:`planner.presets.PresetError` naming ``path`` and the key
+(e.g. ``meta.fit.delta``) and the old file, if any, is untouched. The file is written with
+:func:`planner.atomic.atomic_write_text` (temporary file, fsync, rename). Returns the
+:class:`planner.presets.Preset` as the loader would read it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from planner.atomic import atomic_write_text
+from planner.hardware import Hardware
+from planner.laws import Law
+from planner.presets import SCHEMA_VERSION, Preset, PresetError, law_from_document
+
+__all__ = ["dumps_preset", "preset_document", "write_preset"]
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars -> float/int, tuples -> lists, None dropped from mappings."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool | str | int | float | _dt.date | _dt.datetime):
+        return value
+    if hasattr(value, "item"):  # numpy scalar
+        return _plain(value.item())
+    if isinstance(value, Path):
+        return str(value)
+    return value  # left for validation to name
+
+
+def _hardware_table(hardware: Hardware | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(hardware, Hardware):
+        return {
+            "gpu": hardware.accelerator.name,
+            "n_gpus": hardware.n_gpus,
+            "mfu": hardware.mfu,
+            "usd_per_gpu_hour": hardware.price,
+            "precision": hardware.precision,
+        }
+    return _plain(hardware)
+
+
+def preset_document(
+    law: Law,
+    *,
+    hardware: Hardware | Mapping[str, Any] | None = None,
+    budget: Mapping[str, Any] | None = None,
+    meta_extra: Mapping[str, Any] | None = None,
+    fit: Mapping[str, Any] | None = None,
+    intervals: Mapping[str, tuple[float, float]] | None = None,
+    uncertainty: Mapping[str, float] | None = None,
+) -> dict[str, Any]:
+    """The version-1 document for ``law`` and the optional tables (not validated)."""
+    info = law.info
+    meta: dict[str, Any] = {"id": info.id, "name": info.title}
+    if info.notes:
+        meta["notes"] = info.notes
+    if info.warnings:
+        meta["warnings"] = list(info.warnings)
+    meta["date"] = _dt.date.today()
+    meta.update(_plain(meta_extra or {}))
+    if fit:
+        meta["fit"] = _plain(fit)
+    cit = info.citation
+    citation = {"text": cit.text}
+    if cit.arxiv:
+        citation["arxiv"] = cit.arxiv
+    if cit.locator:
+        citation["locator"] = cit.locator
+    citation["status"] = cit.status
+    law_t: dict[str, Any] = {
+        "form": law.form,
+        "n_params": info.n_meaning,
+        "loss_unit": info.loss_unit,
+        "compute": info.compute,
+    }
+    rule = getattr(law, "rule", None)
+    if law.form == "power_law" and rule:
+        law_t["rule"] = rule
+    law_t["citation"] = citation
+    law_t["coefficients"] = _plain(law.coefficients())
+    unc = info.uncertainty if uncertainty is None else uncertainty
+    if unc:
+        law_t["uncertainty"] = _plain(dict(unc))
+    if intervals:
+        law_t["intervals"] = _plain({k: list(v) for k, v in intervals.items()})
+    fr = info.fitted_range
+    rng = {k: list(v) for k, v in (("n_params", fr.n_params), ("n_tokens", fr.n_tokens), ("flops", fr.flops)) if v}
+    if rng:
+        law_t["fitted_range"] = _plain(rng)
+    doc: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "meta": meta, "law": law_t}
+    if hardware:
+        doc["hardware"] = _hardware_table(hardware)
+    if budget:
+        doc["budget"] = _plain(budget)
+    return doc
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, _dt.date | _dt.datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__}")
+
+
+def _dumps(doc: dict[str, Any], fmt: str, header: str | None, source: str) -> str:
+    try:
+        if fmt == "json":
+            return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False, default=_json_default) + "\n"
+        body = tomli_w.dumps(doc, multiline_strings=True)
+    except (TypeError, ValueError) as exc:
+        raise PresetError(source, "", f"cannot be written: {exc}") from None
+    lines = [f"# {line}".rstrip() for line in (header or "").splitlines()]
+    return ("\n".join(lines) + "\n" if lines else "") + body
+
+
+def dumps_preset(law: Law, *, fmt: str = "toml", header: str | None = None, source: str = "<preset>",
+                 **tables: Any) -> str:  # fmt: skip
+    """Validated preset text (``fmt`` "toml" or "json"); keywords as :func:`write_preset`."""
+    doc = preset_document(law, **tables)
+    _validate(doc, source)
+    return _dumps(doc, fmt, header, source)
+
+
+def _validate(doc: dict[str, Any], source: str) -> Preset:
+    _check_finite(doc, source, "")
+    return law_from_document(doc, source)
+
+
+def _check_finite(value: Any, source: str, path: str) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise PresetError(source, path, f"is {value!r}", "a finite number")
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            _check_finite(v, source, f"{path}.{k}" if path else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_finite(v, source, f"{path}.{i}")
+
+
+def write_preset(
+    path: str | Path,
+    law: Law,
+    *,
+    hardware: Hardware | Mapping[str, Any] | None = None,
+    budget: Mapping[str, Any] | None = None,
+    meta_extra: Mapping[str, Any] | None = None,
+    fit: Mapping[str, Any] | None = None,
+    intervals: Mapping[str, tuple[float, float]] | None = None,
+    uncertainty: Mapping[str, float] | None = None,
+    header: str | None = None,
+) -> Preset:
+    """Validate, then atomically write ``law`` (and the optional tables) to ``path``.
+
+    ``.json`` paths get JSON, anything else TOML. Raises :class:`PresetError` (nothing
+    written) for invalid content, ``OSError`` for an unwritable folder.
+    """
+    path = Path(path)
+    source = str(path)
+    doc = preset_document(law, hardware=hardware, budget=budget, meta_extra=meta_extra, fit=fit,
+                          intervals=intervals, uncertainty=uncertainty)  # fmt: skip
+    preset = _validate(doc, source)
+    if preset.hardware:
+        doc["hardware"] = dict(preset.hardware)  # canonical GPU names ("h100" -> "H100 SXM")
+    fmt = "json" if path.suffix.lower() == ".json" else "toml"
+    atomic_write_text(path, _dumps(doc, fmt, header, source))
+    return preset.with_path(path)
