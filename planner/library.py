@@ -1,0 +1,320 @@
+"""Preset discovery across folders: Built-in, Team, Mine (and Recent files).
+
+Where presets come from (``docs/presets.md`` has the user-facing version):
+
+* **Built-in**: the ``presets/`` folder shipped with the planner
+  (:func:`planner.resources.resource_dir`).
+* **Team**: folders passed in by the caller (the window's "team folders" setting, in the
+  order given), then the folders in the ``PLANNER_PRESET_PATH`` environment variable
+  (``os.pathsep``-separated, like ``PATH``).
+* **Mine**: :func:`user_preset_dir`, ``platformdirs.user_data_dir("compute-budget-planner")
+  / "presets"``; the ``PLANNER_USER_DIR`` environment variable replaces the
+  ``user_data_dir`` part (tests, portable installs).
+* **Recent**: individual files the user opened from elsewhere (passed in by the caller).
+
+Every ``*.toml`` and ``*.json`` file directly inside a folder is read (not sub-folders;
+hidden files such as the ``.name.*.tmp`` of an interrupted atomic save are skipped).
+
+**Precedence when two presets share an id: Mine > Team (first folder first) > Built-in.**
+The most deliberate choice wins: a file the user saved themselves, then the team's shared
+override (so a team can pin, say, its own price on ``epoch-2024`` for everyone), then the
+published default. Within one folder the first file by name wins. The losers are not
+dropped silently: they are in :attr:`Library.shadowed`, so the UI and ``planner presets``
+can show "team/epoch-2024.toml shadows the built-in epoch-2024". Recent files are opened by
+path, so they neither shadow nor are shadowed.
+
+A broken file never stops the scan: it is listed in :attr:`Library.errors` with the
+:class:`planner.presets.PresetError` message (file, key path, reason), and so is a team
+folder that does not exist (a network share not mounted).
+
+Scanning is cheap to repeat (the window re-scans when a folder changes): parsed files are
+cached by path, size and modification time.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from planner.presets import Preset, PresetError, load_preset_file
+from planner.resources import resource_dir
+
+APP_NAME = "compute-budget-planner"
+BUILTIN, TEAM, MINE, RECENT = "Built-in", "Team", "Mine", "Recent"
+GROUPS: tuple[str, ...] = (BUILTIN, TEAM, MINE, RECENT)
+"""Display order of the groups (the combo and ``planner presets`` list them in this order)."""
+PRECEDENCE: tuple[str, ...] = (MINE, TEAM, BUILTIN)
+"""Which group wins an id clash, strongest first."""
+PRESET_SUFFIXES = (".toml", ".json")
+MAX_FILES_PER_FOLDER = 1000
+ENV_USER_DIR = "PLANNER_USER_DIR"
+ENV_PRESET_PATH = "PLANNER_PRESET_PATH"
+
+__all__ = [
+    "BUILTIN", "GROUPS", "MINE", "PRECEDENCE", "RECENT", "TEAM", "BrokenFile", "Entry", "Library",
+    "Shadowed", "find_preset", "scan", "team_folders", "user_data_dir", "user_preset_dir",
+]  # fmt: skip
+
+
+def user_data_dir() -> Path:
+    """The user's data folder (``PLANNER_USER_DIR`` if set, else platformdirs')."""
+    env = os.environ.get(ENV_USER_DIR)
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def user_preset_dir() -> Path:
+    """Where "Mine" presets live (may not exist yet; :func:`ensure_user_preset_dir` makes it)."""
+    return user_data_dir() / "presets"
+
+
+def ensure_user_preset_dir() -> Path:
+    folder = user_preset_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def team_folders(extra: Iterable[str | os.PathLike[str]] = ()) -> list[Path]:
+    """Team folders in precedence order: ``extra`` first, then ``PLANNER_PRESET_PATH``; no duplicates."""
+    out: list[Path] = []
+    seen: set[str] = set()
+    env = [p for p in os.environ.get(ENV_PRESET_PATH, "").split(os.pathsep) if p.strip()]
+    for raw in [*extra, *env]:
+        path = Path(raw).expanduser()
+        key = os.path.normcase(os.path.abspath(path))
+        if key not in seen:
+            seen.add(key)
+            out.append(path)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One usable preset and where it came from.
+
+    ``key`` is what a combo box stores as userData: the id for built-ins, the file path
+    (as a string) for everything else; :meth:`Library.resolve` accepts either.
+    """
+
+    preset: Preset
+    group: str
+    folder: Path | None
+
+    @property
+    def id(self) -> str:
+        return self.preset.id
+
+    @property
+    def title(self) -> str:
+        return self.preset.law.info.title
+
+    @property
+    def path(self) -> Path | None:
+        return self.preset.path
+
+    @property
+    def key(self) -> str:
+        if self.group == BUILTIN or self.preset.path is None:
+            return self.preset.id
+        return str(self.preset.path)
+
+
+@dataclass(frozen=True, slots=True)
+class Shadowed:
+    """``loser`` has the same id as ``winner`` and is hidden by the precedence rule."""
+
+    winner: Entry
+    loser: Entry
+
+    @property
+    def id(self) -> str:
+        return self.winner.id
+
+    def describe(self) -> str:
+        where = self.loser.path or self.loser.id
+        by = self.winner.path or f"the built-in {self.winner.id}"
+        return f"{where} ({self.loser.group}) is shadowed by {by} ({self.winner.group}) for id {self.id!r}"
+
+
+@dataclass(frozen=True, slots=True)
+class BrokenFile:
+    """A file (or team folder) that could not be used, and the one-line reason."""
+
+    path: Path
+    group: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Library:
+    """The result of :func:`scan`: winning entries grouped, plus shadowed entries and errors."""
+
+    entries: tuple[Entry, ...]
+    shadowed: tuple[Shadowed, ...] = ()
+    errors: tuple[BrokenFile, ...] = ()
+    folders: dict[str, tuple[Path, ...]] = field(default_factory=dict)
+
+    def groups(self) -> dict[str, list[Entry]]:
+        """Entries by group, in :data:`GROUPS` order; empty groups omitted."""
+        out: dict[str, list[Entry]] = {}
+        for group in GROUPS:
+            items = [e for e in self.entries if e.group == group]
+            if items:
+                out[group] = items
+        return out
+
+    def ids(self) -> list[str]:
+        return [e.id for e in self.entries if e.group != RECENT]
+
+    def get(self, preset_id: str) -> Entry | None:
+        """The winning entry with ``preset_id`` (Recent files are looked up by path only)."""
+        for e in self.entries:
+            if e.id == preset_id and e.group != RECENT:
+                return e
+        return None
+
+    def resolve(self, key: str | os.PathLike[str]) -> Preset:
+        """A preset by id (winning entry) or by file path (any listed file, or a file on disk).
+
+        Raises ``KeyError`` naming the known ids, or :class:`PresetError` for a bad file.
+        """
+        text = os.fspath(key)
+        entry = self.get(text)
+        if entry is not None:
+            return entry.preset
+        for e in self.entries:
+            if e.path is not None and str(e.path) == text:
+                return e.preset
+        if text.lower().endswith(PRESET_SUFFIXES) or os.sep in text or "/" in text:
+            return _load_cached(Path(text))
+        raise KeyError(f"unknown preset {text!r}; known: {', '.join(self.ids())}")
+
+    def shadowed_ids(self) -> set[str]:
+        return {s.id for s in self.shadowed}
+
+
+# ---------------------------------------------------------------------------------------------
+# scanning
+
+_CACHE: dict[str, tuple[int, int, Preset | PresetError]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def _load_cached(path: Path) -> Preset:
+    try:
+        st = path.stat()
+        stamp = (st.st_mtime_ns, st.st_size)
+    except OSError:
+        stamp = (-1, -1)
+    key = str(path)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+    if hit is not None and hit[:2] == stamp and stamp != (-1, -1):
+        result = hit[2]
+    else:
+        try:
+            result = load_preset_file(path)
+        except PresetError as exc:
+            result = exc
+        with _CACHE_LOCK:
+            if len(_CACHE) > 5000:
+                _CACHE.clear()
+            _CACHE[key] = (*stamp, result)
+    if isinstance(result, PresetError):
+        raise result
+    return result
+
+
+def _folder_files(folder: Path, group: str, errors: list[BrokenFile]) -> list[Path]:
+    try:
+        names = sorted(os.listdir(folder))
+    except FileNotFoundError:
+        if group == TEAM:
+            errors.append(BrokenFile(folder, group, f"{folder}: team folder not found"))
+        return []
+    except OSError as exc:
+        errors.append(BrokenFile(folder, group, f"{folder}: cannot list folder: {exc.strerror or exc}"))
+        return []
+    files = [folder / n for n in names if not n.startswith(".") and n.lower().endswith(PRESET_SUFFIXES)]
+    files = [f for f in files if f.is_file()]
+    if len(files) > MAX_FILES_PER_FOLDER:
+        errors.append(BrokenFile(folder, group, f"{folder}: {len(files)} preset files; only the first "
+                                 f"{MAX_FILES_PER_FOLDER} by name are read"))  # fmt: skip
+        files = files[:MAX_FILES_PER_FOLDER]
+    return files
+
+
+def scan(
+    extra_folders: Sequence[str | os.PathLike[str]] = (),
+    recent: Sequence[str | os.PathLike[str]] = (),
+    *,
+    builtin_folder: Path | None = None,
+    user_folder: Path | None = None,
+) -> Library:
+    """Read every preset folder; never raises for a bad file or folder (see :class:`Library`).
+
+    ``extra_folders`` are team folders from the window's setting (before
+    ``PLANNER_PRESET_PATH``); ``recent`` are files opened from elsewhere. ``builtin_folder``
+    and ``user_folder`` override the defaults (tests).
+    """
+    errors: list[BrokenFile] = []
+    builtin_dir = builtin_folder or resource_dir("presets")
+    mine_dir = user_folder or user_preset_dir()
+    teams = team_folders(extra_folders)
+    candidates: list[Entry] = []  # in precedence order: Mine, Team folders in order, Built-in
+    seen_files: set[str] = set()
+    for group, folders in ((MINE, [mine_dir]), (TEAM, teams), (BUILTIN, [builtin_dir])):
+        for folder in folders:
+            for path in _folder_files(folder, group, errors):
+                real = os.path.normcase(os.path.realpath(path))
+                if real in seen_files:  # the same folder listed twice (e.g. a team path = user dir)
+                    continue
+                seen_files.add(real)
+                try:
+                    candidates.append(Entry(_load_cached(path), group, folder))
+                except PresetError as exc:
+                    errors.append(BrokenFile(path, group, str(exc)))
+    winners: dict[str, Entry] = {}
+    shadowed: list[Shadowed] = []
+    for entry in candidates:
+        if entry.id in winners:
+            shadowed.append(Shadowed(winners[entry.id], entry))
+        else:
+            winners[entry.id] = entry
+    for raw in recent:
+        path = Path(raw)
+        real = os.path.normcase(os.path.realpath(path))
+        if real in seen_files:
+            continue
+        seen_files.add(real)
+        try:
+            candidates.append(Entry(_load_cached(path), RECENT, path.parent))
+        except PresetError as exc:
+            errors.append(BrokenFile(path, RECENT, str(exc)))
+    recent_entries = [e for e in candidates if e.group == RECENT]
+    ordered: list[Entry] = []
+    for group in GROUPS:
+        items = [e for e in winners.values() if e.group == group] if group != RECENT else recent_entries
+        if group == BUILTIN:
+            items.sort(key=lambda e: (not e.preset.default, e.path.name if e.path else e.id))
+        ordered.extend(items)
+    return Library(
+        entries=tuple(ordered),
+        shadowed=tuple(shadowed),
+        errors=tuple(errors),
+        folders={BUILTIN: (builtin_dir,), TEAM: tuple(teams), MINE: (mine_dir,)},
+    )
+
+
+def find_preset(key: str, extra_folders: Sequence[str | os.PathLike[str]] = ()) -> Preset:
+    """Resolve a preset id (through every folder and the precedence rule) or a file path.
+
+    Raises ``KeyError`` (unknown id, listing the known ones) or :class:`PresetError`.
+    """
+    return scan(extra_folders).resolve(key)
