@@ -20,7 +20,7 @@ from planner.hardware import CATALOGUE, DEFAULT_GPU, DEFAULT_MFU, Hardware, get_
 from planner.inference import DEFAULT_CONTEXT
 from planner.laws import Law
 from planner.optimiser import Plan, plan
-from planner.presets import DEFAULT_PRESET_ID, PresetError, builtin_presets, get_law, load_preset_file
+from planner.presets import DEFAULT_PRESET_ID, PresetError, load_preset_file
 from planner.units import parse_number
 
 
@@ -105,10 +105,14 @@ def load_law(args: argparse.Namespace) -> Law:
             return load_preset_file(args.preset_file).law
         except PresetError as exc:
             raise CliError(str(exc)) from None
-    try:
-        return get_law(args.preset or DEFAULT_PRESET_ID)
+    from planner.library import scan
+
+    try:  # Mine > Team > Built-in (planner.library); PLANNER_PRESET_PATH adds team folders
+        return scan().resolve(args.preset or DEFAULT_PRESET_ID).law
     except KeyError as exc:
         raise CliError(exc.args[0]) from None
+    except PresetError as exc:
+        raise CliError(str(exc)) from None
 
 
 def hardware_from_args(args: argparse.Namespace) -> Hardware:
@@ -148,25 +152,56 @@ def plan_json(result: Plan) -> dict[str, Any]:
 
 
 def _run_presets(args: argparse.Namespace) -> int:
-    presets = builtin_presets()
+    from planner.library import BUILTIN, GROUPS, MINE, TEAM, scan
+
+    lib = scan(extra_folders=args.folder)
+    shadows = {}
+    for s in lib.shadowed:
+        shadows.setdefault(id(s.winner), []).append(str(s.loser.path or s.loser.id))
     if args.json:
         out = [
             {
-                "id": p.id, "title": p.law.info.title, "form": p.law.form, "default": p.default,
-                "citation": p.law.info.citation.short(), "arxiv": p.law.info.citation.arxiv,
-                "n_params": p.law.info.n_meaning, "has_loss": p.law.has_loss,
-                "coefficients": p.law.coefficients(),
+                "id": e.id, "title": e.title, "form": e.preset.law.form, "default": e.preset.default,
+                "citation": e.preset.law.info.citation.short(), "arxiv": e.preset.law.info.citation.arxiv,
+                "n_params": e.preset.law.info.n_meaning, "has_loss": e.preset.law.has_loss,
+                "coefficients": e.preset.law.coefficients(), "group": e.group,
+                "path": str(e.path) if e.path else None, "shadows": shadows.get(id(e), []),
             }
-            for p in presets
+            for e in lib.entries
         ]  # fmt: skip
         print(json.dumps(out, indent=2))
+        for err in lib.errors:
+            print(f"planner: warning: {err.message}", file=sys.stderr)
         return 0
-    width = max(len(p.id) for p in presets)
-    for p in presets:
-        star = "*" if p.default else " "
-        print(f"{star} {p.id:<{width}}  {p.law.info.title}")
-        print(f"  {'':<{width}}  {p.law.info.citation.short()}")
-    print("\n* default")
+    groups = lib.groups()
+    width = max(len(e.id) for e in lib.entries)
+    for group in GROUPS:
+        folders = lib.folders.get(group, ())
+        where = ", ".join(map(str, folders)) if folders else ""
+        if group == TEAM and not folders:
+            where = "none; set PLANNER_PRESET_PATH or pass --folder"
+        if group not in groups and group not in (TEAM, MINE):
+            continue
+        print(f"{group}" + (f"  ({where})" if where else ""))
+        for e in groups.get(group, []):
+            star = "*" if e.preset.default and group == BUILTIN else " "
+            print(f"{star} {e.id:<{width}}  {e.title}")
+            detail = e.preset.law.info.citation.short() if group == BUILTIN else str(e.path)
+            print(f"  {'':<{width}}  {detail}")
+        if group not in groups:
+            print("  (no presets)")
+        print()
+    if lib.shadowed:
+        print("Shadowed (precedence Mine > Team, first folder first > Built-in):")
+        for s in lib.shadowed:
+            print(f"  {s.describe()}")
+        print()
+    if lib.errors:
+        print("Not loaded:")
+        for err in lib.errors:
+            print(f"  {err.message}")
+        print()
+    print("* default")
     return 0
 
 
@@ -183,6 +218,8 @@ def _run_plan(args: argparse.Namespace) -> int:
 
 def _add_presets_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.add_argument("--folder", action="append", default=[], metavar="DIR",
+                   help="also read team presets from DIR (repeatable; before PLANNER_PRESET_PATH)")  # fmt: skip
 
 
 def _run_gpus(args: argparse.Namespace) -> int:
@@ -194,7 +231,7 @@ def _run_gpus(args: argparse.Namespace) -> int:
     return 0
 
 
-register(Command("presets", "list the built-in scaling-law presets", _add_presets_args, _run_presets))
+register(Command("presets", "list the scaling-law presets (built-in, team, mine)", _add_presets_args, _run_presets))
 register(Command("plan", "plan a training run for a budget", add_plan_arguments, _run_plan))
 register(Command("gpus", "list the accelerator catalogue", lambda p: None, _run_gpus))
 
