@@ -94,3 +94,97 @@ def test_sigkill_mid_save_leaves_a_readable_preset(tmp_path: Path) -> None:
         assert target.stat().st_size > 1000
     assert kills == 12
     assert "iteration" in load_preset_file(target).law.info.title  # the child really wrote
+
+
+# ---------------------------------------------------------------------------------------------
+# autosave: the plan inputs survive a crash or a kill
+
+from planner import autosave  # noqa: E402
+
+INPUTS = {
+    "preset": "epoch-2024",
+    "budget": {"flops": 1e24, "context": 8192},
+    "hardware": {"gpu": "h100", "n_gpus": 512, "mfu": 0.38},
+    "sliders": {"log_flops": 24.0, "vocab_size": 32000, "optimal_vocab": True, "mode": "flops"},
+}
+
+
+@pytest.fixture
+def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("PLANNER_STATE_DIR", str(tmp_path / "state"))
+    return tmp_path / "state"
+
+
+def test_autosave_round_trip(state: Path) -> None:
+    assert autosave.restore().inputs is None and autosave.restore().error is None
+    assert autosave.save(INPUTS) is True
+    assert autosave.autosave_path() == state / "autosave.json"
+    assert autosave.save(INPUTS) is False  # unchanged: not rewritten
+    got = autosave.restore()
+    assert got.error is None and got.saved_at
+    assert got.inputs == {**INPUTS, "hardware": {"gpu": "H100 SXM", "n_gpus": 512, "mfu": 0.38}}
+    autosave.clear()
+    assert not (state / "autosave.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        ({"budget": {"flops": float("nan")}}, "inputs.budget.flops: is nan"),
+        ({"budget": {"flops": 1.0}}, "inputs.budget.flops: 1 is out of range"),
+        ({"hardware": {"mfu": 2}}, "inputs.hardware.mfu: 2 is out of range"),
+        ({"sliders": {"x": float("inf")}}, "inputs.sliders.x: is inf"),
+        ({"sliders": {"x": [1]}}, "inputs.sliders.x: is a list"),
+        ({"colour": 1}, "inputs.colour: unknown key"),
+        ({"preset": ""}, "inputs.preset: is not a preset id or path"),
+    ],
+)
+def test_autosave_refuses_bad_inputs(state: Path, inputs: dict, message: str) -> None:
+    with pytest.raises(autosave.PresetError, match=message.replace(".", r"\.")):
+        autosave.save(inputs)
+    assert not (state / "autosave.json").exists()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"{not json", b"[1]", b'{"autosave_version": 99, "inputs": {}}', b"\xff\xfe",
+     b'{"autosave_version": 1, "inputs": {"budget": {"flops": NaN}}}'],
+)
+def test_corrupt_autosave_is_reported_and_moved_aside(state: Path, content: bytes) -> None:
+    state.mkdir(parents=True)
+    (state / "autosave.json").write_bytes(content)
+    got = autosave.restore()
+    assert got.inputs is None and got.error and got.error.startswith(str(state / "autosave.json"))
+    assert (state / "autosave.json.corrupt").read_bytes() == content
+    assert autosave.restore().error is None  # next start is clean
+
+
+_SAVER = textwrap.dedent(
+    """
+    import sys
+    from planner import autosave
+    i = 0
+    while True:
+        i += 1
+        autosave.save({"preset": "epoch-2024", "budget": {"flops": 1e20 * (1 + i % 1000)},
+                       "sliders": {"i": i, "pad": "x" * 4000}})
+    """
+)
+
+
+@pytest.mark.slow
+def test_autosave_survives_sigkill(state: Path, tmp_path: Path) -> None:
+    script = tmp_path / "saver.py"
+    script.write_text(_SAVER)
+    env = {**os.environ, "PLANNER_STATE_DIR": str(state)}
+    for attempt in range(6):
+        proc = subprocess.Popen([sys.executable, str(script)], cwd=REPO, env=env)
+        deadline = time.monotonic() + 30
+        while not (state / "autosave.json").exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2 + 0.05 * attempt)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        got = autosave.restore()
+        assert got.error is None, got.error
+        assert got.inputs is not None and got.inputs["sliders"]["i"] >= 1
