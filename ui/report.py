@@ -690,6 +690,14 @@ def _at_a_glance(plan: Plan) -> str:
     )
 
 
+def _break_even(plan: Plan) -> str:
+    rate = plan.inference_usd_per_million_tokens / 1e6
+    if not rate > 0 or not plan.cost_usd > 0:
+        return ""
+    tokens = plan.cost_usd / rate
+    return f" Serving costs as much as training after {_e(fmt_sci(tokens, 3))} tokens served."
+
+
 def _headline(plan: Plan) -> str:
     by = {r.key: r for r in result_rows(plan)}
     size = by["n_params"].value.split(" [")[0]
@@ -760,9 +768,14 @@ def build_blocks(
     if plots:
         legend = " Dashed curves: " + _e(compare[0].id) + "." if compare else ""
         heading = "<h2>Plots</h2>"
-        for key in PLOT_KEYS:
+        keys = list(PLOT_KEYS)
+        if not law.has_loss and not (compare and compare[0].has_loss):
+            keys = [k for k in keys if k not in ("isoflop", "loss")]
+            heading += "<p>This law predicts no loss, so the isoFLOP and loss plots are left out.</p>"
+        for key in keys:
             if key in plots:
-                blocks.append(_Plot(plots[key], _e(PLOT_CAPTIONS[key]) + legend, heading))
+                caption = _e(PLOT_CAPTIONS[key]) + (_break_even(plan) if key == "serving" else "") + legend
+                blocks.append(_Plot(plots[key], caption, heading))
                 heading = ""
     blocks.append(_Text(_formulas_html(law, plan, compare)))
     return blocks
@@ -921,14 +934,22 @@ def write_report(
 
 
 def _plans_from_window(window: Any) -> tuple[Law, Plan, Law | None, Plan | None]:
-    """The one place that knows how the window hands over its plan."""
-    got = window.current_plan()
-    if isinstance(got, tuple):
-        if len(got) == 2:
-            return got[0], got[1], None, None
-        law, plan, cmp_law, cmp_plan = got[:4]
-        return law, plan, cmp_law, cmp_plan
-    return got.law, got.plan, getattr(got, "compare_law", None), getattr(got, "compare_plan", None)
+    """The one place that knows how the window hands over its plan.
+
+    ``MainWindow`` offers ``current_law()``, ``current_plan()`` and ``current_compare_plan()``;
+    the compare law is ``current_compare_law()`` if the window has it, else the registry's law
+    whose id the compare plan names.
+    """
+    law, plan = window.current_law(), window.current_plan()
+    cmp_plan = window.current_compare_plan() if hasattr(window, "current_compare_plan") else None
+    cmp_law = None
+    if cmp_plan is not None:
+        if hasattr(window, "current_compare_law"):
+            cmp_law = window.current_compare_law()
+        else:
+            laws = getattr(getattr(window, "registry", None), "laws", {})
+            cmp_law = next((lw for lw in laws.values() if lw.id == cmp_plan.preset), None)
+    return law, plan, cmp_law, cmp_plan
 
 
 def open_after_export_action(parent: Any) -> QAction:

@@ -170,12 +170,22 @@ def test_pagination_never_splits_rows_or_blocks(qapp):
 
 
 class _FakeWindow:
-    def __init__(self, law, p):
-        self._plan = (law, p, None, None)
-        self.messages = []
+    """The three calls the report makes on ``ui.main_window.MainWindow``."""
+
+    def __init__(self, law, p, compare=None):
+        self.law, self.plan, self.compare = law, p, compare
+
+    def current_law(self):
+        return self.law
 
     def current_plan(self):
-        return self._plan
+        return self.plan
+
+    def current_compare_plan(self):
+        return None if self.compare is None else self.compare[1]
+
+    def current_compare_law(self):
+        return None if self.compare is None else self.compare[0]
 
 
 def test_export_dialog_writes_and_opens_when_asked(qapp, tmp_path, epoch, monkeypatch):
@@ -210,3 +220,22 @@ def test_export_dialog_cancel_and_failure(qapp, tmp_path, epoch, monkeypatch):
     monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a, **k: warned.append(a[2])))
     assert report.export_report_dialog(window) is None
     assert len(warned) == 1 and "does not exist" in warned[0]
+
+
+def test_main_window_export_in_compare_mode(qtbot, tmp_path, monkeypatch):
+    """End to end: the real window's File > Export report... writes both laws' numbers."""
+    main_window = pytest.importorskip("ui.main_window")
+    from PySide6.QtWidgets import QFileDialog
+
+    window = main_window.MainWindow(restore=False)
+    qtbot.addWidget(window)
+    window.controller.set_inputs(compare=True)
+    p, cp = window.current_plan(), window.current_compare_plan()
+    assert cp is not None
+    target = tmp_path / "window.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    window.report_action.trigger()
+    text = pdf_text(target)
+    assert p.law_title in text and cp.law_title in text
+    assert plan_json(p)["formatted"]["n_params"] in text
+    assert plan_json(cp)["formatted"]["n_params"] in text
