@@ -379,10 +379,8 @@ def _formulas_html(law: Law, plan: Plan, compare: tuple[Law, Plan] | None) -> st
             )
         )
     items += [
-        (
-            "Training compute",
-            "C = 6·N·D (training FLOPs; the law's own convention: " + law.info.compute + ")",
-        ),
+        ("Training compute" + (f" ({law.id})" if compare else ""), law.info.compute),
+        *([(f"Training compute ({compare[0].id})", compare[0].info.compute)] if compare else []),
         (
             "Budget ↔ GPU-hours",
             f"C = GPU-hours × 3600 × peak × MFU = {fmt_sci(plan.gpu_hours, 4)} × 3600 × "
@@ -638,7 +636,7 @@ def _result_table(plan: Plan, compare: tuple[Law, Plan] | None, law: Law) -> _Ta
             "Results",
             ["Quantity", "Value", "Unit"],
             rows,
-            [30, 30, 40],
+            [27, 38, 35] if plan.intervals else [30, 30, 40],  # room for "[lo – hi]"
             aligns=["left", "right", "left"],
         )
     rows_b = {r.key: r for r in result_rows(compare[1])}

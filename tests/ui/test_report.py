@@ -239,3 +239,26 @@ def test_main_window_export_in_compare_mode(qtbot, tmp_path, monkeypatch):
     assert p.law_title in text and cp.law_title in text
     assert plan_json(p)["formatted"]["n_params"] in text
     assert plan_json(cp)["formatted"]["n_params"] in text
+
+
+def test_optional_inputs_and_intervals_appear_only_when_set(qapp, tmp_path, epoch):
+    import dataclasses
+
+    law, p = epoch
+    plain = pdf_text(_write(tmp_path / "plain.pdf", law, p))
+    for label in ("Vocabulary size", "MoE activation ratio", "Inference demand", "Unique training data"):
+        assert label not in plain  # None rows are left out
+    rich = dataclasses.replace(p, moe_activation=0.05, moe_granularity=12.0, moe_law="ling", vocab_size=128000.0,
+                               inference_tokens=1e13, unique_tokens=5e11,
+                               intervals={"n_params": (6e10, 1.4e11), "loss": (1.9, 2.0)})  # fmt: skip
+    text = pdf_text(_write(tmp_path / "rich.pdf", law, rich))
+    for label in ("Vocabulary size", "MoE activation ratio", "Inference demand", "Unique training data"):
+        assert label in text
+    assert "128,000 tokens" in text and "5.00%" in text
+    assert plan_json(rich)["formatted"]["loss"] in text  # "1.9597 [1.9000 – 2.0000]"
+    assert "a reconstruction" in text  # the MoE EL log-base assumption is stated
+
+
+def _write(path, law, p):
+    write_report(path, law, p)
+    return path
