@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Build the desktop bundle for THIS system (PyInstaller does not cross-compile) and smoke-test it.
+#
+#   packaging/build.sh            -> dist/planner/ (planner-gui, planner, _internal/)
+#                                    and on macOS also dist/Planner.app
+#
+# Steps: ./dev setup (venv with Python >= 3.12 and the app), the pinned PyInstaller from the
+# `bundle` extra, a clean PyInstaller run of packaging/planner.spec, packaging/smoke_test.py,
+# then the bundle size. Never run `strip` on the result: it breaks numpy's bundled maths
+# libraries (the spec sets strip=False everywhere).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./dev setup
+if [ -x .venv/Scripts/python.exe ]; then PY=.venv/Scripts/python.exe; else PY=.venv/bin/python; fi
+
+# the exact PyInstaller pinned in pyproject's `bundle` extra (installed only when it differs)
+if ! "$PY" - <<'PYEOF'
+import sys, tomllib
+from importlib.metadata import PackageNotFoundError, version
+from packaging.requirements import Requirement
+reqs = tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["bundle"]
+for text in reqs:
+    req = Requirement(text)
+    try:
+        if version(req.name) not in req.specifier:
+            sys.exit(1)
+    except PackageNotFoundError:
+        sys.exit(1)
+PYEOF
+then
+    echo "build: installing the bundle extra (pinned PyInstaller)" >&2
+    "$PY" -m pip install -q --disable-pip-version-check -e ".[gui,bundle]"
+fi
+"$PY" -m PyInstaller --version
+
+start=$(date +%s)
+"$PY" -m PyInstaller --noconfirm --clean --log-level WARN \
+    --distpath dist --workpath build packaging/planner.spec
+echo "build: PyInstaller took $(( $(date +%s) - start )) s"
+
+"$PY" packaging/smoke_test.py dist/planner "$@"
+
+echo "build: bundle size: $(du -sh dist/planner | cut -f1) (dist/planner)"
+if [ -d dist/Planner.app ]; then echo "build: app bundle: $(du -sh dist/Planner.app | cut -f1) (dist/Planner.app)"; fi
