@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.atomic import atomic_write_text
-from planner.presets import PresetError, validate_budget, validate_hardware
+from planner.presets import PresetError, _key_text, validate_budget, validate_hardware
 
 APP_NAME = "compute-budget-planner"
 ENV_STATE_DIR = "PLANNER_STATE_DIR"
@@ -80,7 +80,7 @@ def _check_inputs(inputs: Mapping[str, Any], source: str) -> dict[str, Any]:
         raise PresetError(source, "inputs", f"is a {type(inputs).__name__}", "a table")
     unknown = sorted(set(inputs) - _INPUT_KEYS, key=str)
     if unknown:
-        raise PresetError(source, f"inputs.{str(unknown[0])[:80]}", "unknown key",
+        raise PresetError(source, f"inputs.{_key_text(unknown[0])}", "unknown key",
                           "one of " + ", ".join(sorted(_INPUT_KEYS)))  # fmt: skip
     out: dict[str, Any] = {}
     if "preset" in inputs:
@@ -98,7 +98,7 @@ def _check_inputs(inputs: Mapping[str, Any], source: str) -> dict[str, Any]:
             raise PresetError(source, "inputs.sliders", f"is a {type(sliders).__name__}", "a table")
         clean: dict[str, Any] = {}
         for name, value in sliders.items():
-            key = f"inputs.sliders.{str(name)[:80]}"
+            key = f"inputs.sliders.{_key_text(name)}"
             if not isinstance(name, str) or len(name) > 80:
                 raise PresetError(source, key, "is not a short name", "names up to 80 characters")
             if isinstance(value, bool) or value is None:

@@ -73,7 +73,7 @@ class PresetError(ValueError):
         msg = f"{source}: {key}: {reason}" if key else f"{source}: {reason}"
         if expected:
             msg += f" (expected {expected})"
-        super().__init__(" ".join(msg.split()))  # one line, whatever the file contained
+        super().__init__(" ".join(msg.splitlines()))  # one line, whatever the file contained
 
     def __reduce__(self) -> tuple:
         return (type(self), (self.source, self.key, self.reason, self.expected))
@@ -236,7 +236,7 @@ class _Checker:
         if allowed is not None:
             unknown = sorted(set(value) - set(allowed), key=str)
             if unknown:
-                raise self.fail(f"{full}.{str(unknown[0])[:80]}", "unknown key", "one of " + ", ".join(sorted(allowed)))
+                raise self.fail(f"{full}.{_key_text(unknown[0])}", "unknown key", "one of " + ", ".join(sorted(allowed)))
         return dict(value)
 
     def checked(self, value: object, path: str, allowed: set[str]) -> dict:
@@ -245,7 +245,7 @@ class _Checker:
             raise self.fail(path, f"is a {_type_name(value)}", "a table")
         unknown = sorted(set(value) - allowed, key=str)
         if unknown:
-            raise self.fail(f"{path}.{str(unknown[0])[:80]}", "unknown key", "one of " + ", ".join(sorted(allowed)))
+            raise self.fail(f"{path}.{_key_text(unknown[0])}", "unknown key", "one of " + ", ".join(sorted(allowed)))
         return dict(value)
 
     def string(self, doc: Mapping, key: str, path: str, required: bool = True, default: str = "",
@@ -343,9 +343,18 @@ class _Checker:
         out = {}
         for name in table:
             if not isinstance(name, str) or not _ID_RE.match(name):
-                raise self.fail(full, f"key {str(name)[:40]!r} is not a name", "names of letters, digits, '_'")
+                raise self.fail(f"{full}.{_key_text(name)}", "is not a name", "names of letters, digits, '_'")
             out[name] = self.number(table, name, full, (-1e300, 1e300, True))
         return out
+
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
+
+
+def _key_text(key: object) -> str:
+    """A key from a file as it may appear in a message: plain names as-is, others quoted."""
+    text = str(key)
+    return text if _PLAIN_KEY.match(text) else repr(text[:40])
 
 
 def _type_name(value: object) -> str:
@@ -390,7 +399,7 @@ def parse_document(text: str | bytes, source: str, fmt: str = "toml") -> dict[st
         else:
             doc = tomllib.loads(text)
     except _DuplicateKey as exc:
-        raise PresetError(source, str(exc.args[0])[:80], "duplicate key", f"valid {kind}") from None
+        raise PresetError(source, _key_text(exc.args[0]), "duplicate key", f"valid {kind}") from None
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         raise PresetError(source, "", f"not valid {kind}: {str(exc).splitlines()[0]}") from None
     except RecursionError:
@@ -595,7 +604,7 @@ def law_from_document(doc: Mapping[str, Any], source: str) -> Preset:
 def _build(doc: Mapping[str, Any], ck: _Checker, file_version: int) -> Preset:
     unknown = sorted(set(doc) - _TOP_KEYS, key=str)
     if unknown:
-        raise ck.fail(str(unknown[0])[:80], "unknown key", "one of " + ", ".join(sorted(_TOP_KEYS)))
+        raise ck.fail(_key_text(unknown[0]), "unknown key", "one of " + ", ".join(sorted(_TOP_KEYS)))
     meta = ck.table(doc, "meta", "", _META_KEYS)
     preset_id = ck.string(meta, "id", "meta", limit=200)
     if not _ID_RE.match(preset_id):
