@@ -28,15 +28,15 @@ FLOPS_RANGE = (1e18, 1e27)  # the budget slider's limits: the fixed x range of c
 INFERENCE_RANGE = (1e9, 1e16)  # lifetime inference tokens shown on the serving plot
 ISO_FACTORS = (0.1, 10**-0.5, 1.0, 10**0.5, 10.0)  # isoFLOP budgets around the current one
 ISO_POINTS = 96
-ISO_SPAN = 40.0  # each isoFLOP curve spans N*/ISO_SPAN .. N*·ISO_SPAN
+ISO_SPAN = 30.0  # each isoFLOP curve spans N*/ISO_SPAN .. N*·ISO_SPAN
 FRONTIER_POINTS = 64
 SERVING_POINTS = 48
 PLOT_KEYS = ("isoflop", "frontier", "loss", "serving")
 
 # Okabe-Ito colours (colour-blind safe); compare overlays use the same hue, dashed.
-LIGHT = {"bg": "#ffffff", "fg": "#202124", "grid": "#e3e5e8", "main": "#0072B2", "second": "#D55E00",
+LIGHT = {"bg": "#ffffff", "fg": "#202124", "grid": "#e6e8eb", "main": "#0072B2", "second": "#D55E00",
          "third": "#009E73", "compare": "#CC79A7", "marker": "#202124", "muted": "#9aa0a6"}  # fmt: skip
-DARK = {"bg": "#1e1f22", "fg": "#e8eaed", "grid": "#35373b", "main": "#56B4E9", "second": "#E69F00",
+DARK = {"bg": "#1e1f22", "fg": "#e8eaed", "grid": "#303236", "main": "#56B4E9", "second": "#E69F00",
         "third": "#2bc9a0", "compare": "#e78ac3", "marker": "#f1f3f4", "muted": "#80868b"}  # fmt: skip
 
 
@@ -115,6 +115,8 @@ class _Plot(pg.PlotWidget):
             # cheap (translucent grid lines cost >10 ms per repaint); labels keep the text pen.
             ax.setPen(_pen(c["grid"]))
             ax.setTextPen(pg.mkPen(c["fg"]))
+            ax.setStyle(tickAlpha=255, maxTickLevel=1)  # opaque grid, two tick levels
+            ax.setZValue(-1)  # grid behind curves, markers and legend
         pi.setTitle(self._title, size="10pt", color=c["fg"])
         self.message.setColor(c["muted"])
 
@@ -141,6 +143,11 @@ class PlotPanel(QWidget):
         self._serving_range: tuple[float, float] | None = None
         self._loss_law: dict[int, Law] = {}
         self._compare_in_legend = True
+        self._filled: set[pg.PlotDataItem] = set()
+        self._front_law: tuple | None = None
+        self._iso_range: tuple | None = None
+        self._iso_data: list[tuple[np.ndarray, np.ndarray]] = []
+        self._iso_offsets = np.logspace(-math.log10(ISO_SPAN), math.log10(ISO_SPAN), ISO_POINTS)
 
         self.iso = _Plot("IsoFLOP curves (budget ÷10 … ×10)", "Parameters N", "Loss", True, False)
         self.front = _Plot("Compute-optimal frontier", "Training compute C (FLOPs)", "N*, D*", True, True)
@@ -161,8 +168,9 @@ class PlotPanel(QWidget):
     # ------------------------------------------------------------------ construction
     def _build_items(self) -> None:
         c = LIGHT
-        self._iso_curves = [self.iso.curve(_pen(c["main"])) for _ in ISO_FACTORS]
-        self._iso_cmp = [self.iso.curve(_pen(c["compare"], dashed=True)) for _ in ISO_FACTORS]
+        # all isoFLOP curves of one law in one item, separated by NaN (one setData per step)
+        self._iso_curves = self.iso.curve(_pen(c["main"]), connect="finite")
+        self._iso_cmp = self.iso.curve(_pen(c["compare"], dashed=True), connect="finite")
         self._iso_valley = self.iso.marker(c["main"], size=6)
         self._iso_opt = self.iso.marker(c["marker"], symbol="star", size=15)
         self._iso_cmp_opt = self.iso.marker(c["compare"], symbol="star", size=13)
@@ -200,10 +208,8 @@ class PlotPanel(QWidget):
         self._colors = c
         for p in self._plots.values():
             p.apply_colors(c)
-        for item in self._iso_curves:
-            item.setPen(_pen(c["main"]))
-        for item in self._iso_cmp:
-            item.setPen(_pen(c["compare"], dashed=True))
+        self._iso_curves.setPen(_pen(c["main"]))
+        self._iso_cmp.setPen(_pen(c["compare"], dashed=True))
         self._front_n.setPen(_pen(c["main"], 2))
         self._front_d.setPen(_pen(c["second"], 2))
         self._front_n_cmp.setPen(_pen(c["main"], dashed=True))
@@ -240,6 +246,7 @@ class PlotPanel(QWidget):
         self._dragging = dragging
         if not dragging and self._last is not None:
             self._update_serving_range(*self._last, force=True)
+            self._iso_view(force=True)
 
     def update_plan(
         self, law: Law, plan: Plan, compare_law: Law | None = None, compare_plan: Plan | None = None
@@ -251,8 +258,10 @@ class PlotPanel(QWidget):
         if key != self._range_key:
             self._range_key = key
             self._set_fixed_ranges(law, compare_law)
-        self._update_iso(law, plan, self._iso_curves, self._iso_valley, self._iso_opt)
-        self._update_iso(compare_law, compare_plan, self._iso_cmp, None, self._iso_cmp_opt)
+        iso_main = self._update_iso(law, plan, self._iso_curves, self._iso_valley, self._iso_opt)
+        iso_cmp = self._update_iso(compare_law, compare_plan, self._iso_cmp, None, self._iso_cmp_opt)
+        self._iso_data = [d for d in (iso_main, iso_cmp) if d is not None]
+        self._iso_view()
         self._update_frontier(law, plan, compare_law, compare_plan)
         self._update_loss(law, plan, self._loss_curve, self._loss_pt)
         self._update_loss(compare_law, compare_plan, self._loss_cmp, self._loss_cmp_pt)
@@ -263,6 +272,16 @@ class PlotPanel(QWidget):
         msg = "" if has_loss else "Allocation-only law: no loss surface"
         self.iso.show_message(msg)
         self.lossp.show_message(msg)
+
+    def _clear(self, item: pg.PlotDataItem) -> None:
+        """Empty ``item`` once (setData costs ~0.2 ms; skip it for items already empty)."""
+        if item in self._filled:
+            self._filled.discard(item)
+            item.setData([], [])
+
+    def _set(self, item: pg.PlotDataItem, x, y) -> None:  # noqa: ANN001
+        self._filled.add(item)
+        item.setData(x, y)
 
     def _show_compare_legend(self, on: bool) -> None:
         if on == self._compare_in_legend:
@@ -293,13 +312,12 @@ class PlotPanel(QWidget):
                 l_lo = min(l_lo, float(fr.loss[1]))
                 l_hi = max(l_hi, float(fr.loss[0]))
         self.front.setYRange(*_log_range(y_lo, y_hi), padding=0)
-        self.iso.setXRange(*_log_range(n_lo / 10, n_hi * 10), padding=0)
+        self._iso_range = None
         if math.isfinite(l_lo) and l_hi > l_lo:
             span = l_hi - l_lo
-            self.iso.setYRange(l_lo - 0.05 * span, l_hi + 0.45 * span, padding=0)
             self.lossp.setYRange(l_lo - 0.05 * span, l_hi + 0.05 * span, padding=0)
         else:
-            self.iso.setYRange(0, 1, padding=0)
+            self.iso.setRange(xRange=_log_range(n_lo / 10, n_hi * 10), yRange=(0, 1), padding=0)
             self.lossp.setYRange(0, 1, padding=0)
         grid = np.logspace(*np.log10(FLOPS_RANGE), FRONTIER_POINTS)
         self._front_cache = {id(lw): frontier(lw, grid) for lw in laws}
@@ -323,62 +341,86 @@ class PlotPanel(QWidget):
             self.serve.setYRange(*rng, padding=0)
 
     # ------------------------------------------------------------------ per-plot updates
-    def _update_iso(self, law: Law | None, plan: Plan | None, curves: list, valley, opt) -> None:  # noqa: ANN001
+    def _update_iso(self, law: Law | None, plan: Plan | None, curves: pg.PlotDataItem, valley, opt):  # noqa: ANN001, ANN202
         if law is None or plan is None or not law.has_loss:
-            for item in curves:
-                item.setData([], [])
+            self._clear(curves)
             if valley is not None:
-                valley.setData([], [])
-            opt.setData([], [])
-            return
+                self._clear(valley)
+            self._clear(opt)
+            return None
         budgets = plan.flops * np.asarray(ISO_FACTORS)
-        fr = frontier(law, budgets)
-        vx, vy = [], []
+        n_star = frontier(law, budgets).n_params
+        # (k, ISO_POINTS) grid of sizes around each optimum, plus a NaN column as separator
+        n = n_star[:, None] * self._iso_offsets[None, :]
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for item, c, n_star in zip(curves, budgets, fr.n_params, strict=True):
-                n = np.logspace(math.log10(n_star / ISO_SPAN), math.log10(n_star * ISO_SPAN), ISO_POINTS)
-                item.setData(n, np.asarray(isoflop_curve(law, float(c), n)))
-                vx.append(float(n_star))
-                vy.append(float(isoflop_curve(law, float(c), np.array([n_star]))[0]))
+            loss = np.asarray(law.loss(n, budgets[:, None] / (6.0 * n)))  # type: ignore[attr-defined]
+            vy = np.asarray(law.loss(n_star, budgets / (6.0 * n_star)))  # type: ignore[attr-defined]
+        sep = np.full((len(budgets), 1), np.nan)
+        self._set(curves, np.hstack([n, sep]).ravel(), np.hstack([loss, sep]).ravel())
         if valley is not None:
-            valley.setData(vx, vy)
+            self._set(valley, n_star, vy)
         if plan.loss is not None:
-            opt.setData([plan.n_params], [plan.loss])
+            self._set(opt, [plan.n_params], [plan.loss])
         else:
-            opt.setData([], [])
+            self._clear(opt)
+        return n, loss
+
+    def _iso_view(self, force: bool = False) -> None:
+        """Follow the budget with the isoFLOP view, except while a slider is held."""
+        if (self._dragging and not force and self._iso_range is not None) or not self._iso_data:
+            return
+        x0 = min(math.log10(float(n.min())) for n, _ in self._iso_data)
+        x1 = max(math.log10(float(n.max())) for n, _ in self._iso_data)
+        y0, y1 = math.inf, -math.inf
+        for _, loss in self._iso_data:
+            finite = loss[np.isfinite(loss)]
+            ends = loss[len(loss) // 2][[0, -1]]  # the current budget's curve, at its ends
+            ends = ends[np.isfinite(ends)]
+            if finite.size:
+                y0 = min(y0, float(finite.min()))
+                y1 = max(y1, float(ends.max()) if ends.size else float(finite.max()))
+        if not y1 > y0:
+            return
+        pad = 0.08 * (y1 - y0)
+        rng = (round(x0 - 0.05, 3), round(x1 + 0.05, 3), y0 - pad, y1 + pad)
+        if rng != self._iso_range:
+            self._iso_range = rng
+            self.iso.setRange(xRange=rng[:2], yRange=rng[2:], padding=0)
 
     def _update_frontier(self, law: Law, plan: Plan, compare_law: Law | None, compare_plan: Plan | None) -> None:
         grid = self._frontier_grid
-        fr = self._front_cache[id(law)]
-        self._front_n.setData(grid, fr.n_params)
-        self._front_d.setData(grid, fr.n_tokens)
+        if self._front_law != (law, compare_law):  # the frontier depends on the law only
+            self._front_law = (law, compare_law)
+            fr = self._front_cache[id(law)]
+            self._front_n.setData(grid, fr.n_params)
+            self._front_d.setData(grid, fr.n_tokens)
+            if compare_law is not None:
+                frc = self._front_cache[id(compare_law)]
+                self._set(self._front_n_cmp, grid, frc.n_params)
+                self._set(self._front_d_cmp, grid, frc.n_tokens)
         self._front_vline.setPos(math.log10(plan.flops))
         self._front_pts.setData([plan.flops, plan.flops], [plan.n_params, plan.n_tokens])
         if compare_law is not None and compare_plan is not None:
-            frc = self._front_cache[id(compare_law)]
-            self._front_n_cmp.setData(grid, frc.n_params)
-            self._front_d_cmp.setData(grid, frc.n_tokens)
-            self._front_cmp_pts.setData(
-                [compare_plan.flops, compare_plan.flops], [compare_plan.n_params, compare_plan.n_tokens]
-            )
+            cp = compare_plan
+            self._set(self._front_cmp_pts, [cp.flops, cp.flops], [cp.n_params, cp.n_tokens])
         else:
             for item in (self._front_n_cmp, self._front_d_cmp, self._front_cmp_pts):
-                item.setData([], [])
+                self._clear(item)
 
     def _update_loss(self, law: Law | None, plan: Plan | None, curve, pt) -> None:  # noqa: ANN001
         if law is None or plan is None or not law.has_loss:
-            curve.setData([], [])
-            pt.setData([], [])
+            self._clear(curve)
+            self._clear(pt)
             self._loss_law.pop(id(curve), None)
             return
         fr = self._front_cache[id(law)]
         if self._loss_law.get(id(curve)) is not law:
-            curve.setData(self._frontier_grid, fr.loss)
+            self._set(curve, self._frontier_grid, fr.loss)
             self._loss_law[id(curve)] = law
         if plan.loss is not None:
-            pt.setData([plan.flops], [plan.loss])
+            self._set(pt, [plan.flops], [plan.loss])
         else:
-            pt.setData([], [])
+            self._clear(pt)
 
     def _update_serving(self, plan: Plan, compare_plan: Plan | None) -> None:
         x = self._serve_x
@@ -388,13 +430,13 @@ class PlotPanel(QWidget):
         self._serve_inf.setData(x, serving)
         self._serve_total.setData(x, plan.cost_usd + serving)
         if plan.inference_tokens and INFERENCE_RANGE[0] <= plan.inference_tokens <= INFERENCE_RANGE[1]:
-            self._serve_pt.setData([plan.inference_tokens], [plan.cost_usd + plan.inference_tokens * rate])
+            self._set(self._serve_pt, [plan.inference_tokens], [plan.cost_usd + plan.inference_tokens * rate])
         else:
-            self._serve_pt.setData([], [])
+            self._clear(self._serve_pt)
         if compare_plan is not None:
             crate = compare_plan.inference_usd_per_million_tokens / 1e6
-            self._serve_total_cmp.setData(x, compare_plan.cost_usd + x * crate)
+            self._set(self._serve_total_cmp, x, compare_plan.cost_usd + x * crate)
         else:
-            self._serve_total_cmp.setData([], [])
+            self._clear(self._serve_total_cmp)
         self._update_serving_range(plan, compare_plan)
 

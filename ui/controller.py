@@ -1,0 +1,223 @@
+"""The only glue: views -> state -> planner -> views.
+
+Views emit user edits; the controller writes :class:`ui.state.InputsState`; the state
+emits ``changed`` only on a real change; the controller then calls
+:func:`planner.optimiser.plan` (closed forms, microseconds) for the main and compare presets
+and pushes the frozen :class:`~planner.optimiser.Plan` to the law card, budget panel, result
+cards and plots. Views write their widgets under signal blockers, so nothing echoes back.
+
+Presets live in a :class:`PresetRegistry` (key -> law, grouped Built-in / Team / Loaded /
+Fitted) so that loaded files and fitted laws can be selected like built-ins.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from planner.hardware import CATALOGUE
+from planner.laws import Law
+from planner.optimiser import Plan, plan
+from planner.presets import Preset, builtin_presets
+from ui.plots import PlotPanel
+from ui.state import FLOPS_LIMITS, InputsState, PlanInputs, plan_kwargs, science_kwargs
+from ui.widgets.budget_panel import BudgetPanel
+from ui.widgets.law_card import Groups, LawPanel
+from ui.widgets.result_cards import ResultCards
+
+GROUPS = ("Built-in", "Team", "Mine", "Recent", "Loaded files", "Fitted")
+
+
+@dataclass
+class PresetRegistry:
+    """Laws by key, in display groups. Keys: built-in id, ``file:<path>``, ``fitted:<id>``."""
+
+    laws: dict[str, Law] = field(default_factory=dict)
+    presets: dict[str, Preset] = field(default_factory=dict)
+    groups: dict[str, list[str]] = field(default_factory=lambda: {g: [] for g in GROUPS})
+
+    @classmethod
+    def with_builtins(cls) -> PresetRegistry:
+        reg = cls()
+        for p in builtin_presets():
+            reg.add("Built-in", p.id, p.law, p)
+        return reg
+
+    def add(self, group: str, key: str, law: Law, preset: Preset | None = None) -> str:
+        self.laws[key] = law
+        if preset is not None:
+            self.presets[key] = preset
+        for keys in self.groups.values():
+            if key in keys:
+                keys.remove(key)
+        self.groups.setdefault(group, []).append(key)
+        return key
+
+    def add_file(self, preset: Preset, group: str = "Loaded files") -> str:
+        path = preset.path.resolve() if preset.path is not None else Path(preset.id)
+        return self.add(group, f"file:{path}", preset.law, preset)
+
+    def label(self, key: str) -> str:
+        law = self.laws[key]
+        if key.startswith("file:"):
+            return f"{law.id} ({Path(key[5:]).name})"
+        return law.id
+
+    def as_groups(self) -> Groups:
+        out: Groups = []
+        for title, keys in self.groups.items():
+            entries = [(k, self.label(k), f"{self.laws[k].info.title}\n{self.laws[k].info.citation.short()}") for k in keys]
+            out.append((title, entries))
+        return out
+
+
+class Controller(QObject):
+    """Connects the views to the state and the planner."""
+
+    planUpdated = Signal(object)  # Plan
+    message = Signal(str)  # transient status text (rejected edits, fall-backs)
+
+    def __init__(
+        self,
+        state: InputsState,
+        registry: PresetRegistry,
+        law_panel: LawPanel,
+        budget: BudgetPanel,
+        cards: ResultCards,
+        plots: PlotPanel,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.state, self.registry = state, registry
+        self.law_panel, self.budget, self.cards, self.plots = law_panel, budget, cards, plots
+        self.plan: Plan | None = None
+        self.compare_plan: Plan | None = None
+        self.notes: tuple[str, ...] = ()
+        self._shown_law: Law | None = None
+
+        budget.inputEdited.connect(self._on_budget_input_edited)
+        budget.gpuHoursEdited.connect(self._on_budget_gpu_hours_edited)
+        budget.rejected.connect(self.message.emit)
+        budget.sliderDragging.connect(plots.set_dragging)
+        law_panel.presetSelected.connect(lambda key: self.set_inputs(preset=key))
+        law_panel.compareToggled.connect(lambda on: self.set_inputs(compare=on))
+        law_panel.compareSelected.connect(lambda key: self.set_inputs(compare_preset=key))
+        state.changed.connect(self._on_state_changed)
+
+    # ---------------------------------------------------------------- edits -> state
+    def set_inputs(self, **changes: object) -> bool:
+        """Apply changes to the state; a refused change is reported, the state kept."""
+        for key in ("preset", "compare_preset"):
+            if key in changes and changes[key] not in self.registry.laws:
+                self.message.emit(f"Unknown preset {changes[key]!r}")
+                self.refresh()
+                return False
+        try:
+            self.state.update(**changes)
+        except (ValueError, KeyError) as exc:
+            self.message.emit(str(exc))
+            self.refresh()
+            return False
+        return True
+
+    def _on_budget_input_edited(self, name: str, value: object) -> None:
+        if name == "gpu":
+            acc = CATALOGUE.get(str(value))
+            if acc is not None:
+                self.set_inputs(gpu=acc.name, usd_per_gpu_hour=acc.usd_per_hour)
+            return
+        self.set_inputs(**{name: value})
+
+    def _on_budget_gpu_hours_edited(self, gpu_hours: float) -> None:
+        flops = gpu_hours * self.state.inputs.hardware().flops_per_gpu_hour
+        flops = min(max(flops, FLOPS_LIMITS[0]), FLOPS_LIMITS[1])
+        if not self.set_inputs(flops=flops) or self.state.inputs.flops == flops:
+            # the slider may have moved to a value that rounds to the same budget: re-show
+            self.budget.show_inputs(self.state.inputs, self.plan.optimal_vocab_size if self.plan else None)
+
+    # ---------------------------------------------------------------- state -> planner -> views
+    def _on_state_changed(self, changed: frozenset[str]) -> None:
+        self.refresh()
+
+    def compute(self, law: Law, inputs: PlanInputs) -> tuple[Plan, tuple[str, ...]]:
+        """The plan for ``law``; science arguments that the planner refuses fall back to dense."""
+        try:
+            return plan(law, **plan_kwargs(inputs)), ()
+        except NotImplementedError as exc:
+            note = f"Not available yet, showing the dense plan: {exc}"
+        except ValueError as exc:
+            if not science_kwargs(inputs):
+                raise
+            note = f"{exc} — showing the plan without vocabulary/MoE/inference/data settings"
+        return plan(law, flops=inputs.flops, hardware=inputs.hardware()), (note,)
+
+    def refresh(self) -> None:
+        """Recompute and push everything (cheap: closed forms and setData)."""
+        inp = self.state.inputs
+        law = self.registry.laws[inp.preset]
+        try:
+            main, notes = self.compute(law, inp)
+        except ValueError as exc:  # pragma: no cover - inputs are clamped; kept for safety
+            self.message.emit(str(exc))
+            return
+        compare_law = cplan = None
+        if inp.compare and inp.compare_preset in self.registry.laws:
+            compare_law = self.registry.laws[inp.compare_preset]
+            try:
+                cplan, cnotes = self.compute(compare_law, inp)
+            except ValueError as exc:  # pragma: no cover
+                cnotes = (str(exc),)
+            notes += tuple(f"{compare_law.id}: {n}" for n in cnotes)
+        self.plan, self.compare_plan, self.notes = main, cplan, notes
+
+        if law is not self._shown_law:
+            self._shown_law = law
+            self.law_panel.card.show_law(law)
+        self.law_panel.show_selection(inp.preset, inp.compare, inp.compare_preset)
+        self.budget.show_inputs(inp, main.optimal_vocab_size)
+        self.cards.show_plan(main, cplan, compare_law.id if compare_law else "", notes)
+        self.plots.update_plan(law, main, compare_law, cplan)
+        self.planUpdated.emit(main)
+
+    def current_law(self) -> Law:
+        return self.registry.laws[self.state.inputs.preset]
+
+    def rebuild_groups(self) -> None:
+        inp = self.state.inputs
+        self.law_panel.set_groups(self.registry.as_groups(), inp.preset, inp.compare_preset)
+
+
+def apply_preset_defaults(inputs: PlanInputs, preset: Preset) -> dict[str, object]:
+    """State changes for a preset's ``[hardware]`` and ``[budget]`` tables (already validated)."""
+    changes: dict[str, object] = {}
+    hw = preset.hardware
+    if "gpu" in hw:
+        changes["gpu"] = hw["gpu"]
+        changes["usd_per_gpu_hour"] = CATALOGUE[hw["gpu"]].usd_per_hour
+    for key in ("n_gpus", "mfu", "usd_per_gpu_hour"):
+        if key in hw:
+            changes[key] = hw[key]
+    b = preset.budget
+    if "flops" in b:
+        changes["flops"] = float(b["flops"])
+    elif "gpu_hours" in b:
+        from dataclasses import replace
+
+        probe = replace(inputs, **{k: v for k, v in changes.items() if k in ("gpu", "n_gpus", "mfu", "usd_per_gpu_hour")})
+        changes["flops"] = float(b["gpu_hours"]) * probe.hardware().flops_per_gpu_hour
+    if "vocab_size" in b:
+        changes.update(vocab_enabled=True, optimal_vocab=False, vocab_size=float(b["vocab_size"]))
+    if "moe_activation" in b:
+        changes["moe_activation"] = float(b["moe_activation"])
+    if "moe_granularity" in b:
+        changes["moe_granularity"] = float(b["moe_granularity"])
+    if b.get("inference_tokens"):
+        changes.update(inference_enabled=True, inference_tokens=float(b["inference_tokens"]))
+    if "unique_tokens" in b:
+        changes.update(unique_enabled=True, unique_tokens=float(b["unique_tokens"]))
+    if "flops" in changes and not math.isfinite(float(changes["flops"])):  # pragma: no cover
+        del changes["flops"]
+    return changes

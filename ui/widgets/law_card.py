@@ -1,0 +1,206 @@
+"""Preset chooser and law card.
+
+:class:`LawPanel` holds the grouped preset combo (``presetCombo``), "Open preset file...",
+the compare check box and second combo (``compareCombo``), and a :class:`LawCard` showing the
+active law: title, citation, what N means, fitted range, coefficients (± published standard
+errors) and notes, with ``law.formula()`` as the card's tooltip.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from planner.laws import Law
+from planner.units import fmt_sci
+
+KEY_ROLE = Qt.ItemDataRole.UserRole + 1
+
+Groups = list[tuple[str, list[tuple[str, str, str]]]]  # (group title, [(key, label, tooltip)])
+
+
+def _coef_label(name: str) -> str:
+    return {"alpha": "α", "beta": "β", "alpha_N": "α_N", "alpha_D": "α_D", "alpha_C": "α_C",
+            "R_D_star": "R*_D", "R_N_star": "R*_N", "n_coef": "k_N", "n_exp": "a_N", "d_coef": "k_D",
+            "d_exp": "a_D"}.get(name, name)  # fmt: skip
+
+
+def _range(pair: tuple[float, float] | None) -> str:
+    return "—" if pair is None else f"{fmt_sci(pair[0], 3)} – {fmt_sci(pair[1], 3)}"
+
+
+class GroupedCombo(QComboBox):
+    """A combo box whose model has bold, unselectable group headers."""
+
+    def set_groups(self, groups: Groups, current: str | None = None) -> None:
+        model = QStandardItemModel(self)
+        bold = QFont(self.font())
+        bold.setBold(True)
+        for title, entries in groups:
+            if not entries:
+                continue
+            header = QStandardItem(title)
+            header.setFlags(Qt.ItemFlag.NoItemFlags)
+            header.setFont(bold)
+            model.appendRow(header)
+            for key, label, tip in entries:
+                item = QStandardItem("   " + label)
+                item.setData(key, KEY_ROLE)
+                item.setToolTip(tip)
+                model.appendRow(item)
+        blocker = self.blockSignals(True)
+        self.setModel(model)
+        self.blockSignals(blocker)
+        if current is not None:
+            self.set_current_key(current)
+
+    def current_key(self) -> str | None:
+        return self.currentData(KEY_ROLE)
+
+    def set_current_key(self, key: str) -> bool:
+        """Select ``key`` silently; False when it is not listed."""
+        idx = self.findData(key, KEY_ROLE)
+        if idx < 0:
+            return False
+        blocker = self.blockSignals(True)
+        self.setCurrentIndex(idx)
+        self.blockSignals(blocker)
+        return True
+
+    def keys(self) -> list[str]:
+        return [k for i in range(self.count()) if (k := self.itemData(i, KEY_ROLE)) is not None]
+
+
+class LawCard(QFrame):
+    """What the active law says and where it comes from."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("lawCard")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(10, 8, 10, 8)
+        lay.setSpacing(4)
+        self.title = QLabel()
+        self.title.setObjectName("lawTitle")
+        self.title.setWordWrap(True)
+        f = self.title.font()
+        f.setBold(True)
+        f.setPointSizeF(f.pointSizeF() * 1.08)
+        self.title.setFont(f)
+        self.body = QLabel()
+        self.body.setObjectName("lawBody")
+        self.body.setWordWrap(True)
+        self.body.setTextFormat(Qt.TextFormat.RichText)
+        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.body.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        lay.addWidget(self.title)
+        lay.addWidget(self.body)
+
+    def show_law(self, law: Law) -> None:
+        info = law.info
+        self.title.setText(info.title)
+        unc = info.uncertainty
+        coefs = []
+        for name, value in law.coefficients().items():
+            se = f" ± {fmt_sci(unc[name], 3)}" if name in unc else ""
+            coefs.append(f"{html.escape(_coef_label(name))} = {fmt_sci(value, 5)}{se}")
+        fr = info.fitted_range
+        e = html.escape
+        rows = [
+            ("Source", e(info.citation.short()) + f" <i>({e(info.citation.status.lower())})</i>"),
+            ("N means", e(info.n_meaning_text)),
+            ("Compute", e(info.compute)),
+            ("Loss", e(info.loss_unit) if law.has_loss else "none (allocation-only law)"),
+            ("Fitted on", f"N {e(_range(fr.n_params))}<br>D {e(_range(fr.n_tokens))}<br>C {e(_range(fr.flops))}"),
+            ("Coefficients", "<br>".join(coefs) + (" <i>(± 1 published SE)</i>" if unc else "")),
+        ]
+        text = "<table cellspacing='0' cellpadding='1'>" + "".join(
+            f"<tr><td style='padding-right:8px; color:palette(mid)'>{k}</td><td>{v}</td></tr>" for k, v in rows
+        ) + "</table>"  # fmt: skip
+        if info.notes:
+            text += f"<p style='margin-top:4px'>{e(info.notes)}</p>"
+        self.body.setText(text)
+        self.setToolTip(f"<p style='white-space:pre'>{e(law.formula())}</p>")
+
+
+class LawPanel(QWidget):
+    """Preset chooser, compare chooser and the law card."""
+
+    presetSelected = Signal(str)
+    compareToggled = Signal(bool)
+    compareSelected = Signal(str)
+    openRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(6)
+        row = QHBoxLayout()
+        self.combo = GroupedCombo()
+        self.combo.setObjectName("presetCombo")
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(18)
+        self.combo.setToolTip("Scaling law (built-in, team or loaded from a file)")
+        self.open_button = QPushButton("Open…")
+        self.open_button.setObjectName("openPresetButton")
+        self.open_button.setToolTip("Open a preset file (TOML or JSON); you can also drop one on the window")
+        row.addWidget(self.combo, 1)
+        row.addWidget(self.open_button)
+        lay.addLayout(row)
+
+        crow = QHBoxLayout()
+        self.compare_check = QCheckBox("Compare with")
+        self.compare_check.setObjectName("compareCheck")
+        self.compare_combo = GroupedCombo()
+        self.compare_combo.setObjectName("compareCombo")
+        self.compare_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.compare_combo.setMinimumContentsLength(14)
+        crow.addWidget(self.compare_check)
+        crow.addWidget(self.compare_combo, 1)
+        lay.addLayout(crow)
+
+        self.card = LawCard()
+        lay.addWidget(self.card)
+
+        self.combo.currentIndexChanged.connect(self._emit_preset)
+        self.compare_combo.currentIndexChanged.connect(self._emit_compare)
+        self.compare_check.toggled.connect(self.compareToggled.emit)
+        self.open_button.clicked.connect(self.openRequested.emit)
+
+    def _emit_preset(self) -> None:
+        key = self.combo.current_key()
+        if key is not None:
+            self.presetSelected.emit(key)
+
+    def _emit_compare(self) -> None:
+        key = self.compare_combo.current_key()
+        if key is not None:
+            self.compareSelected.emit(key)
+
+    def set_groups(self, groups: Groups, current: str, compare: str) -> None:
+        self.combo.set_groups(groups, current)
+        self.compare_combo.set_groups(groups, compare)
+
+    def show_selection(self, current: str, compare_on: bool, compare: str) -> None:
+        """Show the selection silently."""
+        self.combo.set_current_key(current)
+        self.compare_combo.set_current_key(compare)
+        blocker = self.compare_check.blockSignals(True)
+        self.compare_check.setChecked(compare_on)
+        self.compare_check.blockSignals(blocker)
+        self.compare_combo.setEnabled(compare_on)
