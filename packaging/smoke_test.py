@@ -24,6 +24,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -88,19 +89,28 @@ class Smoke:
         env = {**self.env, **(extra_env or {})}
         t0 = time.perf_counter()
         try:
-            proc = subprocess.run(
-                [str(c) for c in cmd], capture_output=True, text=True, timeout=self.timeout,
-                env=env, cwd=self.home, encoding="utf-8", errors="replace",
+            # own process group, so a hung app and anything it started can be killed as a whole
+            proc = subprocess.Popen(
+                [str(c) for c in cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                cwd=self.home, text=True, encoding="utf-8", errors="replace",
+                start_new_session=os.name != "nt",
+                creationflags=subprocess.CREATE_NEW_PROCESS_GROUP if os.name == "nt" else 0,
             )
-        except subprocess.TimeoutExpired as exc:
-            self.failures.append(f"{what}: timed out after {self.timeout:g} s")
-            out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else exc.stdout or ""
-            print(f"--- {what} output before the timeout:\n{out[-2000:]}", file=sys.stderr)
-            return None
         except OSError as exc:
             self.failures.append(f"{what}: cannot start: {exc}")
             return None
-        res = Result(proc.returncode, proc.stdout, proc.stderr, time.perf_counter() - t0)
+        try:
+            out, err = proc.communicate(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            if os.name == "nt":
+                proc.kill()
+            else:
+                os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate()
+            self.failures.append(f"{what}: timed out after {self.timeout:g} s")
+            print(f"--- {what} output before the timeout:\n{out[-2000:]}\n{err[-2000:]}", file=sys.stderr)
+            return None
+        res = Result(proc.returncode, out, err, time.perf_counter() - t0)
         both = res.out + "\n" + res.err
         found = [label for pattern, label in BAD_PATTERNS if pattern.lower() in both.lower()]
         if res.rc != 0:
@@ -198,8 +208,8 @@ def _check(s: Smoke, args: argparse.Namespace) -> int:
             if t:
                 timings.append(t)
 
-    size_mb = bundle_size(args.bundle) / 1e6
-    print(f"bundle: {args.bundle} ({size_mb:.0f} MB)")
+    size_mib = bundle_size(args.bundle) / 2**20
+    print(f"bundle: {args.bundle} ({size_mib:.0f} MiB of files; `du -sh` adds disk blocks)")
     if timings:
         totals = [e + w for e, w in timings]
         print(
