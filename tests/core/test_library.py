@@ -145,3 +145,26 @@ def test_platformdirs_default(monkeypatch: pytest.MonkeyPatch) -> None:
     import platformdirs
 
     assert library.user_data_dir() == Path(platformdirs.user_data_dir("compute-budget-planner", appauthor=False))
+
+
+def test_cli_presets_lists_groups_and_resolves_team_ids(dirs: dict[str, Path], monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from planner.cli import main
+
+    for f in ("team-h100.toml", "epoch-2024.toml"):
+        shutil.copy(DATA / "team" / f, dirs["team1"])
+    shutil.copy(DATA / "broken" / "nan-alpha.toml", dirs["team1"])
+    monkeypatch.setenv("PLANNER_PRESET_PATH", str(dirs["team1"]))
+    assert main(["presets"]) == 0
+    out = capsys.readouterr().out
+    assert f"Team  ({dirs['team1']})" in out and "team-h100" in out and "Mine  (" in out
+    assert "is shadowed by" in out and "nan-alpha.toml: law.coefficients.alpha: is nan" in out
+    assert main(["presets", "--json"]) == 0
+    cap = capsys.readouterr()
+    rows = {r["id"]: r for r in json.loads(cap.out)}
+    assert rows["epoch-2024"]["group"] == TEAM and rows["epoch-2024"]["shadows"]
+    assert "nan-alpha.toml" in cap.err
+    assert main(["plan", "--preset", "team-h100", "--flops", "1e22", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["preset"] == "team-h100"
