@@ -67,9 +67,15 @@ class DataConstrainedCoefficients:
 
     @classmethod
     def from_chinchilla(
-        cls, E: float, A: float, B: float, alpha: float, beta: float,
-        r_star_d: float = R_STAR_D, r_star_n: float = R_STAR_N,
-    ) -> DataConstrainedCoefficients:  # fmt: skip
+        cls,
+        E: float,
+        A: float,
+        B: float,
+        alpha: float,
+        beta: float,
+        r_star_d: float = R_STAR_D,
+        r_star_n: float = R_STAR_N,
+    ) -> DataConstrainedCoefficients:
         """Muennighoff's decay on another preset's coefficients (labelled extrapolation)."""
         return cls(E, A, B, alpha, beta, r_star_d, r_star_n, EXTRAPOLATION_LABEL, True)
 
@@ -92,7 +98,9 @@ def epochs(n_tokens: ArrayLike, unique_tokens: ArrayLike) -> ArrayLike:
     return n_tokens / unique_tokens
 
 
-def effective_data(n_tokens: ArrayLike, unique_tokens: ArrayLike, r_star_d: float = R_STAR_D) -> ArrayLike:
+def effective_data(
+    n_tokens: ArrayLike, unique_tokens: ArrayLike, r_star_d: float = R_STAR_D
+) -> ArrayLike:
     """D′ = U_D + U_D·R*_D·(1 − e^(−R_D/R*_D)), U_D = min(U, D), R_D = D/U_D − 1."""
     d = np.asarray(n_tokens, dtype=float)
     u_d = np.minimum(unique_tokens, d)
@@ -101,9 +109,11 @@ def effective_data(n_tokens: ArrayLike, unique_tokens: ArrayLike, r_star_d: floa
 
 
 def effective_params(
-    n_params: ArrayLike, n_tokens: ArrayLike, unique_tokens: ArrayLike,
+    n_params: ArrayLike,
+    n_tokens: ArrayLike,
+    unique_tokens: ArrayLike,
     coef: DataConstrainedCoefficients = MUENNIGHOFF,
-) -> ArrayLike:  # fmt: skip
+) -> ArrayLike:
     """N′ = U_N + U_N·R*_N·(1 − e^(−R_N/R*_N)), U_N = min((U_D·G)^(β/α)·G, N)."""
     n = np.asarray(n_params, dtype=float)
     u_d = np.minimum(unique_tokens, np.asarray(n_tokens, dtype=float))
@@ -114,9 +124,11 @@ def effective_params(
 
 
 def loss(
-    n_params: ArrayLike, n_tokens: ArrayLike, unique_tokens: ArrayLike = math.inf,
+    n_params: ArrayLike,
+    n_tokens: ArrayLike,
+    unique_tokens: ArrayLike = math.inf,
     coef: DataConstrainedCoefficients = MUENNIGHOFF,
-) -> ArrayLike:  # fmt: skip
+) -> ArrayLike:
     """L = E + A/N′^α + B/D′^β. Oracle: L(1e9, 2e10) = 2.56464 (U = ∞)."""
     n_eff = effective_params(n_params, n_tokens, unique_tokens, coef)
     d_eff = effective_data(n_tokens, unique_tokens, coef.r_star_d)
@@ -182,8 +194,9 @@ def allocate(
         grid = np.linspace(ln_star - math.log(1e2), ln_star + math.log(1e4), n_grid)
         i = int(np.argmin(f(grid)))
         lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, n_grid - 1)]
-        res = minimize_scalar(lambda x: float(f(x)), bounds=(lo, hi), method="bounded",
-                              options={"xatol": 1e-10})  # fmt: skip
+        res = minimize_scalar(
+            lambda x: float(f(x)), bounds=(lo, hi), method="bounded", options={"xatol": 1e-10}
+        )
         n = math.exp(res.x)
         d = flops / (6.0 * n)
         l_opt = float(res.fun)
@@ -197,7 +210,9 @@ def allocate(
                 "repeats add almost nothing (R*_D)"
             )
         elif ep > 4.0:
-            warnings.append(f"data-constrained: {ep:.3g} epochs; beyond ~4 epochs repeats lose value")
+            warnings.append(
+                f"data-constrained: {ep:.3g} epochs; beyond ~4 epochs repeats lose value"
+            )
     if not coef.extrapolated and (n > FIT_MAX_PARAMS or d > FIT_MAX_TOKENS):
         warnings.append("data-constrained: beyond Muennighoff's runs (≤ 9B params, ≤ 900B tokens)")
     return DataConstrainedPlan(

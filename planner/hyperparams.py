@@ -33,7 +33,9 @@ STEP_LR_N_EXP = -0.713
 STEP_LR_D_EXP = 0.307
 STEP_BATCH_COEF = 0.58
 STEP_BATCH_D_EXP = 0.571
-STEP_LAW_SOURCE = "Step Law (Li et al. 2025, arXiv 2503.04715): η = 1.79·N^−0.713·D^0.307, B = 0.58·D^0.571"
+STEP_LAW_SOURCE = (
+    "Step Law (Li et al. 2025, arXiv 2503.04715): η = 1.79·N^−0.713·D^0.307, B = 0.58·D^0.571"
+)
 STEP_LAW_SCHEDULE = "AdamW, 2000 warmup steps, cosine decay to a fixed minimum LR"
 STEP_LAW_REFIT_WARNING = (
     "Step Law: public issue #10 in step-law/steplaw reports different refit values "
@@ -45,7 +47,10 @@ DEEPSEEK_LR_COEF = 0.3118
 DEEPSEEK_LR_EXP = -0.1250
 DEEPSEEK_BATCH_COEF = 0.2920
 DEEPSEEK_BATCH_EXP = 0.3271
-DEEPSEEK_SOURCE = "DeepSeek LLM Eq. 1 (Bi et al. 2024, arXiv 2401.02954): η = 0.3118·C^−0.125, B = 0.2920·C^0.3271"
+DEEPSEEK_SOURCE = (
+    "DeepSeek LLM Eq. 1 (Bi et al. 2024, arXiv 2401.02954): η = 0.3118·C^−0.125, "
+    "B = 0.2920·C^0.3271"
+)
 DEEPSEEK_SCHEDULE = "multi-step: peak, 31.6% of peak at 80% of tokens, 10% at 90%"
 DEEPSEEK_FIT_FLOPS = (1e17, 2e19)  # fitted 1e17–2e19, validated at 1e20 (LAWS.md §2.6)
 
@@ -54,7 +59,9 @@ LING_LR_COEF = 1.1576
 LING_LR_EXP = -0.1529
 LING_BATCH_COEF = 0.0694
 LING_BATCH_EXP = 0.3644
-LING_SOURCE = "Ling MoE (Tian et al. 2025, arXiv 2507.17702): η = 1.1576·C^−0.1529, B = 0.0694·C^0.3644"
+LING_SOURCE = (
+    "Ling MoE (Tian et al. 2025, arXiv 2507.17702): η = 1.1576·C^−0.1529, B = 0.0694·C^0.3644"
+)
 LING_SCHEDULE = "fitted on MoE models, base A 7.8%, G 2 (schedule: see arXiv 2507.17702)"
 LING_FIT_FLOPS = (3e17, 3e20)  # LAWS.md §4.1
 
@@ -76,8 +83,15 @@ class HyperparameterEstimate:
 
 
 def _outside(x: ArrayLike, lo: float, hi: float, factor: float = 1.0) -> bool:
+    if isinstance(x, float | int):
+        return x < lo / factor or x > hi * factor
     x = np.asarray(x, dtype=float)
     return bool(np.any(x < lo / factor) or np.any(x > hi * factor))
+
+
+def _arr(x: ArrayLike) -> ArrayLike:
+    """Floats stay floats (fast scalar path, the planner calls these per slider move)."""
+    return float(x) if isinstance(x, float | int) else np.asarray(x, dtype=float)
 
 
 def step_law(n_nonvocab: ArrayLike, n_tokens: ArrayLike) -> HyperparameterEstimate:
@@ -86,12 +100,13 @@ def step_law(n_nonvocab: ArrayLike, n_tokens: ArrayLike) -> HyperparameterEstima
     Oracle (LAWS.md §2.8, DERIVED): (1e9, 1e11) → 1.632e−3, 1.108e6. The LR rises with D,
     opposite to DeepSeek's C-only law; the sign is tied to the schedule.
     """
-    n = np.asarray(n_nonvocab, dtype=float)
-    d = np.asarray(n_tokens, dtype=float)
+    n = _arr(n_nonvocab)
+    d = _arr(n_tokens)
     lr = STEP_LR_COEF * n**STEP_LR_N_EXP * d**STEP_LR_D_EXP
     batch = STEP_BATCH_COEF * d**STEP_BATCH_D_EXP
-    return HyperparameterEstimate(_scalar(lr), _scalar(batch), STEP_LAW_SOURCE, STEP_LAW_SCHEDULE,
-                                  (STEP_LAW_REFIT_WARNING,))  # fmt: skip
+    return HyperparameterEstimate(
+        _scalar(lr), _scalar(batch), STEP_LAW_SOURCE, STEP_LAW_SCHEDULE, (STEP_LAW_REFIT_WARNING,)
+    )
 
 
 def deepseek(flops: ArrayLike) -> HyperparameterEstimate:
@@ -99,7 +114,7 @@ def deepseek(flops: ArrayLike) -> HyperparameterEstimate:
 
     Oracle (LAWS.md §2.6, DERIVED): C = 1e20 → 9.86e−4, 1.017e6.
     """
-    c = np.asarray(flops, dtype=float)
+    c = _arr(flops)
     warnings = ()
     if _outside(c, *DEEPSEEK_FIT_FLOPS, factor=100.0):
         warnings = ("DeepSeek hyperparameter law: budget more than 100× outside its 1e17–2e19 fit",)
@@ -117,10 +132,12 @@ def ling_moe(flops: ArrayLike) -> HyperparameterEstimate:
 
     Oracle (LAWS.md §4.1, DERIVED): C = 1e22 → η 5.01e−4, B 7.21e6.
     """
-    c = np.asarray(flops, dtype=float)
+    c = _arr(flops)
     warnings = ["Ling MoE batch law: unit presumed tokens (grid 2^18–2^21; UNCONFIRMED)"]
     if _outside(c, *LING_FIT_FLOPS):
-        warnings.append("Ling MoE hyperparameter law: budget outside its 3e17–3e20 fit (extrapolation)")
+        warnings.append(
+            "Ling MoE hyperparameter law: budget outside its 3e17–3e20 fit (extrapolation)"
+        )
     return HyperparameterEstimate(
         _scalar(LING_LR_COEF * c**LING_LR_EXP),
         _scalar(LING_BATCH_COEF * c**LING_BATCH_EXP),
@@ -135,7 +152,7 @@ def kaplan_critical_batch(loss: ArrayLike) -> ArrayLike:
 
     Oracle (LAWS.md §2.1, DERIVED): B_crit(3.0) = 1.069e6, B_crit(2.5) = 2.547e6.
     """
-    return _scalar(KAPLAN_B_STAR / np.asarray(loss, dtype=float) ** (1.0 / KAPLAN_ALPHA_B))
+    return _scalar(KAPLAN_B_STAR / _arr(loss) ** (1.0 / KAPLAN_ALPHA_B))
 
 
 def recommend(
@@ -147,5 +164,7 @@ def recommend(
     return (ling_moe(flops), *dense) if moe else dense
 
 
-def _scalar(x: np.ndarray) -> ArrayLike:
+def _scalar(x: ArrayLike) -> ArrayLike:
+    if isinstance(x, float):
+        return x
     return float(x) if np.ndim(x) == 0 else x

@@ -25,6 +25,14 @@ inference-aware optimum's N is at least ``threshold`` (default 1%) below the com
 N for the same ℓ. Any D_inf > 0 shrinks N a little; the threshold says when it matters.
 It has a closed form: N_c = (1 − t)·N0, D_c = N⁻¹(N_c), D_inf = p's root solved for D_inf.
 
+**Mixture of experts** (``leverage``): with Ling's efficiency leverage the MoE acts as a
+dense model with N_eq = EL·N_act parameters (planner.moe.EL_MAPPING_LABEL), and EL(C) is
+affine in ln C: ln EL = k0 + s·ln C (planner.moe.el_log_affine). Lifetime compute is then
+N_act·(6D + 2D_inf) with ln N_act = (ln N_eq(D) − k0 − s·ln 6D)/(1 + s), and the first-order
+condition becomes 6D/(6D + 2D_inf) = R(D), R = ((β/α)·r/(1 − r) + s)/(1 + s), r = k·D^−β:
+D_inf(D) = 3D·(1/R − 1) is increasing in D, and its root is found with scipy's brentq.
+s = 0 is the dense problem (any constant EL leaves the optimal D unchanged).
+
 Oracles (LAWS.md §2.10, DERIVED, epoch-2024, ℓ = L*(1e24) = 1.959712): D_inf 1e13 →
 N 4.8283e10, D_tr 4.3223e12, total 2.2178e24; the compute-optimal model costs 2.917e24.
 """
@@ -87,16 +95,58 @@ def compute_optimal_for_loss(target_loss: float, c: Coefficients) -> tuple[float
 
 
 def _foc(d: ArrayLike, k: float, inference_tokens: ArrayLike, c: Coefficients) -> ArrayLike:
-    return 3.0 * c.alpha * d ** (1.0 + c.beta) - 3.0 * (c.alpha + c.beta) * k * d - c.beta * k * inference_tokens
+    return (
+        3.0 * c.alpha * d ** (1.0 + c.beta)
+        - 3.0 * (c.alpha + c.beta) * k * d
+        - c.beta * k * inference_tokens
+    )
 
 
-def training_tokens(target_loss: float, inference_tokens: ArrayLike, c: Coefficients) -> ArrayLike:
+Leverage = tuple[float, float]
+DENSE: Leverage = (0.0, 0.0)
+
+
+def active_params(
+    n_equivalent: ArrayLike, n_tokens: ArrayLike, leverage: Leverage = DENSE
+) -> ArrayLike:
+    """N_act with N_act·EL(6·N_act·D) = N_eq, ln EL = k0 + s·ln C (N_eq itself when dense)."""
+    k0, s = leverage
+    if k0 == 0.0 and s == 0.0:
+        return n_equivalent
+    return np.exp(
+        (np.log(n_equivalent) - k0 - s * np.log(6.0 * np.asarray(n_tokens, dtype=float)))
+        / (1.0 + s)
+    )
+
+
+def demand_for_tokens(
+    target_loss: float, n_tokens: float, c: Coefficients, leverage: Leverage = DENSE
+) -> float:
+    """The D_inf for which ``n_tokens`` is the optimal D_tr: 3D·(1/R(D) − 1) (≥ 0 for D ≥ D0)."""
+    s = leverage[1]
+    r = _k(target_loss, c) * n_tokens**-c.beta
+    big_r = (c.beta / c.alpha * r / (1.0 - r) + s) / (1.0 + s)
+    return 3.0 * n_tokens * (1.0 / big_r - 1.0)
+
+
+def training_tokens(
+    target_loss: float, inference_tokens: ArrayLike, c: Coefficients, leverage: Leverage = DENSE
+) -> ArrayLike:
     """Inference-aware D_tr: the root of p(D) (module docstring), vectorised over D_inf.
 
     Newton in x = ln D from D_start = max(2^(1/β)·D0, (2β·k·D_inf/(3α))^(1/(1+β))), where
     p ≥ 0; p(e^x) is convex and increasing for D ≥ D0, so the iterates fall monotonically to
-    the root.
+    the root. With an MoE ``leverage`` whose s ≠ 0, scipy's brentq solves the generalised
+    condition per element (:func:`training_tokens_brentq`).
     """
+    if leverage[1] != 0.0:
+        if np.ndim(inference_tokens) == 0:
+            return training_tokens_brentq(target_loss, float(inference_tokens), c, leverage)
+        flat = [
+            training_tokens_brentq(target_loss, float(x), c, leverage)
+            for x in np.ravel(inference_tokens)
+        ]
+        return np.reshape(np.array(flat), np.shape(inference_tokens))
     if not target_loss > c.E:
         raise ValueError(f"target loss {target_loss} must exceed the irreducible loss E = {c.E}")
     d_inf = np.asarray(inference_tokens, dtype=float)
@@ -105,49 +155,82 @@ def training_tokens(target_loss: float, inference_tokens: ArrayLike, c: Coeffici
     k = _k(target_loss, c)
     a, b = c.alpha, c.beta
     d0 = ((a + b) * k / a) ** (1.0 / b)
-    x = np.log(np.maximum(2.0 ** (1.0 / b) * d0, (2.0 * b * k * d_inf / (3.0 * a)) ** (1.0 / (1.0 + b))))
+    x = np.log(
+        np.maximum(2.0 ** (1.0 / b) * d0, (2.0 * b * k * d_inf / (3.0 * a)) ** (1.0 / (1.0 + b)))
+    )
     for _ in range(100):
         d = np.exp(x)
         p = 3.0 * a * d ** (1.0 + b) - 3.0 * (a + b) * k * d - b * k * d_inf
         dp_dx = 3.0 * a * (1.0 + b) * d ** (1.0 + b) - 3.0 * (a + b) * k * d
         step = p / dp_dx
         x = x - step
-        if np.all(np.abs(step) < 1e-15):
+        if np.all(np.abs(step) < 1e-12):  # quadratic convergence: the next error is ~step²
             break
     d = np.where(d_inf == 0.0, d0, np.exp(x))
     return float(d) if np.ndim(d) == 0 else d
 
 
-def training_tokens_brentq(target_loss: float, inference_tokens: float, c: Coefficients) -> float:
-    """Same root as :func:`training_tokens`, by scipy's brentq in ln D (scalar, cross-check)."""
+def training_tokens_brentq(
+    target_loss: float, inference_tokens: float, c: Coefficients, leverage: Leverage = DENSE
+) -> float:
+    """Optimal D_tr by scipy's brentq in ln D on D_inf(D) − D_inf = 0 (scalar).
+
+    Solves the same condition as :func:`training_tokens` (cross-check when dense) and the
+    MoE generalisation (module docstring) when ``leverage`` has s ≠ 0.
+    """
     from scipy.optimize import brentq
 
+    if not target_loss > c.E:
+        raise ValueError(f"target loss {target_loss} must exceed the irreducible loss E = {c.E}")
+    if not (inference_tokens >= 0 and math.isfinite(inference_tokens)):
+        raise ValueError("inference tokens must be finite and >= 0")
     k = _k(target_loss, c)
     d0 = ((c.alpha + c.beta) * k / c.alpha) ** (1.0 / c.beta)
     if inference_tokens == 0:
         return d0
+
+    def g(x: float) -> float:
+        return demand_for_tokens(target_loss, math.exp(x), c, leverage) - inference_tokens
+
     lo, hi = math.log(d0), math.log(d0) + 1.0
-    while _foc(math.exp(hi), k, inference_tokens, c) < 0:
-        hi += 1.0
-    x = brentq(lambda x: _foc(math.exp(x), k, inference_tokens, c), lo, hi, xtol=1e-15, rtol=1e-15)
-    return math.exp(x)
+    while g(hi) < 0:
+        lo, hi = hi, hi + 1.0
+    return math.exp(brentq(g, lo, hi, xtol=1e-15, rtol=1e-15))
 
 
 def crossover_inference_tokens(
-    target_loss: float, c: Coefficients, threshold: float = DEFAULT_CROSSOVER_THRESHOLD
+    target_loss: float,
+    c: Coefficients,
+    threshold: float = DEFAULT_CROSSOVER_THRESHOLD,
+    leverage: Leverage = DENSE,
 ) -> float:
-    """Smallest D_inf whose optimum has N ≤ (1 − threshold)·N0 (closed form).
+    """Smallest D_inf whose optimum has N (active) ≤ (1 − threshold)·N0.
 
-    From p(D) = 0: D_inf = (3α·D^(1+β) − 3(α+β)·k·D)/(β·k) at D = D(N_c), N_c = (1 − t)·N0.
+    Dense: closed form, D_inf = 3D·(1/R − 1) at D = D(N_c), N_c = (1 − t)·N0. With an MoE
+    leverage (s ≠ 0) the D with N_act(D) = (1 − t)·N_act0 is found by brentq first.
     """
     if not 0 < threshold < 1:
         raise ValueError("threshold must be in (0, 1)")
-    n0, _ = compute_optimal_for_loss(target_loss, c)
-    d = float(tokens_for_params(target_loss, (1.0 - threshold) * n0, c))
-    if not math.isfinite(d):
-        return math.inf
-    k = _k(target_loss, c)
-    return (3.0 * c.alpha * d ** (1.0 + c.beta) - 3.0 * (c.alpha + c.beta) * k * d) / (c.beta * k)
+    n0, d0 = compute_optimal_for_loss(target_loss, c)
+    s = leverage[1]
+    if s == 0.0:
+        d = float(tokens_for_params(target_loss, (1.0 - threshold) * n0, c))
+        if not math.isfinite(d):
+            return math.inf
+    else:
+        from scipy.optimize import brentq
+
+        # ln N_eq(D) − s·ln D falls with D; target: its value at D0 + (1 + s)·ln(1 − t)
+        target = math.log(n0) - s * math.log(d0) + (1.0 + s) * math.log(1.0 - threshold)
+
+        def h(x: float) -> float:
+            return math.log(float(params_for_loss(target_loss, math.exp(x), c))) - s * x - target
+
+        lo, hi = math.log(d0), math.log(d0) + 1.0
+        while h(hi) > 0:
+            lo, hi = hi, hi + 1.0
+        d = math.exp(brentq(h, lo, hi, xtol=1e-14, rtol=1e-15))
+    return demand_for_tokens(target_loss, d, c, leverage)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +252,7 @@ class InferenceAwarePlan:
     total_flops_saving_fraction: float
     crossover_inference_tokens: float
     crossover_threshold: float
+    leverage: Leverage = DENSE  # MoE: ln EL = k0 + s·ln C; n_params are then active
     source: str = CITATION
 
 
@@ -178,11 +262,17 @@ def inference_aware_plan(
     c: Coefficients,
     *,
     crossover_threshold: float = DEFAULT_CROSSOVER_THRESHOLD,
+    leverage: Leverage = DENSE,
 ) -> InferenceAwarePlan:
-    """Both plans at loss ℓ with ``inference_tokens`` lifetime tokens, and the saving."""
-    d = float(training_tokens(target_loss, inference_tokens, c))
-    n = float(params_for_loss(target_loss, d, c))
-    n0, d0 = compute_optimal_for_loss(target_loss, c)
+    """Both plans at loss ℓ with ``inference_tokens`` lifetime tokens, and the saving.
+
+    With an MoE ``leverage`` the parameter counts are active parameters (6·N_act per
+    training token, 2·N_act per inference token).
+    """
+    d = float(training_tokens(target_loss, inference_tokens, c, leverage))
+    n = float(active_params(params_for_loss(target_loss, d, c), d, leverage))
+    n0_eq, d0 = compute_optimal_for_loss(target_loss, c)
+    n0 = float(active_params(n0_eq, d0, leverage))
     train = TRAIN_FLOPS_PER_PARAM_TOKEN * n * d
     inf = INFERENCE_FLOPS_PER_PARAM_TOKEN * n * inference_tokens
     train0 = TRAIN_FLOPS_PER_PARAM_TOKEN * n0 * d0
@@ -202,6 +292,9 @@ def inference_aware_plan(
         compute_optimal_total_flops=total0,
         total_flops_saving=saving,
         total_flops_saving_fraction=saving / total0,
-        crossover_inference_tokens=crossover_inference_tokens(target_loss, c, crossover_threshold),
+        crossover_inference_tokens=crossover_inference_tokens(
+            target_loss, c, crossover_threshold, leverage
+        ),
         crossover_threshold=crossover_threshold,
+        leverage=leverage,
     )

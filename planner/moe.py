@@ -71,6 +71,11 @@ M_CONVERSION_LABEL = (
     "N_act = M/6: Ling's M (FLOPs/token) read as training FLOPs ≈ 6·N_act, attention folded in "
     "(LAWS.md §4.6.2, UNCONFIRMED reading)"
 )
+EL_MAPPING_LABEL = (
+    "MoE via EL: the MoE acts as a dense model with EL·N_act parameters on the same tokens, so "
+    "N_act = N*(EL·C)/EL, D = D*(EL·C), L = L*(EL·C) (LAWS.md §7.4); this reproduces Ling's "
+    "MoE allocation law within 2.3% at its base A 7.8%, G 2 over 1e18–1e24"
+)
 TOTAL_PARAMS_LABEL = (
     "N_tot = N_act·(s + (1 − s)/A), s = non-expert share of active parameters "
     "(s = 0: N_tot = N_act/A, an upper bound; LAWS.md §4.5)"
@@ -125,7 +130,51 @@ def optimal_granularity() -> float:
     return EL_LOG_BASE_G ** (-EL_beta / (2.0 * EL_gamma))
 
 
-def dense_equivalent_flops(activation: ArrayLike, granularity: ArrayLike, flops: ArrayLike) -> ArrayLike:
+def el_log_affine(activation: float, granularity: float) -> tuple[float, float]:
+    """(k0, s) with ln EL(A, G, C) = k0 + s·ln C: Eq. 13 is affine in ln C at fixed A, G.
+
+    k0 = ln Â·(a + γ·(log G)² + β·log G), s = ln Â·d/ln(base of log C). s ≈ 0.03–0.12 is the
+    elasticity of EL with respect to compute. A ≥ 1 gives (0, 0): the dense model.
+    """
+    if activation >= 1.0:
+        return 0.0, 0.0
+    ln_a_hat = math.log(float(effective_activation(activation)))
+    lg = math.log(granularity) / math.log(EL_LOG_BASE_G)
+    k0 = ln_a_hat * (EL_a + EL_gamma * lg * lg + EL_beta * lg)
+    return k0, ln_a_hat * EL_d / math.log(EL_LOG_BASE_C)
+
+
+def active_params_for_equivalent(
+    n_equivalent: ArrayLike,
+    n_tokens: ArrayLike,
+    activation: float,
+    granularity: float,
+    flops_per_param_token: float = 6.0,
+) -> ArrayLike:
+    """N_act solving N_act·EL(6·N_act·D) = N_eq (closed form, :func:`el_log_affine`).
+
+    Inverse of the EL mapping (:data:`EL_MAPPING_LABEL`) when the budget is not fixed:
+    ln N_act = (ln N_eq − k0 − s·ln(6·D))/(1 + s).
+    """
+    k0, s = el_log_affine(activation, granularity)
+    ln_n = (
+        np.log(n_equivalent)
+        - k0
+        - s * np.log(flops_per_param_token * np.asarray(n_tokens, dtype=float))
+    ) / (1.0 + s)
+    out = np.exp(ln_n)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def budget_for_dense_equivalent(dense_flops: float, activation: float, granularity: float) -> float:
+    """C with EL(A, G, C)·C = ``dense_flops`` (closed form: ln C = (ln C_d − k0)/(1 + s))."""
+    k0, s = el_log_affine(activation, granularity)
+    return math.exp((math.log(dense_flops) - k0) / (1.0 + s))
+
+
+def dense_equivalent_flops(
+    activation: ArrayLike, granularity: ArrayLike, flops: ArrayLike
+) -> ArrayLike:
     """EL·C: the dense budget with the MoE's loss, so L_MoE(C) ≈ L*_dense(EL·C) (§7.4)."""
     return efficiency_leverage(activation, granularity, flops) * flops
 
@@ -177,8 +226,12 @@ def moe_warnings(
     *,
     n_tokens: float | None = None,
     n_params_total: float | None = None,
+    allocation_law: bool = True,
 ) -> tuple[str, ...]:
-    """Extrapolation limits of Ling's EL (§4.6.3) and the reasoning guard-rail (§4.4, §7.8)."""
+    """Extrapolation limits of Ling's EL (§4.6.3) and the reasoning guard-rail (§4.4, §7.8).
+
+    ``allocation_law``: warn that Ling's M/D law covers A 7.8%, G 2 only (when it is used).
+    """
     out: list[str] = []
     if activation >= 1.0:
         return ()
@@ -195,15 +248,17 @@ def moe_warnings(
     g_lo, g_hi = LING_GRANULARITY_RANGE
     if not g_lo <= granularity <= g_hi:
         out.append(f"MoE EL: granularity G = {granularity:g} is outside the fitted 2–16")
-    if activation != LING_BASE_ACTIVATION or granularity != LING_BASE_GRANULARITY:
+    if allocation_law and (
+        activation != LING_BASE_ACTIVATION or granularity != LING_BASE_GRANULARITY
+    ):
         out.append(
             "MoE allocation: Ling's M/D law was fitted at A = 7.8%, G = 2 only; "
             "the split is approximate here"
         )
     if activation < REASONING_LOW_ACTIVATION:
         out.append(
-            f"MoE reasoning risk: low active compute (A = {activation:.2%}); at equal loss, sparser "
-            "models reason worse (Abnar 2025, Nakamura 2025; no law exists)"
+            f"MoE reasoning risk: low active compute (A = {activation:.2%}); at equal loss, "
+            "sparser models reason worse (Abnar 2025, Nakamura 2025; no law exists)"
         )
     if n_tokens is not None and n_params_total:
         tpp = n_tokens / n_params_total
@@ -289,12 +344,16 @@ class KrajewskiCoefficients:
     label: str
 
 
-KRAJEWSKI_E64 = KrajewskiCoefficients(18.1, 0.115, 30.8, 0.147, 2.1, 0.58, 0.47, 64.0, "MoE, E = 64 (main fit)")
+KRAJEWSKI_E64 = KrajewskiCoefficients(
+    18.1, 0.115, 30.8, 0.147, 2.1, 0.58, 0.47, 64.0, "MoE, E = 64 (main fit)"
+)
 KRAJEWSKI_DENSE = KrajewskiCoefficients(16.3, 0.126, 26.7, 0.127, 0.0, 0.0, 0.47, 1.0, "dense")
 KRAJEWSKI_E64_ROBUST = KrajewskiCoefficients(
     17.6, 0.114, 26.7, 0.140, 2.07, 0.570, 0.472, 64.0, "MoE, E = 64, without best 20% (Table 5)"
 )
-KRAJEWSKI_E16 = KrajewskiCoefficients(19.64, 0.124, 57.07, 0.169, 1.18, 0.986, 0.472, 16.0, "MoE, E = 16 (Table 8)")
+KRAJEWSKI_E16 = KrajewskiCoefficients(
+    19.64, 0.124, 57.07, 0.169, 1.18, 0.986, 0.472, 16.0, "MoE, E = 16 (Table 8)"
+)
 KRAJEWSKI_C_F = 6.0  # dense FLOPs factor c_f (LAWS.md §4.2)
 KRAJEWSKI_C_R = 14.0  # routing FLOPs factor c_r (paper argues 6–20)
 KRAJEWSKI_WIDTH_PER_BLOCK = 64.0  # d = 64·n_blocks
@@ -304,16 +363,18 @@ KRAJEWSKI_MAX_GRANULARITY = 16.0
 
 
 def krajewski_loss(
-    n_params_total: ArrayLike, n_tokens: ArrayLike, granularity: ArrayLike,
+    n_params_total: ArrayLike,
+    n_tokens: ArrayLike,
+    granularity: ArrayLike,
     coef: KrajewskiCoefficients = KRAJEWSKI_E64,
-) -> ArrayLike:  # fmt: skip
+) -> ArrayLike:
     """L(N, D, G) = c + (g/G^γ + a)/N^α + b/D^β, N = total non-embedding params (C4 nats)."""
     g_term = coef.g / np.asarray(granularity, dtype=float) ** coef.gamma if coef.g else 0.0
     return coef.c + (g_term + coef.a) / n_params_total**coef.alpha + coef.b / n_tokens**coef.beta
 
 
 def krajewski_dense_loss(n_params: ArrayLike, n_tokens: ArrayLike) -> ArrayLike:
-    """Krajewski's dense fit: L = 0.47 + 16.3/N^0.126 + 26.7/D^0.127 (oracle 2.9803 at 1e9, 2e10)."""
+    """Krajewski's dense fit: L = 0.47 + 16.3/N^0.126 + 26.7/D^0.127 (2.9803 at 1e9, 2e10)."""
     return krajewski_loss(n_params, n_tokens, 1.0, KRAJEWSKI_DENSE)
 
 
@@ -329,12 +390,17 @@ def krajewski_shape(n_active: ArrayLike) -> tuple[ArrayLike, ArrayLike]:
 
 
 def krajewski_flops_per_token(
-    n_active: ArrayLike, granularity: ArrayLike, expansion: float = 64.0,
-    c_f: float = KRAJEWSKI_C_F, c_r: float = KRAJEWSKI_C_R,
-) -> ArrayLike:  # fmt: skip
+    n_active: ArrayLike,
+    granularity: ArrayLike,
+    expansion: float = 64.0,
+    c_f: float = KRAJEWSKI_C_F,
+    c_r: float = KRAJEWSKI_C_R,
+) -> ArrayLike:
     """(12·d²·c_f + d·E·G·c_r)·n_blocks: 6·N_act plus routing, no embeddings."""
     n_blocks, d = krajewski_shape(n_active)
-    return (12.0 * d * d * c_f + d * expansion * np.asarray(granularity, dtype=float) * c_r) * n_blocks
+    return (
+        12.0 * d * d * c_f + d * expansion * np.asarray(granularity, dtype=float) * c_r
+    ) * n_blocks
 
 
 def krajewski_flops(
@@ -361,7 +427,11 @@ def krajewski_dense_flops_for_loss(loss: ArrayLike) -> ArrayLike:
 
 
 def krajewski_allocate(
-    flops: float, granularity: float, coef: KrajewskiCoefficients = KRAJEWSKI_E64, *, n_grid: int = 96
+    flops: float,
+    granularity: float,
+    coef: KrajewskiCoefficients = KRAJEWSKI_E64,
+    *,
+    n_grid: int = 96,
 ) -> tuple[float, float, float]:
     """Compute-optimal (N_act, D, loss) under F(N_act, G, D) = C, numerically.
 
@@ -381,22 +451,28 @@ def krajewski_allocate(
     grid = np.linspace(center - 12.0, center + 3.0, n_grid)
     i = int(np.argmin(loss_at(grid)))
     lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, n_grid - 1)]
-    res = minimize_scalar(lambda x: float(loss_at(x)), bounds=(lo, hi), method="bounded",
-                          options={"xatol": 1e-10})  # fmt: skip
+    res = minimize_scalar(
+        lambda x: float(loss_at(x)), bounds=(lo, hi), method="bounded", options={"xatol": 1e-10}
+    )
     n_act = math.exp(res.x)
     d = flops / float(krajewski_flops_per_token(n_act, granularity, e))
     return n_act, d, float(res.fun)
 
 
 def krajewski_warnings(
-    n_params_total: float, n_tokens: float, granularity: float, activation: float | None = None,
+    n_params_total: float,
+    n_tokens: float,
+    granularity: float,
+    activation: float | None = None,
     coef: KrajewskiCoefficients = KRAJEWSKI_E64,
-) -> tuple[str, ...]:  # fmt: skip
+) -> tuple[str, ...]:
     """Fit-range warnings (129M–3.7B total params, 16B–130B tokens, G ≤ 16; E fixed)."""
     out: list[str] = []
     lo, hi = KRAJEWSKI_FIT_TOTAL_PARAMS
     if not lo <= n_params_total <= hi:
-        out.append(f"Krajewski: {n_params_total:.3g} total parameters is outside the fitted 129M–3.7B")
+        out.append(
+            f"Krajewski: {n_params_total:.3g} total parameters is outside the fitted 129M–3.7B"
+        )
     lo, hi = KRAJEWSKI_FIT_TOKENS
     if not lo <= n_tokens <= hi:
         out.append(f"Krajewski: {n_tokens:.3g} tokens is outside the fitted 16B–130B")
@@ -447,19 +523,129 @@ def krajewski_plan(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class KrajewskiInferencePlan:
+    """Sardana's problem on Krajewski's surface: lifetime FLOPs at Krajewski loss ℓ_K."""
+
+    target_loss: float  # Krajewski C4 nats
+    inference_tokens: float
+    n_params_active: float
+    n_tokens: float
+    train_flops: float
+    total_flops: float
+    compute_optimal_n_params_active: float
+    compute_optimal_n_tokens: float
+    compute_optimal_train_flops: float
+    compute_optimal_total_flops: float
+
+
+def krajewski_inference_aware(
+    target_loss: float,
+    inference_tokens: float,
+    granularity: float,
+    coef: KrajewskiCoefficients = KRAJEWSKI_E64,
+    *,
+    n_grid: int = 96,
+) -> KrajewskiInferencePlan:
+    """Minimise F(N_act, G)·D + 2·N_act·D_inf subject to L_K(N_tot, D, G) = ℓ_K (numerical).
+
+    N_tot(D) = ((g/G^γ + a)/(ℓ − c − b/D^β))^(1/α) and N_act = N_tot·12/(8E + 4); a grid in
+    ln D above D_min = (b/(ℓ − c))^(1/β), then a bounded Brent polish (scipy). Training
+    FLOPs include routing, so with D_inf = 0 this is the dual of :func:`krajewski_allocate`
+    (same point for the loss that plan reaches).
+    """
+    from scipy.optimize import minimize_scalar
+
+    e = coef.expansion
+    num = (coef.g / granularity**coef.gamma if coef.g else 0.0) + coef.a
+    gap0 = target_loss - coef.c
+    if not gap0 > 0:
+        raise ValueError(f"Krajewski loss {target_loss} must exceed its floor c = {coef.c}")
+    ln_dmin = math.log(coef.b / gap0) / coef.beta
+
+    def n_act(x: ArrayLike) -> ArrayLike:
+        gap = gap0 - coef.b * np.exp(-coef.beta * np.asarray(x))
+        return (num / gap) ** (1.0 / coef.alpha) * 12.0 / (8.0 * e + 4.0)
+
+    def cost(x: ArrayLike, d_inf: float) -> ArrayLike:
+        n = n_act(x)
+        d = np.exp(x)
+        return krajewski_flops_per_token(n, granularity, e) * d + 2.0 * n * d_inf
+
+    def solve(d_inf: float) -> tuple[float, float]:
+        grid = ln_dmin + np.geomspace(1e-3, 40.0, n_grid)
+        with np.errstate(over="ignore"):
+            i = int(np.argmin(cost(grid, d_inf)))
+        lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, n_grid - 1)]
+        res = minimize_scalar(
+            lambda x: float(cost(x, d_inf)),
+            bounds=(lo, hi),
+            method="bounded",
+            options={"xatol": 1e-11},
+        )
+        return float(n_act(res.x)), math.exp(res.x)
+
+    n, d = solve(inference_tokens)
+    n0, d0 = solve(0.0) if inference_tokens > 0 else (n, d)
+    train = float(krajewski_flops_per_token(n, granularity, e)) * d
+    train0 = float(krajewski_flops_per_token(n0, granularity, e)) * d0
+    return KrajewskiInferencePlan(
+        target_loss=target_loss,
+        inference_tokens=inference_tokens,
+        n_params_active=n,
+        n_tokens=d,
+        train_flops=train,
+        total_flops=train + 2.0 * n * inference_tokens,
+        compute_optimal_n_params_active=n0,
+        compute_optimal_n_tokens=d0,
+        compute_optimal_train_flops=train0,
+        compute_optimal_total_flops=train0 + 2.0 * n0 * inference_tokens,
+    )
+
+
 def ling_to_krajewski_granularity(granularity: ArrayLike) -> ArrayLike:
     """Ling G = 2·d/d_e, Krajewski G = 4·d/d_e (d_ff = 4d): G_K = 2·G_L (LAWS.md §4.6.1)."""
     return 2.0 * granularity
 
 
 __all__ = [
-    "EL_LOG_BASE_LABEL", "KRAJEWSKI_DENSE", "KRAJEWSKI_E16", "KRAJEWSKI_E64", "KRAJEWSKI_E64_ROBUST",
-    "M_CONVERSION_LABEL", "TOTAL_PARAMS_LABEL", "KrajewskiCoefficients", "MoEPlan",
-    "active_params_from_m", "dense_equivalent_flops", "effective_activation", "efficiency_leverage",
-    "krajewski_allocate", "krajewski_dense_flops_for_loss", "krajewski_dense_loss", "krajewski_flops",
-    "krajewski_flops_per_token", "krajewski_loss", "krajewski_plan", "krajewski_shape",
-    "krajewski_total_params", "krajewski_warnings", "ling_batch_size", "ling_dense_allocation",
-    "ling_learning_rate", "ling_moe_allocation", "ling_plan", "ling_to_krajewski_granularity",
-    "m_from_active_params", "moe_warnings", "optimal_granularity",
+    "EL_LOG_BASE_LABEL",
+    "EL_MAPPING_LABEL",
+    "KRAJEWSKI_DENSE",
+    "KRAJEWSKI_E16",
+    "KRAJEWSKI_E64",
+    "KRAJEWSKI_E64_ROBUST",
+    "M_CONVERSION_LABEL",
+    "TOTAL_PARAMS_LABEL",
+    "KrajewskiCoefficients",
+    "KrajewskiInferencePlan",
+    "MoEPlan",
+    "active_params_for_equivalent",
+    "active_params_from_m",
+    "budget_for_dense_equivalent",
+    "dense_equivalent_flops",
+    "effective_activation",
+    "efficiency_leverage",
+    "el_log_affine",
+    "krajewski_allocate",
+    "krajewski_dense_flops_for_loss",
+    "krajewski_dense_loss",
+    "krajewski_flops",
+    "krajewski_flops_per_token",
+    "krajewski_inference_aware",
+    "krajewski_loss",
+    "krajewski_plan",
+    "krajewski_shape",
+    "krajewski_total_params",
+    "krajewski_warnings",
+    "ling_batch_size",
+    "ling_dense_allocation",
+    "ling_learning_rate",
+    "ling_moe_allocation",
+    "ling_plan",
+    "ling_to_krajewski_granularity",
+    "m_from_active_params",
+    "moe_warnings",
+    "optimal_granularity",
     "total_params_from_active",
-]  # fmt: skip
+]

@@ -26,9 +26,10 @@ from typing import Any, Literal
 
 import numpy as np
 
+from planner import data_constrained, hyperparams, inference_aware, moe, vocab
 from planner.hardware import Hardware, flops_to_gpu_hours, gpu_hours_to_days, gpu_hours_to_flops, gpu_hours_to_usd
 from planner.inference import DEFAULT_CONTEXT, DEFAULT_DECODE_BATCH, inference_cost
-from planner.laws import ChinchillaLaw, Law
+from planner.laws import ChinchillaLaw, DataConstrainedLaw, Law
 
 Method = Literal["auto", "closed", "numerical"]
 MIN_FLOPS, MAX_FLOPS = 1e10, 1e35
@@ -286,6 +287,120 @@ def extrapolation_warnings(law: Law, flops: float, n_params: float, n_tokens: fl
 
 
 # ---------------------------------------------------------------------------------------------
+# the sliders' science: vocabulary (planner.vocab), MoE (planner.moe), data limit
+# (planner.data_constrained), inference demand (planner.inference_aware), hyperparameters
+
+MoELaw = Literal["ling", "krajewski"]
+MOE_LAWS = ("ling", "krajewski")
+DEFAULT_GRANULARITY = {"ling": 2.0, "krajewski": 8.0}
+"""G when none is given: Ling's base G = 2 (arXiv 2507.17702), Krajewski's common G = 8."""
+REFERENCE_VOCAB = {"kaplan-2020": 50_257, "deepseek-2024": 102_400}
+"""Vocabulary a preset's token counts refer to: Kaplan GPT-2 BPE (LAWS.md §0.3), DeepSeek
+Table 3 (§2.6); every other preset uses planner.vocab.DEFAULT_REFERENCE_VOCAB (32,000)."""
+
+
+def _finite_or_none(x: Any) -> Any:
+    return None if isinstance(x, float) and not math.isfinite(x) else x
+
+
+def _chinchilla_coefficients(law: Law) -> inference_aware.Coefficients | None:
+    if isinstance(law, ChinchillaLaw):
+        return inference_aware.Coefficients(law.E, law.A, law.B, law.alpha, law.beta)
+    return None
+
+
+def _data_constrained_coefficients(law: Law) -> data_constrained.DataConstrainedCoefficients | None:
+    """Muennighoff's own law, or its decay terms on another Chinchilla-form law (labelled)."""
+    dc = data_constrained
+    if isinstance(law, DataConstrainedLaw):
+        return dc.DataConstrainedCoefficients(law.E, law.A, law.B, law.alpha, law.beta,
+                                              law.R_D_star, law.R_N_star)  # fmt: skip
+    if isinstance(law, ChinchillaLaw):
+        return dc.DataConstrainedCoefficients.from_chinchilla(law.E, law.A, law.B, law.alpha, law.beta)
+    return None
+
+
+def _check_science(
+    vocab_size: float | None, moe_activation: float | None, moe_granularity: float | None,
+    moe_law: str, inference_tokens: float, target_loss: float | None, unique_tokens: float | None,
+) -> None:  # fmt: skip
+    def bad(x: Any) -> bool:
+        return not isinstance(x, int | float) or isinstance(x, bool) or math.isnan(x)
+
+    if vocab_size is not None and (bad(vocab_size) or not 256 <= vocab_size <= 1e7):
+        raise ValueError(f"vocabulary size {vocab_size!r} is out of range (expected 256 to 1e7)")
+    if moe_activation is not None and (bad(moe_activation) or not 0 < moe_activation <= 1):
+        raise ValueError(f"MoE activation ratio {moe_activation!r} must be in (0, 1]")
+    if moe_granularity is not None and (bad(moe_granularity) or not 1 <= moe_granularity <= 4096):
+        raise ValueError(f"MoE granularity {moe_granularity!r} is out of range (expected 1 to 4096)")
+    if moe_law not in MOE_LAWS:
+        raise ValueError(f"unknown MoE law {moe_law!r} (expected one of {', '.join(MOE_LAWS)})")
+    if bad(inference_tokens) or not 0 <= inference_tokens < math.inf:
+        raise ValueError(f"inference tokens {inference_tokens!r} must be a finite number >= 0")
+    if target_loss is not None and (bad(target_loss) or not 0 < target_loss < math.inf):
+        raise ValueError(f"target loss {target_loss!r} must be a positive finite number")
+    if unique_tokens is not None and (bad(unique_tokens) or not unique_tokens > 0):
+        raise ValueError(f"unique tokens {unique_tokens!r} must be > 0 (or infinite)")
+
+
+def _budget_for_target(law: Law, target_loss: float, moe_on: bool, activation: float, granularity: float,
+                       moe_law: str) -> float:  # fmt: skip
+    """Smallest budget whose (MoE) compute-optimal plan reaches ``target_loss``."""
+    c_dense = flops_for_loss(law, target_loss)
+    if not math.isfinite(c_dense):
+        raise ValueError(f"target loss {target_loss:g} is unreachable with {law.id} (at or below its floor)")
+    if not moe_on:
+        return c_dense
+    if moe_law == "ling":
+        return moe.budget_for_dense_equivalent(c_dense, activation, granularity)
+    c = c_dense / 20.0  # Krajewski: EL varies slowly with C, so a fixed point converges fast
+    for _ in range(30):
+        c_new = c_dense / moe.krajewski_plan(c, granularity).efficiency_leverage
+        if abs(c_new - c) <= 1e-10 * c:
+            break
+        c = c_new
+    return c_new
+
+
+def _unique_in_reference_tokens(law: Law, c_eq: float, method: Method, el: float, unique_tokens: float,
+                                vocab_size: float | None, optimal_vocab: bool) -> float:  # fmt: skip
+    """U in the law's reference-vocabulary tokens: U·f(V_ref)/f(V) (the same text, LAWS.md §3).
+
+    With ``optimal_vocab`` the V is the optimum at the unconstrained allocation (V moves only
+    at second order with the data limit).
+    """
+    if vocab_size is None and not optimal_vocab:
+        return unique_tokens
+    ref = REFERENCE_VOCAB.get(law.id, vocab.DEFAULT_REFERENCE_VOCAB)
+    v = vocab_size
+    if v is None:
+        n_eq, d = allocate(law, c_eq, method)
+        conv = "total" if law.info.n_meaning == "total" else "non_embedding"
+        v = vocab.plan_vocab(n_eq / el, d, reference_vocab=ref, params_convention=conv).optimal_vocab_size
+    return unique_tokens * float(vocab.tokens_per_char(ref)) / float(vocab.tokens_per_char(v))
+
+
+def _krajewski_point(flops: float, granularity: float, n_params: float | None,
+                     n_tokens: float | None) -> tuple[float, float, float, float]:  # fmt: skip
+    """(N_act, D, Krajewski loss, EL) for a fixed N_act, fixed D, or the compute optimum."""
+    if n_params is not None:
+        n_act = float(n_params)
+        d = flops / float(moe.krajewski_flops_per_token(n_act, granularity))
+    elif n_tokens is not None:
+        from scipy.optimize import brentq
+
+        d = float(n_tokens)
+        per_token = flops / d
+        n_act = math.exp(brentq(lambda x: math.log(float(moe.krajewski_flops_per_token(math.exp(x), granularity)))
+                                - math.log(per_token), 0.0, 80.0, xtol=1e-13))  # fmt: skip
+    else:
+        p = moe.krajewski_plan(flops, granularity)
+        return p.n_params_active, p.n_tokens, float(p.loss), p.efficiency_leverage
+    loss_k = float(moe.krajewski_loss(moe.krajewski_total_params(n_act), d, granularity))
+    return n_act, d, loss_k, float(moe.krajewski_dense_flops_for_loss(loss_k)) / flops
+
+
+# ---------------------------------------------------------------------------------------------
 # the plan
 
 
@@ -304,7 +419,7 @@ def plan(
     optimal_vocab: bool = False,
     moe_activation: float | None = None,
     moe_granularity: float | None = None,
-    moe_law: str = "ling",
+    moe_law: MoELaw = "ling",
     inference_tokens: float = 0.0,
     target_loss: float | None = None,
     unique_tokens: float | None = None,
@@ -327,14 +442,51 @@ def plan(
         How N* and D* are found; ``auto`` uses the closed form where the law has one.
     n_params, n_tokens : float, optional
         Fix the model size (or the token count) and spend the budget on the other:
-        D = C/(6N) (or N = C/(6D)).
+        D = C/(6N) (or N = C/(6D)). With an MoE, ``n_params`` fixes the active parameters.
+    vocab_size : float, optional
+        Vocabulary V (Tao et al. 2024, :mod:`planner.vocab`). The text is fixed in characters
+        (H = D/f(V_ref)) and the law's N·D is kept, so D = H·f(V) and N = N_law·f(V_ref)/f(V);
+        for total-parameter laws V·d is carved out of N (no double counting). Fills
+        ``vocab_size``, ``optimal_vocab_size`` (approach 3 at the plan's N_nv and budget,
+        a fixed point in V), ``vocab_band`` (approaches 1–2) and ``vocab_loss_change`` (the
+        relative L_u change vs the optimum: its own indicator, never added to the loss).
+    optimal_vocab : bool
+        Use the approach-3 optimum as V (when ``vocab_size`` is not given).
+    moe_activation, moe_granularity : float, optional
+        Mixture of experts with activation ratio A ∈ (0, 1] (1 = dense) and granularity G
+        (default 2 for Ling, 8 for Krajewski), :mod:`planner.moe`.
+    moe_law : {"ling", "krajewski"}
+        ``ling``: EL(A, G, C) (Eq. 13); the MoE acts as a dense model with EL·N_act
+        parameters, so N_act = N*(EL·C)/EL, D = D*(EL·C), loss L*(EL·C) (LAWS.md §7.4).
+        ``krajewski``: its own E = 64 law, optimised numerically (routing FLOPs included),
+        EL against its dense fit; the preset's loss is L*(EL·C).
+    inference_tokens : float
+        Lifetime inference tokens D_inf; fills ``inference_aware`` (Sardana et al. 2024,
+        :mod:`planner.inference_aware`) at the target loss or the plan's loss. The main plan
+        stays the compute-optimal one for the budget.
+    target_loss : float, optional
+        Loss ℓ for the inference-aware plan. Without a budget, the budget is the smallest
+        whose (MoE) compute-optimal plan reaches ℓ.
+    unique_tokens : float, optional
+        Unique tokens U (in the plan's vocabulary's tokens); ``inf`` or ``None`` is no limit.
+        Chinchilla-form laws are re-optimised with Muennighoff's decay terms (an
+        extrapolation except for ``muennighoff-2023``); other laws report epochs only.
 
-    The remaining keyword arguments (vocabulary, MoE, inference demand, target loss, unique
-    data) belong to the sliders' science.
+    Hyperparameters are always filled: Step Law (dense) or Ling (MoE) first, then the others,
+    all named in ``hyperparameter_sources`` (details in ``extras["hyperparameters"]``).
     """
     hw = hardware or _DEFAULT_HW
-    if (flops is None) == (gpu_hours is None):
+    _check_science(vocab_size, moe_activation, moe_granularity, moe_law, inference_tokens, target_loss,
+                   unique_tokens)  # fmt: skip
+    moe_on = moe_activation is not None and moe_activation < 1.0
+    activation = 1.0 if moe_activation is None else float(moe_activation)
+    g = float(moe_granularity) if moe_granularity is not None else DEFAULT_GRANULARITY[moe_law]
+    if flops is not None and gpu_hours is not None:
         raise ValueError("give exactly one budget: flops or gpu_hours")
+    if flops is None and gpu_hours is None:
+        if target_loss is None:
+            raise ValueError("give exactly one budget: flops or gpu_hours (or a target loss)")
+        flops = _budget_for_target(law, target_loss, moe_on, activation, g, moe_law)
     if gpu_hours is not None:
         if not math.isfinite(gpu_hours) or gpu_hours <= 0:
             raise ValueError(f"GPU-hours {gpu_hours!r} must be a positive finite number")
@@ -342,37 +494,140 @@ def plan(
     c = _check_flops(flops)  # type: ignore[arg-type]
     if context < 1 or context > 10_000_000:
         raise ValueError(f"context {context} tokens is out of range (expected 1 to 1e7)")
-    science = (vocab_size, moe_activation, target_loss, unique_tokens)
-    if optimal_vocab or inference_tokens or any(x is not None for x in science):
-        raise NotImplementedError("vocabulary, MoE, inference-demand and data-limit planning land with issue 3")
+    if unique_tokens is not None and math.isinf(unique_tokens):
+        unique_tokens = None  # U = ∞: no data limit, the plan is unchanged
 
     warnings = list(law.info.warnings)
+    extras: dict[str, Any] = {}
+    success, message = True, ""
     used = "closed" if method in ("auto", "closed") else "numerical"
-    if n_params is not None:
-        n, d = float(n_params), c / (6.0 * n_params)
-        used = "fixed N"
-    elif n_tokens is not None:
-        n, d = c / (6.0 * n_tokens), float(n_tokens)
-        used = "fixed D"
+    el = 1.0
+    dc_coef = _data_constrained_coefficients(law) if unique_tokens is not None else None
+    if moe_on and moe_law == "krajewski":
+        n, d, loss_k, el = _krajewski_point(c, g, n_params, n_tokens)
+        used = "fixed N" if n_params is not None else "fixed D" if n_tokens is not None else "numerical (Krajewski)"
+        n_total = float(moe.krajewski_total_params(n))
+        loss = float(law.frontier_loss(el * c)) if law.has_loss else None
+        train_flops = c  # Krajewski's FLOPs include routing: F(N_act, G, D) = C
+        extras["moe"] = {"law": "krajewski", "krajewski_loss_c4_nats": loss_k, "labels": [
+            "Krajewski (arXiv 2402.07871), E = 64: N_tot = 43·N_act, F = (72d² + 14·d·E·G)·D·n_blocks",
+            "EL = C_dense/C at equal Krajewski loss; the preset's loss is L*(EL·C)",
+            f"G = {g:g} in Krajewski's definition d_ff/d_expert (= 2 × Ling's G)"]}  # fmt: skip
+        warnings += moe.krajewski_warnings(n_total, d, g, activation)
+        dc_coef = None  # Krajewski has no repetition model: epochs only
     else:
-        n, d = allocate(law, c, method)
-    loss = float(law.loss(n, d)) if law.has_loss else None  # type: ignore[attr-defined]
-    if law.form == "kaplan" and used == "closed":
-        loss = float(law.frontier_loss(c))
-    train_flops = float(law.train_flops(n, d))
-    warnings += extrapolation_warnings(law, c, n, d)
+        if moe_on:
+            el = float(moe.efficiency_leverage(activation, g, c))
+        c_eq = el * c  # the dense budget with the MoE's loss (LAWS.md §7.4); C itself when dense
+        if dc_coef is not None:
+            u_ref = _unique_in_reference_tokens(law, c_eq, method, el, unique_tokens, vocab_size, optimal_vocab)  # type: ignore[arg-type]
+        if n_params is not None:
+            n, d = float(n_params), c / (6.0 * n_params)
+            used = "fixed N"
+        elif n_tokens is not None:
+            n, d = c / (6.0 * n_tokens), float(n_tokens)
+            used = "fixed D"
+        elif dc_coef is not None:
+            dcp = data_constrained.allocate(c_eq, u_ref, dc_coef)
+            n, d = dcp.n_params / el, dcp.n_tokens
+            if dcp.constrained:
+                used = "numerical (data-constrained)"
+                warnings += dcp.warnings
+        else:
+            n_eq, d = allocate(law, c_eq, method)
+            n = n_eq / el
+        n_eq = el * n  # dense-equivalent parameters: N_eq = EL·N_act
+        if dc_coef is not None:
+            loss = float(data_constrained.loss(n_eq, d, u_ref, dc_coef))
+        else:
+            loss = float(law.loss(n_eq, d)) if law.has_loss else None  # type: ignore[attr-defined]
+            if law.form == "kaplan" and used == "closed":
+                loss = float(law.frontier_loss(c_eq))
+        train_flops = float(law.train_flops(n, d))
+        n_total = float(moe.total_params_from_active(n, activation)) if moe_on else n
+        if moe_activation is not None:
+            extras["moe"] = {"law": "ling", "labels": [moe.EL_LOG_BASE_LABEL, moe.EL_MAPPING_LABEL,
+                                                       moe.TOTAL_PARAMS_LABEL]}  # fmt: skip
+            warnings += moe.moe_warnings(activation, g, c, n_tokens=d, n_params_total=n_total, allocation_law=False)
+    if moe_activation is None and moe_granularity is not None:
+        warnings.append("MoE granularity ignored: give an activation ratio to plan a mixture of experts.")
+    extra = extrapolation_warnings(law, el * c, el * n, d)
+    if el != 1.0:  # the law is evaluated at the MoE's dense-equivalent budget and size
+        extra = [w.replace("Budget =", "Dense-equivalent budget EL·C =").replace("N =", "Dense-equivalent N =")
+                 for w in extra]  # fmt: skip
+    warnings += extra
+
+    # vocabulary: a sub-allocation at fixed characters and compute (LAWS.md §3, §7.3)
+    n_active, n_field = n, n
+    v_chosen = v_opt = v_change = None
+    v_band = None
+    n_nonvocab = n
+    if vocab_size is not None or optimal_vocab:
+        conv = "total" if law.info.n_meaning == "total" else "non_embedding"
+        vp = vocab.plan_vocab(n, d, vocab_size, reference_vocab=REFERENCE_VOCAB.get(law.id, vocab.DEFAULT_REFERENCE_VOCAB),
+                              params_convention=conv)  # fmt: skip
+        sp = vp.split
+        v_chosen, v_opt, v_band = sp.vocab_size, vp.optimal_vocab_size, vp.band
+        v_change = _finite_or_none(vp.loss_change)
+        n_field = sp.n_params_total if conv == "total" else sp.n_nonvocab
+        n_active, d, n_nonvocab = sp.n_params_total, sp.n_tokens, sp.n_nonvocab
+        shared = sp.n_vocab_params / sp.n_params_total  # the vocabulary matrix is never an expert
+        n_total = float(moe.total_params_from_active(n_active, activation, shared)) if moe_on else n_active
+        train_flops = float(law.train_flops(n_field, d)) if not (moe_on and moe_law == "krajewski") else c
+        warnings += vp.warnings
+        if sp.n_nonvocab <= 0:  # V·d is the whole model: report, do not plan a negative N_nv
+            success = False
+            message = (f"vocabulary {sp.vocab_size:,.0f} × width {sp.d_model} = {sp.n_vocab_params:.3g} parameters "
+                       f"leaves nothing for the rest of a {sp.n_params_total:.3g}-parameter model")  # fmt: skip
+            n_nonvocab = n_active
+        if moe_on:
+            warnings.append("Vocabulary law fitted on dense models; applied to the MoE's active parameters.")
+        extras["vocab"] = {
+            "n_nonvocab": sp.n_nonvocab, "n_vocab_params": sp.n_vocab_params, "d_model": sp.d_model,
+            "n_chars": sp.n_chars, "reference_vocab": sp.reference_vocab, "iterations": vp.iterations,
+            "loss_change_label": vocab.LOSS_LABEL, "source": vocab.CITATION,
+            "rule": "characters and compute held fixed; D = H·f(V); N·D of the law kept",
+        }  # fmt: skip
+    else:
+        n_active = n_field = n
+
+    # unique data: U counts tokens of the plan's own vocabulary, like n_tokens
+    epochs = None
+    if unique_tokens is not None:
+        epochs = d / unique_tokens
+        if dc_coef is None and epochs > 1.0:
+            warnings.append(f"{epochs:.3g} epochs over the unique data: {law.id} has no repetition model, "
+                            "so the loss treats repeated tokens as new.")  # fmt: skip
+        extras["data_constrained"] = {"label": dc_coef.label if dc_coef else "epochs only (no repetition model)"}
+
+    # hyperparameters (Step Law, DeepSeek; Ling for an MoE), each labelled
+    estimates = hyperparams.recommend(n_nonvocab, d, c, moe=moe_on)
+    extras["hyperparameters"] = [
+        {"source": e.source, "learning_rate": e.learning_rate, "batch_size_tokens": e.batch_size_tokens,
+         "schedule": e.schedule, "warnings": list(e.warnings)} for e in estimates
+    ]  # fmt: skip
+
+    # inference demand (Sardana): lifetime compute at the plan's (or the target) loss
+    ia_dict = None
+    if inference_tokens > 0 or target_loss is not None:
+        loss_k = extras.get("moe", {}).get("krajewski_loss_c4_nats")
+        ia_dict, ia_warn, ia_fail = _inference_aware(law, loss, target_loss, inference_tokens, moe_on, moe_law,
+                                                     activation, g, hw, unique_tokens, loss_k)  # fmt: skip
+        warnings += ia_warn
+        if ia_fail:
+            success, message = False, ia_fail
 
     gh = flops_to_gpu_hours(c, hw)
-    inf = inference_cost(n, hw, context=context, batch=decode_batch)
+    inf = inference_cost(n_active, hw, n_total=n_total, context=context, batch=decode_batch)
     return Plan(
         preset=law.id,
         law_title=law.info.title,
         n_meaning=law.info.n_meaning,
         loss_unit=law.info.loss_unit,
         flops=c,
-        n_params=n,
+        n_params=n_field,
         n_tokens=d,
-        tokens_per_param=d / n,
+        tokens_per_param=d / n_field,
         loss=loss,
         train_flops=train_flops,
         gpu=hw.accelerator.name,
@@ -388,10 +643,119 @@ def plan(
         inference_bound=inf.bound,
         serving_memory_bytes=inf.serving_memory_bytes,
         method=used,
-        warnings=tuple(warnings),
-        n_params_total=n,
-        n_params_active=n,
+        success=success,
+        message=message,
+        warnings=tuple(dict.fromkeys(warnings)),
+        n_params_total=n_total,
+        n_params_active=n_active,
+        vocab_size=v_chosen,
+        optimal_vocab_size=v_opt,
+        vocab_band=v_band,
+        vocab_loss_change=v_change,
+        efficiency_leverage=el if moe_activation is not None else None,
+        moe_activation=moe_activation,
+        moe_granularity=g if moe_activation is not None else None,
+        moe_law=moe_law if moe_activation is not None else None,
+        unique_tokens=unique_tokens,
+        epochs=epochs,
+        learning_rate=estimates[0].learning_rate,
+        batch_size_tokens=estimates[0].batch_size_tokens,
+        hyperparameter_sources=tuple(e.source for e in estimates),
+        inference_tokens=float(inference_tokens),
+        inference_aware=ia_dict,
+        extras=extras,
     )
+
+
+def _inference_aware(law: Law, loss: float | None, target_loss: float | None, inference_tokens: float,
+                     moe_on: bool, moe_law: str, activation: float, granularity: float, hw: Hardware,
+                     unique_tokens: float | None, krajewski_loss: float | None,
+                     ) -> tuple[dict[str, Any] | None, list[str], str]:  # fmt: skip
+    """Sardana's plan at loss ℓ (the target, else the plan's loss) as a JSON-able dict.
+
+    Dense and Ling MoE: :func:`planner.inference_aware.inference_aware_plan` on the preset's
+    coefficients (MoE with EL(C) varying). Krajewski: the same problem on Krajewski's own
+    surface (:func:`planner.moe.krajewski_inference_aware`), at the Krajewski loss the MoE
+    reaches (for a target loss: at the budget whose plan reaches it).
+    """
+    if moe_on and moe_law == "krajewski":
+        return _inference_aware_krajewski(law, loss, target_loss, inference_tokens, activation, granularity, hw,
+                                          krajewski_loss)  # fmt: skip
+    coef = _chinchilla_coefficients(law)
+    if coef is None:
+        return None, [f"Inference-aware allocation needs a Chinchilla-form law (L = E + A/N^α + B/D^β); "
+                      f"{law.id} has none."], ""  # fmt: skip
+    ell = target_loss if target_loss is not None else loss
+    if ell is None or not ell > coef.E:
+        return None, [], f"target loss {ell:g} is unreachable with {law.id} (its floor is E = {coef.E:g})"
+    warn: list[str] = []
+    if moe_on:
+        leverage, how = moe.el_log_affine(activation, granularity), "MoE: EL(C) varies with C; brentq on the FOC"
+    else:
+        leverage, how = inference_aware.DENSE, "dense: closed first-order condition, Newton in ln D"
+    r = inference_aware.inference_aware_plan(ell, inference_tokens, coef, leverage=leverage)
+    if target_loss is not None and loss is not None and loss > target_loss * (1 + 1e-12):
+        warn.append(f"The budget's plan reaches loss {loss:.4g}, above the target {target_loss:.4g}; the "
+                    f"inference-aware plan needs {r.train_flops:.3g} training FLOPs.")  # fmt: skip
+    if unique_tokens is not None:
+        warn.append("Inference-aware allocation ignores the unique-data limit (Sardana has no repetition model).")
+    n_tot = float(moe.total_params_from_active(r.n_params, activation)) if moe_on else r.n_params
+    gh = flops_to_gpu_hours(r.train_flops, hw)
+    d = {
+        "target_loss": r.target_loss, "inference_tokens": r.inference_tokens,
+        "n_params": r.n_params, "n_params_total": n_tot, "n_tokens": r.n_tokens,
+        "tokens_per_param": r.n_tokens / r.n_params,
+        "train_flops": r.train_flops, "inference_flops": r.inference_flops, "total_flops": r.total_flops,
+        "compute_optimal_n_params": r.compute_optimal_n_params,
+        "compute_optimal_n_tokens": r.compute_optimal_n_tokens,
+        "compute_optimal_train_flops": r.compute_optimal_train_flops,
+        "compute_optimal_total_flops": r.compute_optimal_total_flops,
+        "total_flops_saving": r.total_flops_saving,
+        "total_flops_saving_fraction": r.total_flops_saving_fraction,
+        "crossover_inference_tokens": r.crossover_inference_tokens,
+        "crossover_threshold": r.crossover_threshold,
+        "crossover_definition": "smallest lifetime inference tokens at which the optimal N is "
+                                f"{r.crossover_threshold:.0%} below the compute-optimal N",
+        "train_gpu_hours": gh, "train_cost_usd": gpu_hours_to_usd(gh, hw),
+        "method": how, "source": r.source,
+    }  # fmt: skip
+    return {k: _finite_or_none(v) for k, v in d.items()}, warn, ""
+
+
+def _inference_aware_krajewski(law: Law, loss: float | None, target_loss: float | None, inference_tokens: float,
+                               activation: float, granularity: float, hw: Hardware, krajewski_loss: float | None,
+                               ) -> tuple[dict[str, Any] | None, list[str], str]:  # fmt: skip
+    warn: list[str] = []
+    ell_k = krajewski_loss
+    if target_loss is not None:
+        try:
+            c_t = _budget_for_target(law, target_loss, True, activation, granularity, "krajewski")
+        except ValueError as exc:
+            return None, [], str(exc)
+        ell_k = moe.krajewski_plan(c_t, granularity).loss
+        if loss is not None and loss > target_loss * (1 + 1e-12):
+            warn.append(f"The budget's plan reaches loss {loss:.4g}, above the target {target_loss:.4g}.")
+    r = moe.krajewski_inference_aware(float(ell_k), inference_tokens, granularity)  # type: ignore[arg-type]
+    saving = max(r.compute_optimal_total_flops - r.total_flops, 0.0)
+    gh = flops_to_gpu_hours(r.train_flops, hw)
+    d = {
+        "target_loss": target_loss if target_loss is not None else loss, "krajewski_loss_c4_nats": ell_k,
+        "inference_tokens": inference_tokens, "n_params": r.n_params_active,
+        "n_params_total": float(moe.krajewski_total_params(r.n_params_active)), "n_tokens": r.n_tokens,
+        "tokens_per_param": r.n_tokens / r.n_params_active, "train_flops": r.train_flops,
+        "inference_flops": r.total_flops - r.train_flops, "total_flops": r.total_flops,
+        "compute_optimal_n_params": r.compute_optimal_n_params_active,
+        "compute_optimal_n_tokens": r.compute_optimal_n_tokens,
+        "compute_optimal_train_flops": r.compute_optimal_train_flops,
+        "compute_optimal_total_flops": r.compute_optimal_total_flops,
+        "total_flops_saving": saving, "total_flops_saving_fraction": saving / r.compute_optimal_total_flops,
+        "crossover_inference_tokens": None, "crossover_threshold": None,
+        "crossover_definition": "not computed on Krajewski's surface",
+        "train_gpu_hours": gh, "train_cost_usd": gpu_hours_to_usd(gh, hw),
+        "method": "MoE (Krajewski): numerical on its own surface, routing FLOPs included",
+        "source": inference_aware.CITATION + "; " + moe.KRAJEWSKI_CITATION,
+    }  # fmt: skip
+    return {k: _finite_or_none(v) for k, v in d.items()}, warn, ""
 
 
 _DEFAULT_HW = Hardware()

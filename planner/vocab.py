@@ -213,12 +213,14 @@ def approach3_dloss_dvocab(
     v = np.asarray(vocab_size, dtype=float) / 1e3
     u = fu / (6.0 * (nm + v * dk))
     du_dv = fu * dk / (6.0 * (nm + v * dk) ** 2)
-    return -APP3_ALPHA2 * APP3_A2 * dk / (v * dk) ** (APP3_ALPHA2 + 1.0) + APP3_BETA * APP3_B * du_dv / u ** (
-        APP3_BETA + 1.0
-    )
+    return -APP3_ALPHA2 * APP3_A2 * dk / (v * dk) ** (
+        APP3_ALPHA2 + 1.0
+    ) + APP3_BETA * APP3_B * du_dv / u ** (APP3_BETA + 1.0)
 
 
-def approach3_optimal_vocab(n_nonvocab: ArrayLike, d_model: ArrayLike, flops: ArrayLike) -> ArrayLike:
+def approach3_optimal_vocab(
+    n_nonvocab: ArrayLike, d_model: ArrayLike, flops: ArrayLike
+) -> ArrayLike:
     """Approach 3 optimal V: the root of ∂L_u/∂V = 0 (vectorised).
 
     With y = ln N_v (N_v in millions), the two terms' log-ratio is
@@ -238,7 +240,7 @@ def approach3_optimal_vocab(n_nonvocab: ArrayLike, d_model: ArrayLike, flops: Ar
         slope = (a2 + 1.0) + (beta - 1.0) * np.exp(y - s)
         step = h / slope
         y = y - step
-        if np.all(np.abs(step) < 1e-14):
+        if np.all(np.abs(step) < 1e-12):  # quadratic convergence: the next error is ~step²
             break
     return np.exp(y) * 1e6 / (dk * 1e3)
 
@@ -254,7 +256,8 @@ def vocab_loss_change(
     v_opt = approach3_optimal_vocab(n_nonvocab, d_model, flops)
     l_opt = unigram_normalised_loss(n_nonvocab, v_opt, d_model, flops)
     l_v = unigram_normalised_loss(n_nonvocab, vocab_size, d_model, flops)
-    return (l_v - l_opt) / np.abs(l_opt)
+    out = np.maximum((l_v - l_opt) / np.abs(l_opt), 0.0)  # ≥ 0 by construction; clip rounding
+    return float(out) if np.ndim(out) == 0 else out
 
 
 def vocab_warnings(n_nonvocab: float, vocab_size: float | None = None) -> tuple[str, ...]:
@@ -444,12 +447,17 @@ def plan_vocab(
     times smaller than every Tao approach; the fit was never meant for that trade-off.
     ``loss_change`` is :func:`vocab_loss_change` at the chosen split, ≥ 0, 0 at the optimum.
     """
-    kw = dict(reference_vocab=reference_vocab, d_model=d_model,
-              params_convention=params_convention, hold=hold)  # fmt: skip
+    kw = {
+        "reference_vocab": reference_vocab,
+        "d_model": d_model,
+        "params_convention": params_convention,
+        "hold": hold,
+    }
     v = float(reference_vocab)
     opt = plan_vocab_split(n_params, n_tokens, v, **kw)
     it = 0
-    for it in range(1, max_iter + 1):
+    while it < max_iter:
+        it += 1
         if opt.n_nonvocab <= 0:
             break
         v_new = float(approach3_optimal_vocab(opt.n_nonvocab, opt.d_model, opt.flops))
@@ -467,7 +475,9 @@ def plan_vocab(
         change = math.nan
     v1 = float(approach1_vocab_size(opt.flops, opt.d_model))
     v2 = float(approach2_vocab_size(max(opt.n_nonvocab, 1.0), opt.d_model))
-    warnings = tuple(dict.fromkeys(chosen.warnings + vocab_warnings(opt.n_nonvocab, v)))
+    # N_nv warnings from the chosen split only (the optimum's N_nv differs by N_v);
+    # V > 200K from both
+    warnings = tuple(dict.fromkeys(chosen.warnings + vocab_warnings(0.0, v)))
     return VocabPlan(
         split=chosen,
         optimal=opt,

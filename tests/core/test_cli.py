@@ -112,3 +112,65 @@ def test_console_script_runs_as_module(repo_root: Path) -> None:
                          capture_output=True, text=True, cwd=repo_root, timeout=60)  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["preset"] == "epoch-2024"
+
+
+SCIENCE_KEYS = {
+    "n_params_total", "n_params_active", "vocab_size", "optimal_vocab_size", "efficiency_leverage", "epochs",
+    "learning_rate", "batch_size_tokens", "inference_aware",
+}  # fmt: skip
+
+
+def test_science_flags_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "plan", "--flops", "1e22", "--optimal-vocab", "--moe-activation", "0.05",
+                         "--moe-granularity", "8", "--moe-law", "ling", "--inference-tokens", "1e13",
+                         "--unique-tokens", "1e11", "--json")  # fmt: skip
+    assert code == 0, err
+    d = json.loads(out)
+    assert SCIENCE_KEYS <= set(d)
+    assert d["vocab_size"] == d["optimal_vocab_size"] > 0
+    assert d["n_params_total"] > d["n_params_active"]
+    assert d["efficiency_leverage"] > 1 and d["epochs"] > 0
+    assert d["learning_rate"] > 0 and d["batch_size_tokens"] > 0
+    ia = d["inference_aware"]
+    assert {"n_params", "n_tokens", "total_flops", "total_flops_saving"} <= set(ia)
+    assert ia["total_flops_saving"] > 0
+
+
+def test_science_flags_dense_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "plan", "--flops", "1e21", "--json")
+    d = json.loads(out)
+    assert code == 0
+    assert SCIENCE_KEYS <= set(d)
+    assert d["vocab_size"] is None and d["efficiency_leverage"] is None and d["inference_aware"] is None
+    assert d["n_params_total"] == d["n_params_active"] == d["n_params"]
+    code, out, _ = run(capsys, "plan", "--flops", "1e21", "--unique-tokens", "inf", "--json")
+    assert json.loads(out)["n_params"] == d["n_params"]
+
+
+def test_vocab_and_krajewski_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "plan", "--flops", "1e21", "--vocab", "64000", "--moe-activation", "0.015625",
+                       "--moe-law", "krajewski", "--json")  # fmt: skip
+    d = json.loads(out)
+    assert code == 0
+    assert d["vocab_size"] == 64000 and d["moe_law"] == "krajewski" and d["moe_granularity"] == 8
+
+
+def test_target_loss_without_budget(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "plan", "--target-loss", "2.2", "--inference-tokens", "1e12", "--json")
+    d = json.loads(out)
+    assert code == 0
+    assert d["loss"] == pytest.approx(2.2)
+    assert d["inference_aware"]["n_params"] < d["n_params"]
+    code, out, err = run(capsys, "plan", "--target-loss", "1.5")
+    assert code == 2 and "unreachable" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [(["--vocab", "12"], "out of range"), (["--moe-activation", "2"], "out of range"),
+     (["--moe-law", "x"], "invalid choice"), (["--inference-tokens", "-1"], "out of range"),
+     (["--unique-tokens", "0"], "out of range"), (["--target-loss", "abc"], "not a number")],
+)  # fmt: skip
+def test_bad_science_flags(capsys: pytest.CaptureFixture[str], argv: list[str], needle: str) -> None:
+    code, out, err = run(capsys, "plan", "--flops", "1e21", *argv)
+    assert code == 2 and out == "" and needle in err and err.count("\n") == 1

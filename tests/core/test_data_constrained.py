@@ -80,7 +80,7 @@ def test_unconstrained_plan_exact():
 
 def test_unconstrained_is_optimal_of_surface():
     c = 1e21
-    n, d = dc.unconstrained_allocation(c)
+    n, _d = dc.unconstrained_allocation(c)
     ns = n * np.exp(np.linspace(-1, 1, 201))
     ls = dc.loss(ns, c / (6 * ns))
     assert ns[np.argmin(ls)] == pytest.approx(n, rel=0.011)

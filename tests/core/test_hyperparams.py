@@ -1,4 +1,4 @@
-"""Hyperparameter laws: Step Law (LAWS.md §2.8), DeepSeek Eq. 1 (§2.6), Ling MoE (§4.1), Kaplan (§2.1)."""
+"""Hyperparameter laws: Step Law (LAWS.md §2.8), DeepSeek (§2.6), Ling (§4.1), Kaplan (§2.1)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,13 @@ from planner import hyperparams as hp
 
 @pytest.mark.parametrize(
     ("n", "d", "lr", "batch"),
-    [(1e9, 1e11, 1.632e-3, 1.108e6), (4e8, 4e10, 2.368e-3, 6.565e5),
-     (7e9, 2e12, 1.023e-3, 6.128e6), (7e10, 1.4e12, 1.775e-4, 4.999e6)],
-)  # fmt: skip
+    [
+        (1e9, 1e11, 1.632e-3, 1.108e6),
+        (4e8, 4e10, 2.368e-3, 6.565e5),
+        (7e9, 2e12, 1.023e-3, 6.128e6),
+        (7e10, 1.4e12, 1.775e-4, 4.999e6),
+    ],
+)
 def test_step_law_oracles(n, d, lr, batch):
     est = hp.step_law(n, d)
     assert est.learning_rate == pytest.approx(lr, rel=5e-4)
@@ -26,9 +30,13 @@ def test_step_law_oracles(n, d, lr, batch):
 
 @pytest.mark.parametrize(
     ("c", "lr", "batch"),
-    [(1e17, 2.338e-3, 1.062e5), (1e20, 9.86e-4, 1.017e6), (1e22, 5.545e-4, 4.588e6),
-     (1e25, 2.338e-4, 4.394e7)],
-)  # fmt: skip
+    [
+        (1e17, 2.338e-3, 1.062e5),
+        (1e20, 9.86e-4, 1.017e6),
+        (1e22, 5.545e-4, 4.588e6),
+        (1e25, 2.338e-4, 4.394e7),
+    ],
+)
 def test_deepseek_oracles(c, lr, batch):
     est = hp.deepseek(c)
     assert est.learning_rate == pytest.approx(lr, rel=5e-4)

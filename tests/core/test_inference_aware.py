@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from planner import inference_aware as ia
 
 EPOCH = ia.Coefficients(E=1.8172, A=482.01, B=2085.43, alpha=0.3478, beta=0.3658)
-SARDANA_FIXTURE = ia.Coefficients(E=1.69, A=406.4, B=410.7, alpha=0.336, beta=0.283)  # §2.10 test fixture
+SARDANA_FIXTURE = ia.Coefficients(
+    E=1.69, A=406.4, B=410.7, alpha=0.336, beta=0.283
+)  # §2.10 test fixture
 ELL = 1.959712  # L*(1e24) for epoch-2024
 
 TABLE = [  # D_inf, N, D_tr, train FLOPs, total FLOPs (LAWS.md §2.10, DERIVED)
@@ -35,7 +37,9 @@ def test_sardana_table(d_inf, n, d, train, total):
 def test_compute_optimal_total_at_1e13():
     p = ia.inference_aware_plan(ELL, 1e13, EPOCH)
     assert p.compute_optimal_total_flops == pytest.approx(2.917e24, rel=5e-4)
-    assert p.total_flops_saving == pytest.approx(p.compute_optimal_total_flops - p.total_flops, rel=1e-12)
+    assert p.total_flops_saving == pytest.approx(
+        p.compute_optimal_total_flops - p.total_flops, rel=1e-12
+    )
     assert p.total_flops_saving_fraction == pytest.approx(1 - 2.2178 / 2.917, abs=1e-3)
 
 
@@ -124,3 +128,57 @@ def test_unreachable_loss_and_bad_demand():
         ia.training_tokens(1.8, 1e12, EPOCH)
     with pytest.raises(ValueError):
         ia.training_tokens(ELL, -1.0, EPOCH)
+
+
+# --- MoE leverage: ln EL = k0 + s·ln C, N_eq = EL·N_act -----------------------------------
+LEVERAGE = (2.0, 0.08)  # e.g. planner.moe.el_log_affine(0.05, 8) is about (2.2, 0.078)
+
+
+def test_constant_leverage_keeps_the_dense_tokens():
+    dense = ia.inference_aware_plan(ELL, 1e13, EPOCH)
+    moe = ia.inference_aware_plan(ELL, 1e13, EPOCH, leverage=(math.log(3.0), 0.0))
+    assert moe.n_tokens == pytest.approx(dense.n_tokens, rel=1e-12)
+    assert moe.n_params == pytest.approx(dense.n_params / 3.0, rel=1e-12)
+    assert moe.total_flops == pytest.approx(dense.total_flops / 3.0, rel=1e-12)
+
+
+def test_leverage_zero_demand_is_compute_optimal():
+    p = ia.inference_aware_plan(ELL, 0.0, EPOCH, leverage=LEVERAGE)
+    n0, d0 = ia.compute_optimal_for_loss(ELL, EPOCH)
+    assert p.n_tokens == d0
+    assert p.n_params == pytest.approx(ia.active_params(n0, d0, LEVERAGE), rel=1e-12)
+    assert p.n_params * math.exp(
+        LEVERAGE[0] + LEVERAGE[1] * math.log(6 * p.n_params * d0)
+    ) == pytest.approx(n0)
+
+
+@pytest.mark.parametrize("d_inf", [1e11, 1e13, 1e15])
+def test_leverage_solution_is_the_minimum_of_lifetime_flops(d_inf):
+    p = ia.inference_aware_plan(ELL, d_inf, EPOCH, leverage=LEVERAGE)
+    ds = p.n_tokens * np.exp(np.linspace(-0.3, 0.3, 601))
+    n_act = ia.active_params(ia.params_for_loss(ELL, ds, EPOCH), ds, LEVERAGE)
+    total = n_act * (6 * ds + 2 * d_inf)
+    assert ds[np.argmin(total)] == pytest.approx(p.n_tokens, rel=1.5e-3)
+    assert p.total_flops <= total.min() * (1 + 1e-12)
+    assert p.total_flops_saving >= 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(log_d=st.floats(9.0, 16.0), k=st.floats(1.5, 100.0))
+def test_leverage_properties(log_d, k):
+    lo = ia.inference_aware_plan(ELL, 10.0**log_d, EPOCH, leverage=LEVERAGE)
+    hi = ia.inference_aware_plan(ELL, 10.0**log_d * k, EPOCH, leverage=LEVERAGE)
+    assert hi.n_params <= lo.n_params * (1 + 1e-12)
+    assert hi.train_flops >= lo.train_flops * (1 - 1e-12)
+
+
+def test_leverage_crossover_definition():
+    d_c = ia.crossover_inference_tokens(ELL, EPOCH, 0.01, LEVERAGE)
+    p = ia.inference_aware_plan(ELL, d_c, EPOCH, leverage=LEVERAGE)
+    assert p.n_params == pytest.approx(0.99 * p.compute_optimal_n_params, rel=1e-9)
+
+
+def test_vectorised_leverage_path():
+    d = ia.training_tokens(ELL, np.array([0.0, 1e13]), EPOCH, LEVERAGE)
+    assert d.shape == (2,)
+    assert d[1] == pytest.approx(ia.training_tokens_brentq(ELL, 1e13, EPOCH, LEVERAGE))

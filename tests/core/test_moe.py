@@ -33,7 +33,9 @@ def test_el_paper_claims():
     g_star = moe.optimal_granularity()
     assert 8 <= g_star <= 12
     grid = np.linspace(1, 64, 6301)
-    assert grid[np.argmax(moe.efficiency_leverage(0.031, grid, 1e22))] == pytest.approx(g_star, abs=0.01)
+    assert grid[np.argmax(moe.efficiency_leverage(0.031, grid, 1e22))] == pytest.approx(
+        g_star, abs=0.01
+    )
 
 
 def test_el_log_base_is_labelled_in_one_place():
@@ -42,12 +44,13 @@ def test_el_log_base_is_labelled_in_one_place():
     assert "reconstruction" in moe.EL_LOG_BASE_LABEL
 
 
-@given(
-    a=st.floats(0.01, 0.9), g=st.floats(2, 16), log_c=st.floats(18, 24), k=st.floats(1.1, 10)
-)
+@given(a=st.floats(0.01, 0.9), g=st.floats(2, 16), log_c=st.floats(18, 24), k=st.floats(1.1, 10))
 def test_el_monotone_in_activation_and_compute(a, g, log_c, k):
     c = 10.0**log_c
-    assert moe.efficiency_leverage(a, g, c) > moe.efficiency_leverage(min(a * k, 1.0), g, c) or a * k >= 1
+    assert (
+        moe.efficiency_leverage(a, g, c) > moe.efficiency_leverage(min(a * k, 1.0), g, c)
+        or a * k >= 1
+    )
     assert moe.efficiency_leverage(a, g, c * k) > moe.efficiency_leverage(a, g, c)
 
 
@@ -61,9 +64,9 @@ def test_dense_equivalent_flops():
 
 # --- Ling allocation ---------------------------------------------------------------------
 def test_ling_allocation_oracles():
-    m, d = moe.ling_moe_allocation(1e22)
+    _m, d = moe.ling_moe_allocation(1e22)
     assert d == pytest.approx(3.23e11, abs=0.005e11)
-    md, dd = moe.ling_dense_allocation(1e22)
+    _md, dd = moe.ling_dense_allocation(1e22)
     assert dd == pytest.approx(1.80e11, abs=0.005e11)
     m20, d20 = moe.ling_dense_allocation(1e20)
     assert m20 == pytest.approx(4.57e9, abs=0.005e9)  # 3 significant figures as printed
@@ -81,7 +84,9 @@ def test_m_and_total_param_conversions():
     assert moe.m_from_active_params(1e9) == pytest.approx(6e9)
     assert moe.total_params_from_active(1e9, 0.05) == pytest.approx(2e10)
     assert moe.total_params_from_active(1e9, 1.0) == pytest.approx(1e9)
-    assert moe.total_params_from_active(1e9, 0.05, non_expert_fraction=0.3) == pytest.approx(1e9 * (0.3 + 0.7 / 0.05))
+    assert moe.total_params_from_active(1e9, 0.05, non_expert_fraction=0.3) == pytest.approx(
+        1e9 * (0.3 + 0.7 / 0.05)
+    )
     assert "M/6" in moe.M_CONVERSION_LABEL
 
 
@@ -157,8 +162,12 @@ def test_krajewski_dense_frontier_round_trip():
     from scipy.optimize import minimize_scalar
 
     c = 1e21
-    res = minimize_scalar(lambda x: moe.krajewski_dense_loss(math.exp(x), c / (6 * math.exp(x))),
-                          bounds=(10, 30), method="bounded", options={"xatol": 1e-10})  # fmt: skip
+    res = minimize_scalar(
+        lambda x: moe.krajewski_dense_loss(math.exp(x), c / (6 * math.exp(x))),
+        bounds=(10, 30),
+        method="bounded",
+        options={"xatol": 1e-10},
+    )
     assert moe.krajewski_dense_flops_for_loss(res.fun) == pytest.approx(c, rel=1e-6)
     assert moe.krajewski_dense_flops_for_loss(0.4) == math.inf
 
@@ -181,3 +190,38 @@ def test_krajewski_warnings():
 
 def test_granularity_conversion():
     assert moe.ling_to_krajewski_granularity(12) == 24
+
+
+def test_krajewski_inference_aware_zero_demand_is_the_dual_optimum():
+    p = moe.krajewski_plan(1e21, 8)
+    r = moe.krajewski_inference_aware(p.loss, 0.0, 8)
+    assert r.n_params_active == pytest.approx(p.n_params_active, rel=1e-6)
+    assert r.n_tokens == pytest.approx(p.n_tokens, rel=1e-6)
+    assert r.train_flops == pytest.approx(1e21, rel=1e-9)
+
+
+def test_krajewski_inference_aware_properties():
+    p = moe.krajewski_plan(1e21, 8)
+    lo = moe.krajewski_inference_aware(p.loss, 1e11, 8)
+    hi = moe.krajewski_inference_aware(p.loss, 1e13, 8)
+    assert hi.n_params_active < lo.n_params_active < p.n_params_active
+    assert hi.train_flops > lo.train_flops > 1e21 * (1 - 1e-9)
+    assert lo.total_flops <= lo.compute_optimal_total_flops
+    n_tot = moe.krajewski_total_params(hi.n_params_active)
+    assert moe.krajewski_loss(n_tot, hi.n_tokens, 8) == pytest.approx(p.loss, rel=1e-12)
+    with pytest.raises(ValueError):
+        moe.krajewski_inference_aware(0.4, 1e12, 8)
+
+
+def test_el_affine_form_and_inverses():
+    a, g = 0.05, 8
+    k0, s = moe.el_log_affine(a, g)
+    for c in (1e19, 1e22):
+        assert math.log(moe.efficiency_leverage(a, g, c)) == pytest.approx(
+            k0 + s * math.log(c), rel=1e-12
+        )
+    assert moe.el_log_affine(1.0, 8) == (0.0, 0.0)
+    c = moe.budget_for_dense_equivalent(3e22, a, g)
+    assert moe.efficiency_leverage(a, g, c) * c == pytest.approx(3e22, rel=1e-12)
+    n_act = moe.active_params_for_equivalent(5e10, 1e12, a, g)
+    assert n_act * moe.efficiency_leverage(a, g, 6 * n_act * 1e12) == pytest.approx(5e10, rel=1e-12)

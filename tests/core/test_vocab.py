@@ -15,9 +15,18 @@ from planner import vocab as vb
 # --- counting -----------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("n_nv", "d"),
-    [(3.3e7, 512), (5e7, 512), (5.0001e7, 768), (1e9, 1536), (1.5e9, 2048), (2.87e9, 3200),
-     (4e10, 6048), (1e12, 20480), (2e12, 24576)],
-)  # fmt: skip
+    [
+        (3.3e7, 512),
+        (5e7, 512),
+        (5.0001e7, 768),
+        (1e9, 1536),
+        (1.5e9, 2048),
+        (2.87e9, 3200),
+        (4e10, 6048),
+        (1e12, 20480),
+        (2e12, 24576),
+    ],
+)
 def test_width_lookup(n_nv, d):
     assert vb.width_for_params(n_nv) == d
 
@@ -28,9 +37,17 @@ def test_width_lookup_vectorised():
 
 @pytest.mark.parametrize(
     ("v", "f"),
-    [(4096, 0.3318), (16384, 0.2723), (32000, 0.2524), (43000, 0.2454), (65536, 0.2374),
-     (128000, 0.2293), (200_000, 0.2272), (250_000, 0.2272)],
-)  # fmt: skip
+    [
+        (4096, 0.3318),
+        (16384, 0.2723),
+        (32000, 0.2524),
+        (43000, 0.2454),
+        (65536, 0.2374),
+        (128000, 0.2293),
+        (200_000, 0.2272),
+        (250_000, 0.2272),
+    ],
+)
 def test_tokens_per_char_table(v, f):
     assert vb.tokens_per_char(v) == pytest.approx(f, abs=5e-5)
 
@@ -44,7 +61,9 @@ def test_chars_tokens_round_trip_and_flops():
     h = 1e12
     d = vb.tokens_from_chars(h, 50_000)
     assert vb.chars_from_tokens(d, 50_000) == pytest.approx(h)
-    assert vb.train_flops(1e9, 32_000, 2048, 1e10) == pytest.approx(6 * (1e9 + 32_000 * 2048) * 1e10)
+    assert vb.train_flops(1e9, 32_000, 2048, 1e10) == pytest.approx(
+        6 * (1e9 + 32_000 * 2048) * 1e10
+    )
 
 
 # --- approaches 1 and 2 ---------------------------------------------------------------------
@@ -89,8 +108,19 @@ def test_approach3_root_zeroes_the_shipped_derivative():
 def test_approach3_agrees_with_brentq():
     from scipy.optimize import brentq
 
-    for n_nv, d, c in [(1.5e9, 2048, 3.2e20), (2.87e9, 3200, 2.3e21), (4e10, 6048, 1e24), (5e7, 512, 1e18)]:
-        root = brentq(lambda v: vb.approach3_dloss_dvocab(v, n_nv, d, c), 10.0, 1e9, xtol=1e-9, rtol=1e-14)
+    for n_nv, d, c in [
+        (1.5e9, 2048, 3.2e20),
+        (2.87e9, 3200, 2.3e21),
+        (4e10, 6048, 1e24),
+        (5e7, 512, 1e18),
+    ]:
+        root = brentq(
+            lambda v, n_nv=n_nv, d=d, c=c: vb.approach3_dloss_dvocab(v, n_nv, d, c),
+            10.0,
+            1e9,
+            xtol=1e-9,
+            rtol=1e-14,
+        )
         assert vb.approach3_optimal_vocab(n_nv, d, c) == pytest.approx(root, rel=1e-10)
 
 
@@ -171,7 +201,9 @@ def test_split_holds_characters_and_flops(v):
     assert s.n_tokens == pytest.approx(s.n_chars * vb.tokens_per_char(v), rel=1e-14)
     assert s.flops == pytest.approx(ref.flops, rel=1e-12)  # budget not double counted
     assert s.n_nonvocab + s.n_vocab_params == pytest.approx(s.n_params_total, rel=1e-14)
-    assert s.flops == pytest.approx(vb.train_flops(s.n_nonvocab, v, s.d_model, s.n_tokens), rel=1e-12)
+    assert s.flops == pytest.approx(
+        vb.train_flops(s.n_nonvocab, v, s.d_model, s.n_tokens), rel=1e-12
+    )
 
 
 def test_split_larger_vocab_means_fewer_tokens_same_text():
