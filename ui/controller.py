@@ -58,17 +58,39 @@ class PresetRegistry:
 
     def add_file(self, preset: Preset, group: str = "Loaded files") -> str:
         path = preset.path.resolve() if preset.path is not None else Path(preset.id)
-        return self.add(group, f"file:{path}", preset.law, preset)
+        return self.add(group, str(path), preset.law, preset)
+
+    def set_group(self, group: str, entries: list[tuple[str, Law, Preset | None]]) -> None:
+        """Replace a group's members (laws of removed keys stay resolvable for the current plan)."""
+        keys = []
+        for key, law, preset in entries:
+            self.laws[key] = law
+            if preset is not None:
+                self.presets[key] = preset
+            keys.append(key)
+        for other, members in self.groups.items():
+            if other != group:
+                members[:] = [k for k in members if k not in keys]
+        self.groups[group] = keys
+
+    def key_for_path(self, path: str | Path) -> str | None:
+        target = Path(path).resolve()
+        for key, preset in self.presets.items():
+            if preset.path is not None and Path(preset.path).resolve() == target:
+                return key
+        return None
 
     def label(self, key: str) -> str:
         law = self.laws[key]
-        if key.startswith("file:"):
-            return f"{law.id} ({Path(key[5:]).name})"
+        preset = self.presets.get(key)
+        if preset is not None and preset.path is not None and Path(preset.path).stem != law.id and key != law.id:
+            return f"{law.id} ({Path(preset.path).name})"
         return law.id
 
     def as_groups(self) -> Groups:
         out: Groups = []
         for title, keys in self.groups.items():
+            keys = [k for k in keys if k in self.laws]
             entries = [(k, self.label(k), f"{self.laws[k].info.title}\n{self.laws[k].info.citation.short()}") for k in keys]
             out.append((title, entries))
         return out

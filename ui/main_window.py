@@ -61,7 +61,11 @@ class MainWindow(QMainWindow):
         self.registry = PresetRegistry.with_builtins()
         inputs = PlanInputs.from_json_dict(settings.load_json("last_plan")) if restore else PlanInputs()
         self._recent: list[str] = [p for p in (settings.load_json("recent_files") or []) if isinstance(p, str)] if restore else []
-        self._load_recent_quietly()
+        self.library = self._make_library()
+        if self.library is None:
+            self._load_recent_quietly()
+        else:
+            self._sync_library()
         if inputs.preset not in self.registry.laws:
             inputs = PlanInputs(**{**inputs.to_json_dict(), "preset": PlanInputs().preset})
         if inputs.compare_preset not in self.registry.laws:
@@ -83,7 +87,7 @@ class MainWindow(QMainWindow):
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(400)
+        scroll.setMinimumWidth(360)
         right = QWidget()
         rlay = QVBoxLayout(right)
         rlay.setContentsMargins(4, 8, 8, 8)
@@ -142,7 +146,13 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # noqa: BLE001 - anything unexpected still gets a dialog
             self._error("Cannot open preset", f"{path}: {type(exc).__name__}: {exc}")
             return False
-        key = self.registry.add_file(preset)
+        key = None
+        if self.library is not None:
+            self.library.add_recent(Path(path).resolve())
+            self._sync_library()
+            key = self.registry.key_for_path(path)
+        if key is None:
+            key = self.registry.add_file(preset)
         self.controller.rebuild_groups()
         if not self.controller.set_inputs(preset=key, **changes):
             return False
@@ -286,6 +296,31 @@ class MainWindow(QMainWindow):
         QMessageBox.warning(self, title, text)
 
     # ---------------------------------------------------------------- recent files, settings, theme
+    def _make_library(self):  # noqa: ANN202
+        """The watched preset library (Built-in / Team / Mine / Recent), when available."""
+        try:
+            from ui.preset_library import PresetLibrary
+        except ImportError:
+            return None
+        team = [p for p in (settings.load_json("team_folders") or []) if isinstance(p, str)]
+        lib = PresetLibrary(team_folders=team, recent=self._recent, parent=self)
+        lib.changed.connect(self._on_library_changed)
+        return lib
+
+    def _sync_library(self) -> None:
+        assert self.library is not None
+        groups = self.library.groups()
+        for group in ("Built-in", "Team", "Mine", "Recent"):
+            entries = groups.get(group, [])
+            self.registry.set_group(group, [(e.key, e.preset.law, e.preset) for e in entries])
+
+    def _on_library_changed(self) -> None:
+        self._sync_library()
+        self.controller.rebuild_groups()
+        errors = self.library.errors if self.library is not None else ()
+        if errors:
+            self.statusBar().showMessage(f"{len(errors)} preset file(s) could not be read: {errors[0].message}", 10000)
+
     def _load_recent_quietly(self) -> None:
         for path in list(self._recent):
             try:

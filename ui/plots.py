@@ -63,7 +63,7 @@ class _Plot(pg.PlotWidget):
 
     def __init__(self, title: str, xlabel: str, ylabel: str, logx: bool, logy: bool) -> None:
         super().__init__(axisItems={"left": _Axis("left"), "bottom": _Axis("bottom")})
-        self.setMinimumSize(260, 190)
+        self.setMinimumSize(220, 170)
         pi = self.getPlotItem()
         pi.setMenuEnabled(False)
         pi.hideButtons()

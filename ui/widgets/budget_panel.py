@@ -46,6 +46,17 @@ def _fmt_ratio(x: float) -> str:
     return "1" if x >= 1.0 else (f"1/{inv:.0f}" if abs(inv - round(inv)) < 0.05 else fmt_sci(x, 3))
 
 
+def _set_spin(spin: QSpinBox | QDoubleSpinBox, value: float) -> None:
+    """setValue only on a real change (a same-value setValue still repaints the spin box)."""
+    if abs(spin.value() - value) > 1e-9 * max(abs(value), 1.0):
+        spin.setValue(value)
+
+
+def _set_checked(box: QCheckBox, on: bool) -> None:
+    if box.isChecked() != on:
+        box.setChecked(on)
+
+
 class BudgetPanel(QWidget):
     """Sliders and fields for budget, hardware, vocabulary, MoE, inference demand and data."""
 
@@ -211,22 +222,22 @@ class BudgetPanel(QWidget):
                                                  self.unique_check)]  # fmt: skip
         if self.gpu.currentText() != inputs.gpu:
             self.gpu.setCurrentText(inputs.gpu)
-        self.n_gpus.setValue(inputs.n_gpus)
-        self.mfu.setValue(inputs.mfu * 100.0)
-        self.price.setValue(inputs.usd_per_gpu_hour)
-        self.vocab_check.setChecked(inputs.vocab_enabled)
-        self.vocab_optimal.setChecked(inputs.optimal_vocab)
+        _set_spin(self.n_gpus, inputs.n_gpus)
+        _set_spin(self.mfu, inputs.mfu * 100.0)
+        _set_spin(self.price, inputs.usd_per_gpu_hour)
+        _set_checked(self.vocab_check, inputs.vocab_enabled)
+        _set_checked(self.vocab_optimal, inputs.optimal_vocab)
         self.vocab_optimal.setEnabled(inputs.vocab_enabled)
         shown_vocab = optimal_vocab_size if (inputs.optimal_vocab and optimal_vocab_size) else inputs.vocab_size
         self.vocab.setValue(shown_vocab)
         self.vocab.setFieldEnabled(inputs.vocab_enabled and not inputs.optimal_vocab)
         self.moe.setValue(inputs.moe_activation)
-        self.moe_granularity.setValue(inputs.moe_granularity)
+        _set_spin(self.moe_granularity, inputs.moe_granularity)
         self.moe_granularity.setEnabled(inputs.moe_activation < 1.0)
-        self.inference_check.setChecked(inputs.inference_enabled)
+        _set_checked(self.inference_check, inputs.inference_enabled)
         self.inference.setValue(inputs.inference_tokens)
         self.inference.setFieldEnabled(inputs.inference_enabled)
-        self.unique_check.setChecked(inputs.unique_enabled)
+        _set_checked(self.unique_check, inputs.unique_enabled)
         self.unique.setValue(inputs.unique_tokens)
         self.unique.setFieldEnabled(inputs.unique_enabled)
         del blockers

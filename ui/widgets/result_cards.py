@@ -78,7 +78,7 @@ class ResultCard(QFrame):
         self._texts = ("—", "", "")
         self._heights = [lab.fontMetrics().height() + 1 for lab in self._labels]
         self.setFixedHeight(sum(self._heights) + 2 * self.PAD_Y + 2)
-        self.setMinimumWidth(120)
+        self.setMinimumWidth(96)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
     def resizeEvent(self, event) -> None:  # noqa: ANN001, N802

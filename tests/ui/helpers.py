@@ -1,0 +1,30 @@
+"""Shared helpers for the window tests (not a test module)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "presets"
+
+
+class MessageBoxes:
+    """Records QMessageBox calls instead of showing them."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, str]] = []
+
+    def patch(self, monkeypatch: pytest.MonkeyPatch) -> MessageBoxes:
+        from PySide6.QtWidgets import QMessageBox
+
+        def record(kind: str):  # noqa: ANN202
+            def fn(_parent, title, text, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+                self.calls.append((kind, title, text))
+                return QMessageBox.StandardButton.Ok
+
+            return staticmethod(fn)
+
+        for kind in ("warning", "critical", "information", "question", "about"):
+            monkeypatch.setattr(QMessageBox, kind, record(kind))
+        return self

@@ -1,0 +1,53 @@
+"""The inputs state emits only on real change; plan arguments only for enabled science."""
+
+from __future__ import annotations
+
+import pytest
+
+from ui.state import InputsState, PlanInputs, plan_kwargs, science_kwargs
+
+
+def test_defaults_give_the_dense_plan_arguments() -> None:
+    kw = plan_kwargs(PlanInputs())
+    assert set(kw) == {"flops", "hardware"}
+    assert science_kwargs(PlanInputs()) == {}
+
+
+def test_enabled_science_is_passed() -> None:
+    inp = PlanInputs(vocab_enabled=True, vocab_size=65536, moe_activation=0.125, moe_granularity=4,
+                     inference_enabled=True, inference_tokens=1e14, unique_enabled=True, unique_tokens=5e11)  # fmt: skip
+    assert science_kwargs(inp) == {"vocab_size": 65536, "moe_activation": 0.125, "moe_granularity": 4,
+                                   "inference_tokens": 1e14, "unique_tokens": 5e11}  # fmt: skip
+    assert science_kwargs(PlanInputs(vocab_enabled=True, optimal_vocab=True)) == {"optimal_vocab": True}
+    # values set but switched off are not passed
+    assert science_kwargs(PlanInputs(inference_tokens=1e15, unique_tokens=1e10, vocab_size=8192)) == {}
+
+
+def test_update_emits_only_on_change(qtbot) -> None:
+    state = InputsState()
+    with qtbot.waitSignal(state.changed) as blocker:
+        state.update(flops=2e24)
+    assert blocker.args[0] == frozenset({"flops"})
+    with qtbot.assertNotEmitted(state.changed):
+        assert state.update(flops=2e24) == frozenset()
+
+
+def test_bad_hardware_is_refused_and_state_kept(qtbot) -> None:
+    state = InputsState()
+    with qtbot.assertNotEmitted(state.changed), pytest.raises(KeyError):
+        state.update(gpu="Z9000")
+    assert state.inputs == PlanInputs()
+
+
+def test_values_are_clamped_to_slider_limits() -> None:
+    state = InputsState()
+    state.update(flops=1e30, moe_activation=1e-6)
+    assert state.inputs.flops == 1e27
+    assert state.inputs.moe_activation == pytest.approx(1 / 512)
+
+
+def test_saved_inputs_round_trip_and_bad_data_is_ignored() -> None:
+    inp = PlanInputs(flops=3e23, n_gpus=64, gpu="A100 80GB SXM", compare=True)
+    assert PlanInputs.from_json_dict(inp.to_json_dict()) == inp
+    assert PlanInputs.from_json_dict({"flops": "lots", "n_gpus": -3, "gpu": "nope"}) == PlanInputs()
+    assert PlanInputs.from_json_dict(None) == PlanInputs()
