@@ -32,7 +32,7 @@ import math
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
@@ -361,7 +361,7 @@ def _type_name(value: object) -> str:
     if value is None:
         return "missing value"
     return {dict: "table", list: "list", str: "string", bool: "boolean", int: "integer", float: "number",
-            _dt.date: "date", _dt.datetime: "date-time", _dt.time: "time"}.get(  # fmt: skip
+            _dt.date: "date", _dt.datetime: "date-time", _dt.time: "time"}.get(
         type(value), type(value).__name__
     )
 

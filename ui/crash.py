@@ -43,12 +43,12 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
     QStyle,
     QVBoxLayout,
-    QHBoxLayout,
     QWidget,
 )
 
@@ -177,7 +177,7 @@ class CrashHandler:
                 self._on_report(message, details, str(log) if log else "")
             else:
                 self._bridge.report.emit(message, details, str(log) if log else "")
-        except Exception:  # noqa: BLE001 - the hook itself must never raise
+        except Exception:
             with contextlib.suppress(Exception):
                 sys.__excepthook__(exc_type, exc or exc_type(), tb)
 
@@ -202,7 +202,7 @@ class CrashHandler:
             self.last_log = path
             self._prune(folder)
             return path
-        except Exception as exc:  # noqa: BLE001 - logging must not take the app down
+        except Exception as exc:
             with contextlib.suppress(Exception):
                 print(f"planner: could not write crash log: {exc}", file=sys.stderr)
             return None
@@ -230,7 +230,7 @@ class CrashHandler:
                 dialog.deleteLater()
             else:
                 self._prev_sys(RuntimeError, RuntimeError(message), None)
-        except Exception:  # noqa: BLE001 - a failing dialog must not recurse into the hook
+        except Exception:
             with contextlib.suppress(Exception):
                 print(f"planner: the error dialog failed too:\n{traceback.format_exc()}", file=sys.stderr)
         finally:
@@ -243,7 +243,7 @@ def _qt_version() -> str:
         from PySide6.QtCore import qVersion
 
         return f"PySide6 {PySide6.__version__}, Qt {qVersion()}"
-    except Exception:  # noqa: BLE001
+    except Exception:
         return "unknown"
 
 

@@ -9,7 +9,17 @@ from pathlib import Path
 import pytest
 
 from planner import library
-from planner.library import BUILTIN, GROUPS, MINE, RECENT, TEAM, find_preset, scan, team_folders, user_preset_dir
+from planner.library import (
+    BUILTIN,
+    GROUPS,
+    MINE,
+    RECENT,
+    TEAM,
+    find_preset,
+    scan,
+    team_folders,
+    user_preset_dir,
+)
 from planner.presets import PresetError, builtin_ids
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "presets"

@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 
 from planner.hardware import CATALOGUE, Hardware
 from planner.preset_writer import dumps_preset, preset_document, write_preset
-from planner.presets import PresetError, builtin_presets, get_law, load_preset_file, load_preset_text
+from planner.presets import (
+    PresetError,
+    builtin_presets,
+    get_law,
+    load_preset_file,
+    load_preset_text,
+)
 
 SHA = "ab" * 32
 
