@@ -48,6 +48,27 @@ def _module_available(name: str) -> bool:
         return False
 
 
+def _warm_up_scipy() -> None:
+    """Import scipy.optimize in a background thread after start-up.
+
+    The planner imports scipy lazily (fast start-up), but the first data-limited or numerical
+    plan would then pause the first slider step for ~0.8 s while scipy loads.
+    """
+    import sys
+    import threading
+
+    if "scipy.optimize" in sys.modules:
+        return
+
+    def load() -> None:
+        try:
+            import scipy.optimize  # noqa: F401
+        except Exception:  # noqa: BLE001, S110 - a warm-up only; the real import reports errors
+            pass
+
+    threading.Thread(target=load, name="scipy-warm-up", daemon=True).start()
+
+
 class MainWindow(QMainWindow):
     """Compute Budget Planner main window."""
 
@@ -116,6 +137,7 @@ class MainWindow(QMainWindow):
         hints = QGuiApplication.styleHints()
         hints.colorSchemeChanged.connect(self._on_color_scheme_changed)
         self.statusBar().showMessage("Drag a slider or type a value (3.8e25, 400K, 2.5B) — the plan updates at once", 10000)
+        _warm_up_scipy()
 
     # ---------------------------------------------------------------- public API
     def current_plan(self) -> Plan:

@@ -179,8 +179,10 @@ def test_switching_presets_updates_card_and_plan(win: MainWindow) -> None:
 def test_compare_mode_overlays_the_second_preset(win: MainWindow) -> None:
     win.law_panel.compare_check.setChecked(True)
     assert win.current_compare_plan() is not None
-    cmp_id = win.current_compare_plan().preset
-    assert cmp_id in win.result_cards.cards["n_params"].extra.text()
+    from planner.summary import result_rows
+
+    cmp_n = next(r.value for r in result_rows(win.current_compare_plan()) if r.key == "n_params")
+    assert win.result_cards.cards["n_params"]._texts[2] == f"vs {cmp_n}"
     assert len(win.plot_panel._iso_cmp.getData()[0]) > 0
     assert win.compare_action.isChecked()
     idx = win.law_panel.compare_combo.findData("kaplan-2020", ui.widgets.law_card.KEY_ROLE)

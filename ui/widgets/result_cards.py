@@ -98,7 +98,7 @@ class ResultCard(QFrame):
     def show_values(self, value: str, unit: str, extra: str) -> None:
         self._texts = (value, unit, extra)
         self._show_elided()
-        tip = f"{self.title.text()}: {value} {unit}" + (f"\n{extra}" if extra else "")
+        tip = f"{self.title.text()}: {value} {unit}" + (f"\n{extra} (compare preset)" if extra else "")
         if self.toolTip() != tip:
             self.setToolTip(tip)
 
@@ -178,7 +178,7 @@ class ResultCards(QWidget):
             if compare is not None:
                 cval, cunit, _ = self._card_text(key, crow, compare)
                 if cval != "—":
-                    extra = (extra + "  ·  " if extra else "") + f"{compare_name}: {cval}"
+                    extra = (extra + "  ·  " if extra else "") + f"vs {cval}"
             card.show_values(value, unit, extra)
             if key in EXTRA_KEYS:
                 visible = key in rows or key in crow
