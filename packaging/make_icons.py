@@ -26,8 +26,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, Qt  # noqa: E402
-from PySide6.QtGui import (  # noqa: E402
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, Qt
+from PySide6.QtGui import (
     QBrush,
     QColor,
     QGuiApplication,
@@ -82,7 +82,9 @@ def render(size: int) -> QImage:
     p.setBrush(QColor(120, 170, 255, 110))
     for i, h in enumerate(heights):
         x = inner.left() + i * bar_w * 1.28
-        p.drawRoundedRect(QRectF(x, inner.bottom() - h * inner.height(), bar_w, h * inner.height()), 1.2, 1.2)
+        p.drawRoundedRect(
+            QRectF(x, inner.bottom() - h * inner.height(), bar_w, h * inner.height()), 1.2, 1.2
+        )
 
     # axes
     axis_pen = QPen(QColor("#c9d6f2"), 2.2 if size <= 32 else 1.6)

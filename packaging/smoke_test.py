@@ -85,14 +85,22 @@ class Smoke:
             self.failures.append(f"{name}: executable {path} not found")
         return path
 
-    def run(self, what: str, cmd: list[str | Path], extra_env: dict[str, str] | None = None) -> Result | None:
+    def run(
+        self, what: str, cmd: list[str | Path], extra_env: dict[str, str] | None = None
+    ) -> Result | None:
         env = {**self.env, **(extra_env or {})}
         t0 = time.perf_counter()
         try:
             # own process group, so a hung app and anything it started can be killed as a whole
             proc = subprocess.Popen(
-                [str(c) for c in cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                cwd=self.home, text=True, encoding="utf-8", errors="replace",
+                [str(c) for c in cmd],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                cwd=self.home,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
                 start_new_session=os.name != "nt",
                 creationflags=subprocess.CREATE_NEW_PROCESS_GROUP if os.name == "nt" else 0,
             )
@@ -108,7 +116,10 @@ class Smoke:
                 os.killpg(proc.pid, signal.SIGKILL)
             out, err = proc.communicate()
             self.failures.append(f"{what}: timed out after {self.timeout:g} s")
-            print(f"--- {what} output before the timeout:\n{out[-2000:]}\n{err[-2000:]}", file=sys.stderr)
+            print(
+                f"--- {what} output before the timeout:\n{out[-2000:]}\n{err[-2000:]}",
+                file=sys.stderr,
+            )
             return None
         res = Result(proc.returncode, out, err, time.perf_counter() - t0)
         both = res.out + "\n" + res.err
@@ -118,15 +129,21 @@ class Smoke:
         for label in dict.fromkeys(found):
             self.failures.append(f"{what}: {label} in its output")
         if res.rc != 0 or found:
-            print(f"--- {what} stdout:\n{res.out[-3000:]}\n--- {what} stderr:\n{res.err[-3000:]}", file=sys.stderr)
+            print(
+                f"--- {what} stdout:\n{res.out[-3000:]}\n--- {what} stderr:\n{res.err[-3000:]}",
+                file=sys.stderr,
+            )
         return res
 
     # -- the checks -----------------------------------------------------------------------------
 
     def gui(self) -> tuple[float, float] | None:
         """One ``--smoke`` run; returns (entry seconds, window startup seconds) or None."""
-        res = self.run("planner-gui --smoke", [self.exe("planner-gui"), "--smoke"],
-                       {"PLANNER_STARTUP_T0": repr(time.time())})
+        res = self.run(
+            "planner-gui --smoke",
+            [self.exe("planner-gui"), "--smoke"],
+            {"PLANNER_STARTUP_T0": repr(time.time())},
+        )
         if res is None:
             return None
         line = next((ln for ln in res.out.splitlines() if ln.startswith("smoke ok")), None)
@@ -136,12 +153,16 @@ class Smoke:
         entry = re.search(r"entry reached after ([0-9.]+) s", res.err)
         startup = re.search(r"startup_s=([0-9.]+)", line)
         if not (entry and startup):
-            print(f"note: no start-up figures (entry line: {bool(entry)}, startup_s: {bool(startup)})")
+            print(
+                f"note: no start-up figures (entry line: {bool(entry)}, startup_s: {bool(startup)})"
+            )
             return None
         return float(entry.group(1)), float(startup.group(1))
 
     def cli_plan(self) -> None:
-        res = self.run("planner plan --json", [self.exe("planner"), "plan", "--flops", "1e23", "--json"])
+        res = self.run(
+            "planner plan --json", [self.exe("planner"), "plan", "--flops", "1e23", "--json"]
+        )
         if res is None or res.rc != 0:
             return
         try:
@@ -155,7 +176,9 @@ class Smoke:
 
     def cli_report(self) -> None:
         pdf = self.home / "report.pdf"
-        res = self.run("planner report", [self.exe("planner"), "report", "--flops", "1e23", "-o", pdf])
+        res = self.run(
+            "planner report", [self.exe("planner"), "report", "--flops", "1e23", "-o", pdf]
+        )
         if res is None or res.rc != 0:
             return
         if not pdf.is_file():
@@ -163,7 +186,9 @@ class Smoke:
             return
         head = pdf.read_bytes()[:5]
         if head != b"%PDF-" or pdf.stat().st_size < 2000:
-            self.failures.append(f"planner report: {pdf} is not a PDF ({pdf.stat().st_size} bytes, starts {head!r})")
+            self.failures.append(
+                f"planner report: {pdf} is not a PDF ({pdf.stat().st_size} bytes, starts {head!r})"
+            )
 
     def cli_version(self) -> None:
         res = self.run("planner --version", [self.exe("planner"), "--version"])
@@ -178,13 +203,24 @@ def bundle_size(path: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     here = Path(__file__).resolve().parent
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("bundle", nargs="?", type=Path, default=here.parent / "dist" / "planner",
-                    help="the one-folder bundle (default dist/planner)")
-    ap.add_argument("--runs", type=int, default=3, help="GUI start-up repetitions for the timing (default 3)")
-    ap.add_argument("--timeout", type=float, default=120.0, help="seconds per command (default 120)")
+    ap.add_argument(
+        "bundle",
+        nargs="?",
+        type=Path,
+        default=here.parent / "dist" / "planner",
+        help="the one-folder bundle (default dist/planner)",
+    )
+    ap.add_argument(
+        "--runs", type=int, default=3, help="GUI start-up repetitions for the timing (default 3)"
+    )
+    ap.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds per command (default 120)"
+    )
     args = ap.parse_args(argv)
     if not args.bundle.is_dir():
-        print(f"smoke_test: bundle folder {args.bundle} not found (build it with packaging/build.sh)")
+        print(
+            f"smoke_test: bundle folder {args.bundle} not found (build it with packaging/build.sh)"
+        )
         return 1
 
     s = Smoke(args.bundle.resolve(), args.timeout)
@@ -212,17 +248,19 @@ def _check(s: Smoke, args: argparse.Namespace) -> int:
     print(f"bundle: {args.bundle} ({size_mib:.0f} MiB of files; `du -sh` adds disk blocks)")
     if timings:
         totals = [e + w for e, w in timings]
+        entry = statistics.median(e for e, _ in timings)
+        window = statistics.median(w for _, w in timings)
         print(
-            f"frozen start-up to shown window: median {statistics.median(totals):.2f} s over {len(totals)} runs "
-            f"(first/cold {totals[0]:.2f} s; bootloader+interpreter median "
-            f"{statistics.median(e for e, _ in timings):.2f} s, window median {statistics.median(w for _, w in timings):.2f} s)"
+            f"frozen start-up to shown window: median {statistics.median(totals):.2f} s over "
+            f"{len(totals)} runs (first/cold {totals[0]:.2f} s; bootloader+interpreter median "
+            f"{entry:.2f} s, window median {window:.2f} s)"
         )
     if s.failures:
         print(f"SMOKE TEST FAILED ({len(s.failures)}):")
         for f in s.failures:
             print(f"  - {f}")
         return 1
-    print("smoke test passed: planner-gui --smoke, planner plan --json, planner report, planner --version")
+    print("smoke test passed: planner-gui --smoke, planner plan --json, planner report, --version")
     return 0
 
 

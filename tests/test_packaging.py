@@ -25,7 +25,9 @@ def _spec_source() -> str:
 
 
 def _calls(tree: ast.AST, name: str) -> list[ast.Call]:
-    return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == name]
+    return [
+        n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == name
+    ]
 
 
 def _kw(call: ast.Call, key: str) -> object:
@@ -66,13 +68,31 @@ def test_spec_ships_presets_and_icons_and_excludes_unused_modules() -> None:
     assert 'ICONS.glob("*.png")' in src
     for icon in ("planner.ico", "planner.icns"):
         assert icon in src
-    for excluded in ("PySide6.QtNetwork", "PySide6.QtSql", "PySide6.QtDBus", "PySide6.QtQml",
-                     "PySide6.QtQuick", "PySide6.QtWebEngineCore", "PySide6.QtMultimedia",
-                     "PySide6.QtPdf", "PySide6.QtCharts", "PySide6.QtDataVisualization",
-                     "PySide6.Qt3DCore", '"tkinter"', '"pytest"', '"hypothesis"'):
+    for excluded in (
+        "PySide6.QtNetwork",
+        "PySide6.QtSql",
+        "PySide6.QtDBus",
+        "PySide6.QtQml",
+        "PySide6.QtQuick",
+        "PySide6.QtWebEngineCore",
+        "PySide6.QtMultimedia",
+        "PySide6.QtPdf",
+        "PySide6.QtCharts",
+        "PySide6.QtDataVisualization",
+        "PySide6.Qt3DCore",
+        '"tkinter"',
+        '"pytest"',
+        '"hypothesis"',
+    ):
         assert excluded in src, excluded
-    for kept in ("PySide6.QtSvg", "PySide6.QtGui", "PySide6.QtWidgets", "PySide6.QtCore",
-                 "PySide6.QtOpenGL\"", "PySide6.QtPrintSupport\""):
+    for kept in (
+        "PySide6.QtSvg",
+        "PySide6.QtGui",
+        "PySide6.QtWidgets",
+        "PySide6.QtCore",
+        'PySide6.QtOpenGL"',
+        'PySide6.QtPrintSupport"',
+    ):
         assert f'"{kept}' not in src.replace("# ", ""), f"{kept} must not be excluded"
 
 
@@ -95,9 +115,14 @@ def test_shell_scripts_are_executable_and_never_strip_the_bundle() -> None:
     assert "--noconfirm --clean" in build and "packaging/planner.spec" in build
     assert "smoke_test.py" in build
     # the only strip is the opt-in, debug-sections-only one on CPython's own files
-    strip_lines = [ln for ln in build.splitlines() if ln.strip().startswith(("find", "strip")) and "strip " in ln]
-    assert strip_lines and all("--strip-debug" in ln and ("libpython" in ln or "lib-dynload" in ln)
-                               for ln in strip_lines)
+    strip_lines = [
+        ln
+        for ln in build.splitlines()
+        if ln.strip().startswith(("find", "strip")) and "strip " in ln
+    ]
+    assert strip_lines and all(
+        "--strip-debug" in ln and ("libpython" in ln or "lib-dynload" in ln) for ln in strip_lines
+    )
 
 
 def test_desktop_file_names_the_gui_and_the_icon() -> None:
@@ -116,7 +141,7 @@ def test_desktop_file_names_the_gui_and_the_icon() -> None:
 
 
 @pytest.mark.parametrize("size", [16, 24, 32, 48, 64, 128, 256, 512, 1024])
-def test_png_icons_have_their_size_and_transparency(qapp, size: int) -> None:  # noqa: ARG001
+def test_png_icons_have_their_size_and_transparency(qapp, size: int) -> None:
     from PySide6.QtGui import QImage
 
     img = QImage(str(ICONS / f"planner-{size}.png"))
@@ -127,11 +152,16 @@ def test_png_icons_have_their_size_and_transparency(qapp, size: int) -> None:  #
     assert img.pixelColor(size // 2, size // 2).alpha() == 255
 
 
-@pytest.mark.parametrize(("name", "fmt", "sizes"), [
-    ("planner.ico", b"ico", {16, 24, 32, 48, 64, 128, 256}),
-    ("planner.icns", b"icns", {16, 32, 64, 128, 256, 512, 1024}),
-])
-def test_windows_and_macos_icons_hold_every_size(qapp, name: str, fmt: bytes, sizes: set[int]) -> None:  # noqa: ARG001
+@pytest.mark.parametrize(
+    ("name", "fmt", "sizes"),
+    [
+        ("planner.ico", b"ico", {16, 24, 32, 48, 64, 128, 256}),
+        ("planner.icns", b"icns", {16, 32, 64, 128, 256, 512, 1024}),
+    ],
+)
+def test_windows_and_macos_icons_hold_every_size(
+    qapp, name: str, fmt: bytes, sizes: set[int]
+) -> None:
     from PySide6.QtGui import QImageReader
 
     reader = QImageReader(str(ICONS / name))
@@ -150,7 +180,7 @@ def test_linux_icon_is_the_256_px_png() -> None:
     assert (ICONS / "planner.png").read_bytes() == (ICONS / "planner-256.png").read_bytes()
 
 
-# --- resource_dir in a frozen layout ----------------------------------------------------------------
+# --- resource_dir in a frozen layout -----------------------------------------------------------
 
 
 @pytest.fixture
@@ -186,7 +216,7 @@ def test_resource_dir_names_every_place_it_looked(monkeypatch, tmp_path, resourc
     assert str(ROOT / "no-such-folder") in str(info.value)
 
 
-# --- the smoke harness fails broken bundles -----------------------------------------------------------
+# --- the smoke harness fails broken bundles ---------------------------------------------------
 
 
 def _load_smoke():
@@ -201,11 +231,11 @@ def _load_smoke():
 
 
 GOOD_GUI = 'echo "entry reached after 0.100 s" >&2; echo "smoke ok preset=x startup_s=0.50"'
-GOOD_CLI = r'''case "$1" in
+GOOD_CLI = r"""case "$1" in
   plan) echo '{"n_params": 2.9e10}' ;;
   report) printf '%%PDF-1.7\n' > "$5"; head -c 3000 /dev/zero >> "$5" ;;
   --version) echo "planner 0.1.0" ;;
-esac'''
+esac"""
 
 
 def _fake_bundle(tmp_path: Path, gui: str, cli: str) -> Path:
@@ -228,17 +258,30 @@ def test_smoke_harness_passes_a_working_bundle(tmp_path, capsys) -> None:
 
 
 @pytest.mark.skipif(os.name == "nt", reason="fake executables are shell scripts")
-@pytest.mark.parametrize(("gui", "cli", "expected"), [
-    ('echo "Traceback (most recent call last):" >&2; echo "ModuleNotFoundError: No module named \'scipy._x\'" >&2; exit 1',
-     GOOD_CLI, "planner-gui --smoke: exit status 1"),
-    ('echo "started"', GOOD_CLI, "no line starting 'smoke ok'"),
-    ('echo "smoke ok"; echo "qt.qpa.plugin: Could not find the Qt platform plugin \\"xcb\\"" >&2', GOOD_CLI,
-     "Qt platform plugin in its output"),
-    (GOOD_GUI, 'echo "nothing"', "planner plan --json: stdout is not JSON"),
-    (GOOD_GUI, GOOD_CLI.replace("printf", "true ||"), "planner report:"),
-    ('sleep 30 & sleep 30', GOOD_CLI, "timed out after 2 s"),  # a child holding the pipe too
-])
-def test_smoke_harness_fails_a_broken_bundle(tmp_path, capsys, gui: str, cli: str, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("gui", "cli", "expected"),
+    [
+        (
+            'echo "Traceback (most recent call last):" >&2; '
+            'echo "ModuleNotFoundError: No module named scipy._x" >&2; exit 1',
+            GOOD_CLI,
+            "planner-gui --smoke: exit status 1",
+        ),
+        ('echo "started"', GOOD_CLI, "no line starting 'smoke ok'"),
+        (
+            'echo "smoke ok"; '
+            'echo "qt.qpa.plugin: Could not find the Qt platform plugin \\"xcb\\"" >&2',
+            GOOD_CLI,
+            "Qt platform plugin in its output",
+        ),
+        (GOOD_GUI, 'echo "nothing"', "planner plan --json: stdout is not JSON"),
+        (GOOD_GUI, GOOD_CLI.replace("printf", "true ||"), "planner report:"),
+        ("sleep 30 & sleep 30", GOOD_CLI, "timed out after 2 s"),  # a child holding the pipe too
+    ],
+)
+def test_smoke_harness_fails_a_broken_bundle(
+    tmp_path, capsys, gui: str, cli: str, expected: str
+) -> None:
     smoke = _load_smoke()
     assert smoke.main([str(_fake_bundle(tmp_path, gui, cli)), "--runs", "1", "--timeout", "2"]) == 1
     out = capsys.readouterr().out
