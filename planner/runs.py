@@ -355,7 +355,7 @@ def drop_highest_loss(runs: Runs, k: int = 5) -> Runs:
     threshold = np.sort(runs.loss)[-k]
     keep = runs.loss < threshold
     dropped = tuple(
-        SkippedRow(int(r), f"outlier filter: loss {v:.6g} not below the {k}th-largest loss "
+        SkippedRow(int(r), f"outlier filter: loss {v:.6g} not below the largest-{k} threshold "
                            f"{threshold:.6g}")
         for r, v in zip(runs.rows[~keep], runs.loss[~keep], strict=True))
     return replace(runs.subset(keep), dropped=runs.dropped + dropped)

@@ -1,0 +1,816 @@
+"""Fit a scaling law to a team's own training runs, with bootstrap intervals and hold-out checks.
+
+Forms (LAWS.md §1 and §2.1):
+
+- ``"chinchilla"``: L(N, D) = E + A/N^alpha + B/D^beta (Hoffmann et al. 2022,
+  arXiv 2203.15556, Eq. 2);
+- ``"kaplan"``: L(N, D) = [(N_c/N)^(alpha_N/alpha_D) + D_c/D]^alpha_D (Kaplan et al. 2020,
+  arXiv 2001.08361, Eq. 1.5).
+
+Objective (Hoffmann Approach 3 as replicated by Besiroglu et al. 2024, arXiv 2404.10102):
+with A = e^a, B = e^b, E = e^e the residual of run i is
+r_i = LSE(a - alpha ln N_i, b - beta ln D_i, e) - ln L_i (for Kaplan, ln of Eq. 1.5 minus
+ln L_i) and the fit minimises the SUM over runs of Huber_delta(r_i), delta = 1e-3
+(Huber(r) = r^2/2 for |r| <= delta, else delta (|r| - delta/2)); ``loss_fn="ls"`` minimises
+the sum of r_i^2/2 instead. The objective is reported in exactly these units, as in Epoch's code.
+
+Method. Epoch run scipy L-BFGS-B from 4,500 grid starts. Here, for a grid of exponents the
+law is linear in its coefficients, so one batched weighted least-squares solve per grid point
+(variable projection, non-negative by enumerating active sets) gives a start for every
+exponent pair at once. The best ``top_k`` starts then take damped Newton steps together,
+vectorised in numpy with the analytic gradient and Hessian of the summed Huber objective
+(Gauss-Newton/IRLS curvature for the Kaplan form), and the best few are polished by scipy
+L-BFGS-B with the analytic gradient. Everything is deterministic. Unlike Epoch's
+unconstrained search, the free parameters stay in a wide box (exponents in [0, 10],
+ln E >= -30; Epoch's optimum is far inside it); a solution on its edge is reported as not
+converged, because it means the runs do not determine the law. The bootstrap re-uses the
+vectorised Newton solver: every resample is warm-started from the full-data optimum and all
+resamples iterate together.
+
+numpy only at import time; scipy is imported inside the functions that need it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from planner.runs import Runs, drop_highest_loss
+
+__all__ = [
+    "CHINCHILLA_PARAMS",
+    "KAPLAN_PARAMS",
+    "BootstrapResult",
+    "ComputeResiduals",
+    "FitResult",
+    "HoldoutResult",
+    "bootstrap",
+    "fit",
+    "leave_largest_out",
+    "plan_intervals",
+    "residuals_by_compute",
+]
+
+CHINCHILLA_PARAMS = ("E", "A", "B", "alpha", "beta")
+KAPLAN_PARAMS = ("N_c", "D_c", "alpha_N", "alpha_D")
+_NAMES = {"chinchilla": CHINCHILLA_PARAMS, "kaplan": KAPLAN_PARAMS}
+#: Exponent grid for the starts (alpha and beta; Kaplan: alpha_D and alpha_N/alpha_D).
+_EXP_GRID = np.array([0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.65, 0.8, 1.0, 1.5, 2.0])
+_KAPLAN_AD = np.array([0.02, 0.05, 0.08, 0.12, 0.2, 0.3, 0.5, 0.8])
+_KAPLAN_Q = np.array([0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0])
+_RTOL_BEST = 1e-6  # a start "reached the best objective" within this relative tolerance
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FitResult:
+    """A fitted law.
+
+    Attributes
+    ----------
+    form : str
+        ``"chinchilla"`` or ``"kaplan"``.
+    params : dict[str, float]
+        Natural units: chinchilla E (loss), A, B, alpha, beta; kaplan N_c (parameters),
+        D_c (tokens), alpha_N, alpha_D.
+    objective : float
+        Sum over runs of Huber_delta(r_i) (or of r_i^2/2 for least squares), r in ln-loss.
+    n_points : int
+        Runs used by the fit.
+    n_dropped : int
+        Runs removed by the ``drop_highest`` outlier filter before fitting.
+    seconds : float
+        Wall-clock time of the fit.
+    converged : bool
+        The best solution is a stationary point to tolerance (Newton decrement and step
+        checks, then L-BFGS-B); says nothing about global optimality, see ``n_at_best``.
+    message : str
+        Human-readable convergence report.
+    pinned : dict[str, float]
+        Parameters held fixed, natural units.
+    loss_fn : str
+        ``"huber"`` or ``"ls"``.
+    delta : float
+        Huber threshold in ln-loss units (``inf`` for least squares).
+    n_starts : int
+        Grid starts evaluated.
+    n_refined : int
+        Starts taken through the Newton stage.
+    n_at_best : int
+        Refined starts that ended within relative 1e-6 of the best objective.
+    grad_norm : float
+        Max-abs gradient of the objective at the solution over the free internal parameters
+        (ln-coefficients and exponents, ln N and ln D centred on their means).
+    ci : dict[str, tuple[float, float]] or None
+        Bootstrap percentile interval per parameter (see :func:`bootstrap`).
+    se : dict[str, float] or None
+        Bootstrap standard error per parameter.
+    """
+
+    form: str
+    params: dict[str, float]
+    objective: float
+    n_points: int
+    n_dropped: int
+    seconds: float
+    converged: bool
+    message: str
+    pinned: dict[str, float]
+    loss_fn: str = "huber"
+    delta: float = 1e-3
+    n_starts: int = 0
+    n_refined: int = 0
+    n_at_best: int = 0
+    grad_norm: float = float("nan")
+    ci: dict[str, tuple[float, float]] | None = None
+    se: dict[str, float] | None = None
+
+    def predict(self, n_params: np.ndarray | float, n_tokens: np.ndarray | float) -> np.ndarray:
+        """Loss predicted by the fitted law for N parameters and D tokens (broadcasts)."""
+        n = np.asarray(n_params, dtype=float)
+        d = np.asarray(n_tokens, dtype=float)
+        p = self.params
+        if self.form == "chinchilla":
+            return p["E"] + p["A"] / n ** p["alpha"] + p["B"] / d ** p["beta"]
+        return ((p["N_c"] / n) ** (p["alpha_N"] / p["alpha_D"]) + p["D_c"] / d) ** p["alpha_D"]
+
+
+# --------------------------------------------------------------------------------------------
+# Models: residual parts and Jacobians in internal coordinates, vectorised over starts
+# --------------------------------------------------------------------------------------------
+def _softmax(*t: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    m = t[0]
+    for ti in t[1:]:
+        m = np.maximum(m, ti)
+    x = [np.exp(ti - m) for ti in t]
+    s = sum(x)
+    return m + np.log(s), [xi / s for xi in x]
+
+
+class _Model:
+    """Data, pins and internal parametrisation shared by both forms."""
+
+    form = ""
+    names: tuple[str, ...] = ()
+
+    def __init__(self, runs: Runs, delta: float, pin: Mapping[str, float]) -> None:
+        self.n = len(runs)
+        self.L = runs.loss
+        self.lnL = np.log(runs.loss)
+        self.delta = float(delta)
+        self.pin = {k: float(v) for k, v in pin.items()}
+        self.free = np.array([k not in self.pin for k in self.names])
+        self.F = np.flatnonzero(self.free)
+        self.muN = float(np.mean(np.log(runs.n_params)))
+        self.muD = float(np.mean(np.log(runs.n_tokens)))
+        self.setup()
+        self.x = np.log(runs.n_params) - self.muN
+        self.y = np.log(runs.n_tokens) - self.muD
+
+    def setup(self) -> None:  # pragma: no cover - overridden
+        pass
+
+
+class _Chinchilla(_Model):
+    """theta = (e, a_c, b_c, alpha, beta): e = ln E, a_c = ln A - alpha mu_N, b_c likewise."""
+
+    form = "chinchilla"
+    names = CHINCHILLA_PARAMS
+    exact_hessian = True
+    lower = np.array([-30.0, -300.0, -300.0, 0.0, 0.0])
+    upper = np.array([10.0, 300.0, 300.0, 10.0, 10.0])
+
+    def setup(self) -> None:
+        if "A" in self.pin:  # keep a_c = ln A fixed when A is pinned
+            self.muN = 0.0
+        if "B" in self.pin:
+            self.muD = 0.0
+
+    def to_internal(self, p: Mapping[str, float]) -> np.ndarray:
+        return np.array([np.log(p["E"]), np.log(p["A"]) - p["alpha"] * self.muN,
+                         np.log(p["B"]) - p["beta"] * self.muD, p["alpha"], p["beta"]])
+
+    def to_natural(self, th: np.ndarray) -> np.ndarray:
+        th = np.atleast_2d(th)
+        with np.errstate(over="ignore"):
+            return np.stack([np.exp(th[:, 0]), np.exp(th[:, 1] + th[:, 3] * self.muN),
+                             np.exp(th[:, 2] + th[:, 4] * self.muD), th[:, 3], th[:, 4]], 1)
+
+    def parts(self, th: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple]:
+        e, a, b, al, be = (th[:, k : k + 1] for k in range(5))
+        t1 = a - al * self.x
+        t2 = b - be * self.y
+        lse, (p1, p2, p3) = _softmax(t1, t2, np.broadcast_to(e, t1.shape))
+        jac = np.stack([p3, p1, p2, -p1 * self.x, -p2 * self.y], axis=-1)
+        return lse, jac, (p1, p2, p3)
+
+    def second_order(self, cpsi: np.ndarray, aux: tuple) -> np.ndarray:
+        """sum_i c_i psi_i M_i^T diag(p_i) M_i, the softmax part of the LSE Hessian."""
+        p1, p2, p3 = aux
+        q1, q2 = cpsi * p1, cpsi * p2
+        out = np.zeros((len(cpsi), 5, 5))
+        out[:, 0, 0] = (cpsi * p3).sum(1)
+        out[:, 1, 1] = q1.sum(1)
+        out[:, 1, 3] = out[:, 3, 1] = -(q1 @ self.x)
+        out[:, 3, 3] = q1 @ self.x**2
+        out[:, 2, 2] = q2.sum(1)
+        out[:, 2, 4] = out[:, 4, 2] = -(q2 @ self.y)
+        out[:, 4, 4] = q2 @ self.y**2
+        return out
+
+    def starts(self) -> np.ndarray:
+        als = np.array([self.pin["alpha"]]) if "alpha" in self.pin else _EXP_GRID
+        bes = np.array([self.pin["beta"]]) if "beta" in self.pin else _EXP_GRID
+        al, be = (g.ravel() for g in np.meshgrid(als, bes, indexing="ij"))
+        X = np.exp(-al[:, None] * self.x)
+        Y = np.exp(-be[:, None] * self.y)
+        phi = np.stack([np.ones_like(X), X, Y], axis=-1)
+        known = {0: self.pin.get("E"), 1: self.pin.get("A"), 2: self.pin.get("B")}
+        coef = _projected_coefficients(phi, np.broadcast_to(self.L, X.shape), known)
+        return np.stack([np.log(coef[:, 0]), np.log(coef[:, 1]), np.log(coef[:, 2]), al, be], 1)
+
+
+class _Kaplan(_Model):
+    """theta = (u, v, alpha_N, alpha_D) with u = ln N_c - mu_N, v = ln D_c - mu_D."""
+
+    form = "kaplan"
+    names = KAPLAN_PARAMS
+    exact_hessian = False
+    lower = np.array([-300.0, -300.0, 1e-4, 1e-3])
+    upper = np.array([300.0, 300.0, 10.0, 10.0])
+
+    def to_internal(self, p: Mapping[str, float]) -> np.ndarray:
+        return np.array([np.log(p["N_c"]) - self.muN, np.log(p["D_c"]) - self.muD,
+                         p["alpha_N"], p["alpha_D"]])
+
+    def to_natural(self, th: np.ndarray) -> np.ndarray:
+        th = np.atleast_2d(th)
+        with np.errstate(over="ignore"):
+            return np.stack([np.exp(th[:, 0] + self.muN), np.exp(th[:, 1] + self.muD),
+                             th[:, 2], th[:, 3]], axis=1)
+
+    def parts(self, th: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple]:
+        u, v, an, ad = (th[:, k : k + 1] for k in range(4))
+        q = an / ad
+        du = u - self.x
+        s, (p1, p2) = _softmax(q * du, v - self.y)
+        jac = np.stack([an * p1, ad * p2, p1 * du, s - q * p1 * du], axis=-1)
+        return ad * s, jac, ()
+
+    def starts(self) -> np.ndarray:
+        ads = np.array([self.pin["alpha_D"]]) if "alpha_D" in self.pin else _KAPLAN_AD
+        if "alpha_N" in self.pin:
+            ad, q = ads, self.pin["alpha_N"] / ads
+        else:
+            ad, q = (g.ravel() for g in np.meshgrid(ads, _KAPLAN_Q, indexing="ij"))
+        # L^(1/alpha_D) = exp(q u) exp(-q x) + exp(v) exp(-y): linear in (exp(q u), exp(v))
+        target = self.L ** (1.0 / ad[:, None])
+        scale = target.mean(1, keepdims=True)
+        phi = np.stack([np.exp(-q[:, None] * self.x), np.broadcast_to(np.exp(-self.y),
+                                                                        target.shape)], -1)
+        known = {}
+        if "N_c" in self.pin:
+            known[0] = np.exp(q * (np.log(self.pin["N_c"]) - self.muN)) / scale[:, 0]
+        if "D_c" in self.pin:
+            known[1] = np.exp(np.log(self.pin["D_c"]) - self.muD) / scale[:, 0]
+        coef = _projected_coefficients(phi, target / scale, known) * scale
+        return np.stack([np.log(coef[:, 0]) / q, np.log(coef[:, 1]), q * ad, ad], 1)
+
+
+def _projected_coefficients(phi: np.ndarray, target: np.ndarray,
+                            known: Mapping[int, object]) -> np.ndarray:
+    """Non-negative weighted least squares target ~ phi @ c per grid point (relative weights).
+
+    phi (K, n, m), target (K, n); ``known`` maps column -> pinned coefficient (scalar or (K,)).
+    Zero coefficients are replaced by a tiny positive value so their logarithm is finite.
+    """
+    K, _, m = phi.shape
+    w = 1.0 / target**2
+    coef = np.zeros((K, m))
+    resid = target.copy()
+    for col, val in known.items():
+        if val is not None:
+            coef[:, col] = val
+            resid = resid - np.asarray(val).reshape(-1, 1) * phi[..., col]
+    free = [c for c in range(m) if known.get(c) is None]
+    wphi_t = (phi * w[..., None]).transpose(0, 2, 1)
+    gram = wphi_t @ phi
+    rhs = (wphi_t @ resid[..., None])[..., 0]
+    total = np.sum(w * resid * resid, axis=1)
+    best = np.full(K, np.inf)
+    chosen = np.zeros((K, m))
+    for mask in range(1, 2 ** len(free)):
+        sub = [c for j, c in enumerate(free) if mask >> j & 1]
+        g_s, r_s = gram[:, sub][:, :, sub], rhs[:, sub]
+        with np.errstate(all="ignore"):
+            sol = _batch_solve(g_s, r_s)
+            sse = total - 2 * np.einsum("ki,ki->k", sol, r_s) + np.einsum(
+                "ki,kij,kj->k", sol, g_s, sol)
+        ok = np.all(sol > 0, axis=1) & np.isfinite(sse) & (sse < best)
+        full = np.zeros((K, m))
+        full[:, sub] = sol
+        chosen[ok] = full[ok]
+        best[ok] = sse[ok]
+    coef[:, free] = chosen[:, free]
+    tiny = 1e-9 * np.abs(target).mean(axis=1, keepdims=True)
+    return np.maximum(coef, tiny)
+
+
+def _batch_solve(m: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Solve m x = b for a stack of small systems; singular ones fall back to least squares."""
+    try:
+        return np.linalg.solve(m, b[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        pairs = zip(m, b, strict=True)
+        return np.stack([np.linalg.lstsq(mi, bi, rcond=None)[0] for mi, bi in pairs])
+
+
+# --------------------------------------------------------------------------------------------
+# Objective, vectorised damped Newton, L-BFGS-B polish
+# --------------------------------------------------------------------------------------------
+def _evaluate(model: _Model, th: np.ndarray, c: np.ndarray | None = None, hess: bool = True,
+              irls_full: bool = False):
+    """Objective (S,), gradient (S,P) and, if ``hess``, the Hessian (S,P,P) and the IRLS
+    (Gauss-Newton) matrix: its diagonal (S,P), or all of it (S,P,P) with ``irls_full``."""
+    with np.errstate(all="ignore"):
+        lse, jac, aux = model.parts(th)
+        r = lse - model.lnL
+        d = model.delta
+        if np.isinf(d):
+            h, psi, inq = 0.5 * r * r, r, np.ones(r.shape, bool)
+        else:
+            ar = np.abs(r)
+            inq = ar <= d
+            h = np.where(inq, 0.5 * r * r, d * (ar - 0.5 * d))
+            psi = np.clip(r, -d, d)
+        cc = 1.0 if c is None else c
+        f = np.sum(cc * h, axis=1)
+        cpsi = cc * psi
+        g = (cpsi[:, None, :] @ jac)[:, 0]
+        f = np.where(np.isfinite(f) & np.isfinite(g).all(1), f, np.inf)
+        if not hess:
+            return f, g
+        w_irls = cc * np.where(inq, 1.0, psi / np.where(inq, 1.0, r))
+        jt = jac.transpose(0, 2, 1)
+        if model.exact_hessian:
+            hm = jt @ (jac * (cc * (inq - psi))[..., None]) + model.second_order(cpsi, aux)
+            gn = jt @ (jac * w_irls[..., None]) if irls_full else None
+        else:
+            hm = gn = jt @ (jac * w_irls[..., None])
+        if not irls_full:
+            gn = (w_irls[:, None, :] @ (jac * jac))[:, 0]
+    return f, g, hm, gn
+
+
+def _newton(model: _Model, th: np.ndarray, c: np.ndarray | None = None, max_iter: int = 100,
+            rtol: float = 1e-13) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Levenberg-damped Newton on all rows of ``th`` at once; pinned entries stay fixed.
+
+    Returns theta (S,P), objective (S,) and status (S,): 1 converged, 2 stalled, 3 max_iter.
+    """
+    th = np.array(th, dtype=float)
+    S = len(th)
+    F = model.F
+    cw = None if c is None else np.asarray(c, dtype=float)
+    f, g, hm, gn = _evaluate(model, th, cw)
+    lam = np.full(S, 1e-3)
+    status = np.zeros(S, dtype=int)
+    floor = 1e-20 * model.n
+    eye = np.eye(len(F))
+    for _ in range(max_iter):
+        act = np.flatnonzero(status == 0)
+        if act.size == 0:
+            break
+        ca = None if cw is None else cw[act]
+        dg = np.maximum(gn[act][:, F], 1e-12)
+        mat = hm[act][:, F[:, None], F] + lam[act, None, None] * dg[:, :, None] * eye
+        with np.errstate(all="ignore"):
+            step = -_batch_solve(mat, g[act][:, F])
+        ok = np.isfinite(step).all(1) & (np.einsum("sp,sp->s", step, g[act][:, F]) < 0)
+        step[~ok] = 0.0
+        trial = th[act].copy()
+        trial[:, F] = np.clip(trial[:, F] + step, model.lower[F], model.upper[F])
+        step = trial[:, F] - th[act][:, F]
+        fn, gnew, hn, gnn = _evaluate(model, trial, ca)
+        acc = ok & (fn < f[act])
+        tiny_step = ok & (np.max(np.abs(step), axis=1)
+                          <= 1e-12 * (1 + np.max(np.abs(trial), axis=1)))
+        a_idx = act[acc]
+        decrease = f[a_idx] - fn[acc]
+        th[a_idx], f[a_idx], g[a_idx], hm[a_idx], gn[a_idx] = (
+            trial[acc], fn[acc], gnew[acc], hn[acc], gnn[acc])
+        lam[a_idx] = np.maximum(lam[a_idx] / 4, 1e-12)
+        status[a_idx[(decrease <= rtol * f[a_idx] + floor) | tiny_step[acc]]] = 1
+        r_idx = act[~acc]
+        lam[r_idx] *= 8
+        status[r_idx[(lam[r_idx] > 1e10) | tiny_step[~acc]]] = 2
+    status[status == 0] = 3
+    # A stalled row whose Newton decrement is negligible is at a stationary point.
+    stalled = np.flatnonzero(status == 2)
+    if stalled.size:
+        gf = g[stalled][:, F]
+        with np.errstate(all="ignore"):
+            gfull = _evaluate(model, th[stalled], None if cw is None else cw[stalled],
+                              irls_full=True)[3]
+            sol = _batch_solve(gfull[:, F[:, None], F] + 1e-12 * eye, gf)
+        dec = np.einsum("sp,sp->s", gf, sol)
+        status[stalled[np.isfinite(dec) & (dec <= 1e-10 * f[stalled] + floor)]] = 1
+    return th, f, status
+
+
+def _polish(model: _Model, th0: np.ndarray,
+            c: np.ndarray | None = None) -> tuple[np.ndarray, float, str, bool]:
+    """scipy L-BFGS-B from ``th0`` on the (rescaled) objective with the analytic gradient."""
+    from scipy.optimize import minimize
+
+    F = model.F
+    c = None if c is None else np.asarray(c, dtype=float).reshape(1, -1)
+    f0 = float(_evaluate(model, th0[None], c, hess=False)[0][0])
+    scale = 1.0 / max(f0, 1e-20 * model.n)
+
+    def fun(z: np.ndarray) -> tuple[float, np.ndarray]:
+        th = th0.copy()
+        th[F] = z
+        f, g = _evaluate(model, th[None], c, hess=False)
+        if not np.isfinite(f[0]):
+            return 1e300, np.zeros(len(F))
+        return float(f[0]) * scale, g[0, F] * scale
+
+    bounds = list(zip(model.lower[F], model.upper[F], strict=True))
+    res = minimize(fun, th0[F], jac=True, method="L-BFGS-B", bounds=bounds,
+                   options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 200, "maxcor": 20})
+    th = th0.copy()
+    th[F] = res.x
+    f = float(_evaluate(model, th[None], c, hess=False)[0][0])
+    return th, f, str(res.message), bool(res.success)
+
+
+def _make_model(runs: Runs, form: str, loss_fn: str, delta: float,
+                pin: Mapping[str, float] | None) -> _Model:
+    if form not in _NAMES:
+        raise ValueError(f"unknown form {form!r}; use 'chinchilla' or 'kaplan'")
+    if loss_fn not in ("huber", "ls"):
+        raise ValueError(f"unknown loss_fn {loss_fn!r}; use 'huber' or 'ls'")
+    if loss_fn == "huber" and not (np.isfinite(delta) and delta > 0):
+        raise ValueError(f"Huber delta must be a positive number, got {delta!r}")
+    pin = dict(pin or {})
+    bad = [k for k in pin if k not in _NAMES[form]]
+    if bad:
+        raise ValueError(f"cannot pin {bad} for form {form!r}; parameters: {_NAMES[form]}")
+    for k, v in pin.items():
+        if not np.isfinite(v) or (k in ("E", "A", "B", "N_c", "D_c", "alpha_D") and v <= 0):
+            raise ValueError(f"pinned {k}={v!r} must be finite (and positive for {k})")
+    for name in ("n_params", "n_tokens", "loss"):
+        values = getattr(runs, name)
+        if not np.all(np.isfinite(values) & (values > 0)):
+            raise ValueError(f"runs.{name} must be finite and positive")
+    n_free = len(_NAMES[form]) - len(pin)
+    if len(runs) < max(n_free, 1):
+        raise ValueError(f"{len(runs)} runs cannot determine {n_free} free parameters")
+    cls = _Chinchilla if form == "chinchilla" else _Kaplan
+    return cls(runs, np.inf if loss_fn == "ls" else delta, pin)
+
+
+def fit(runs: Runs, *, form: str = "chinchilla", loss_fn: str = "huber", delta: float = 1e-3,
+        pin: Mapping[str, float] | None = None, drop_highest: int = 0, top_k: int = 8,
+        n_polish: int = 2) -> FitResult:
+    """Fit a scaling law to runs by minimising the summed Huber loss of ln-loss residuals.
+
+    Parameters
+    ----------
+    runs : Runs
+        Parameter counts N, tokens D and final losses (see :func:`planner.runs.load_runs`).
+    form : {"chinchilla", "kaplan"}
+        Law to fit (module docstring).
+    loss_fn : {"huber", "ls"}
+        Summed Huber_delta of the ln residuals, or plain least squares (sum of r^2/2).
+    delta : float
+        Huber threshold in ln-loss units (default 1e-3 as Hoffmann et al. and Epoch).
+    pin : mapping, optional
+        Parameters held fixed, natural units, e.g. ``{"E": 1.8}``.
+    drop_highest : int
+        Apply :func:`planner.runs.drop_highest_loss` with this k first (Epoch use 5).
+    top_k : int
+        Grid starts refined by the vectorised Newton stage.
+    n_polish : int
+        Distinct best solutions polished with scipy L-BFGS-B.
+
+    Returns
+    -------
+    FitResult
+    """
+    t0 = time.perf_counter()
+    used = drop_highest_loss(runs, drop_highest) if drop_highest else runs
+    model = _make_model(used, form, loss_fn, delta, pin)
+    names = model.names
+    if model.F.size == 0:
+        th = model.to_internal(model.pin)
+        f = _evaluate(model, th[None], hess=False)[0]
+        return _result(model, th, float(f[0]), 0.0, used, runs, t0, True,
+                       "all parameters pinned: objective evaluated only", 1, 1, 1)
+    cand = model.starts()
+    cand[:, ~model.free] = model.to_internal(_fill(model, names, cand[0]))[~model.free]
+    cand[:, model.F] = np.clip(cand[:, model.F], model.lower[model.F], model.upper[model.F])
+    f0 = _evaluate(model, cand, hess=False)[0]
+    order = np.argsort(f0, kind="stable")[: max(1, top_k)]
+    th, f, status = _newton(model, cand[order])
+    rank = np.argsort(f, kind="stable")
+    best_th, best_f, best_ok = th[rank[0]], f[rank[0]], status[rank[0]] == 1
+    notes: list[str] = []
+    for i in rank[: max(0, n_polish)]:
+        if notes and abs(f[i] - best_f) <= _RTOL_BEST * best_f and np.allclose(
+                th[i], best_th, rtol=1e-6, atol=1e-9):
+            continue  # same optimum as one already polished
+        p_th, p_f, p_msg, p_ok = _polish(model, th[i])
+        gain = (f[i] - p_f) / max(f[i], 1e-300)
+        notes.append(f"objective lowered by a relative {gain:.1e} ({p_msg})" if gain > 0
+                     else "no further decrease")
+        if p_f <= best_f:
+            best_th, best_f, best_ok = p_th, p_f, p_ok or status[i] == 1
+    F = model.F
+    _, g_b, _, gn_b = _evaluate(model, best_th[None], irls_full=True)
+    with np.errstate(all="ignore"):
+        dec = float(g_b[0, F] @ _batch_solve(gn_b[:, F[:, None], F] + 1e-12 * np.eye(len(F)),
+                                             g_b[:, F])[0])
+    stationary = best_ok or (np.isfinite(dec) and dec <= 1e-12 * best_f + 1e-20 * model.n)
+    n_at_best = int(np.sum(f <= best_f * (1 + _RTOL_BEST) + 1e-20 * model.n))
+    room = 1e-4 * (model.upper - model.lower)
+    edge = [model.names[k] for k in F if min(best_th[k] - model.lower[k],
+                                              model.upper[k] - best_th[k]) <= room[k]]
+    converged = bool(stationary and np.isfinite(best_f) and not edge)
+    gnorm = float(np.max(np.abs(g_b[0, F])))
+    msg = (f"{'converged' if converged else 'NOT converged'}: {n_at_best} of {len(order)} "
+           f"refined starts (from {len(cand)} grid starts) reached the best objective "
+           f"within rtol {_RTOL_BEST:g}; L-BFGS-B polish: {'; '.join(notes) or 'skipped'}")
+    if n_at_best < 2 and len(order) > 1:
+        msg += "; only one start found this minimum, it may not be global"
+    if edge:
+        msg += (f"; {', '.join(edge)} at a bound of the search box (ln E >= -30, exponents "
+                "in [0, 10]): these runs do not determine the law, consider pinning")
+    elif not converged:
+        msg += "; the runs may not determine every parameter, consider pinning one (e.g. E)"
+    return _result(model, best_th, float(best_f), gnorm, used, runs, t0, converged, msg,
+                   len(cand), len(order), n_at_best)
+
+
+def _fill(model: _Model, names: tuple[str, ...], th: np.ndarray) -> dict[str, float]:
+    nat = dict(zip(names, model.to_natural(th)[0], strict=True))
+    nat.update(model.pin)
+    return nat
+
+
+def _result(model: _Model, th: np.ndarray, f: float, gnorm: float, used: Runs, runs: Runs,
+            t0: float, converged: bool, msg: str, n_starts: int, n_refined: int,
+            n_at_best: int) -> FitResult:
+    params = {k: float(v) for k, v in _fill(model, model.names, th).items()}
+    return FitResult(form=model.form, params=params, objective=f, n_points=len(used),
+                     n_dropped=len(runs) - len(used), seconds=time.perf_counter() - t0,
+                     converged=converged, message=msg, pinned=dict(model.pin),
+                     loss_fn="ls" if np.isinf(model.delta) else "huber",
+                     delta=model.delta, n_starts=n_starts, n_refined=n_refined,
+                     n_at_best=n_at_best, grad_norm=gnorm)
+
+
+# --------------------------------------------------------------------------------------------
+# Bootstrap and plan intervals
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class BootstrapResult:
+    """Bootstrap of a fit: resample runs with replacement, refit, keep every estimate.
+
+    Attributes
+    ----------
+    fit : FitResult
+        Full-data fit with ``ci`` and ``se`` filled in.
+    samples : numpy.ndarray
+        (n_ok, n_params) estimates in natural units, columns in ``names`` order; only
+        resamples whose refit converged.
+    names : tuple of str
+        Column names of ``samples``.
+    level : float
+        Confidence level of ``ci`` (0.95 gives the 2.5th and 97.5th percentiles).
+    ci : dict[str, tuple[float, float]]
+        Percentile interval per parameter.
+    se : dict[str, float]
+        Standard deviation of the bootstrap estimates per parameter (ddof 1).
+    n_requested, n_ok : int
+        Resamples drawn, and resamples whose refit converged and was kept.
+    seed : int
+        Seed of ``numpy.random.default_rng`` used to draw the resamples.
+    seconds : float
+        Wall-clock time including the full-data fit.
+    """
+
+    fit: FitResult
+    samples: np.ndarray
+    names: tuple[str, ...]
+    level: float
+    ci: dict[str, tuple[float, float]]
+    se: dict[str, float]
+    n_requested: int
+    n_ok: int
+    seed: int
+    seconds: float
+
+
+def bootstrap(runs: Runs, n: int = 1000, seed: int = 0, *, level: float = 0.95,
+              form: str = "chinchilla", loss_fn: str = "huber", delta: float = 1e-3,
+              pin: Mapping[str, float] | None = None, drop_highest: int = 0,
+              base: FitResult | None = None, chunk: int = 500) -> BootstrapResult:
+    """Percentile bootstrap of the fitted coefficients.
+
+    Each resample draws ``len(runs)`` runs with replacement (after the ``drop_highest``
+    filter, as Besiroglu et al. bootstrap the 240 filtered points), is warm-started from the
+    full-data optimum and refitted by the vectorised Newton solver; all resamples in a chunk
+    iterate together. Resamples whose refit does not converge are left out and counted.
+
+    Parameters
+    ----------
+    runs : Runs
+        Runs to resample.
+    n : int
+        Number of resamples.
+    seed : int
+        Seed for ``numpy.random.default_rng``; same seed, same result.
+    level : float
+        Two-sided confidence level of the percentile intervals.
+    form, loss_fn, delta, pin, drop_highest
+        As for :func:`fit`.
+    base : FitResult, optional
+        Full-data fit to warm-start from (computed when omitted).
+    chunk : int
+        Resamples solved together (memory ~ chunk x runs x 5 doubles x a few).
+    """
+    t0 = time.perf_counter()
+    used = drop_highest_loss(runs, drop_highest) if drop_highest else runs
+    if base is None:
+        base = fit(used, form=form, loss_fn=loss_fn, delta=delta, pin=pin)
+    model = _make_model(used, form, loss_fn, delta, pin)
+    rng = np.random.default_rng(seed)
+    m = len(used)
+    th0 = model.to_internal(base.params)
+    out, keep = [], []
+    for start in range(0, n, chunk):
+        b = min(chunk, n - start)
+        idx = rng.integers(0, m, size=(b, m))
+        counts = np.zeros((b, m))
+        np.add.at(counts, (np.repeat(np.arange(b), m), idx.ravel()), 1.0)
+        th, f, status = _newton(model, np.tile(th0, (b, 1)), counts, max_iter=500, rtol=1e-10)
+        for i in np.flatnonzero(status != 1):  # stragglers: scipy L-BFGS-B from where they are
+            p_th, p_f, _, p_ok = _polish(model, th[i], counts[i])
+            if p_ok and p_f <= f[i]:
+                th[i], f[i], status[i] = p_th, p_f, 1
+        out.append(model.to_natural(th))
+        keep.append((status == 1) & np.isfinite(f))
+    samples = np.concatenate(out)[np.concatenate(keep)]
+    names = model.names
+    ci, se = _summaries(samples, names, level)
+    return BootstrapResult(fit=replace(base, ci=ci, se=se), samples=samples, names=names,
+                           level=level, ci=ci, se=se, n_requested=n, n_ok=len(samples),
+                           seed=seed, seconds=time.perf_counter() - t0)
+
+
+def _summaries(samples: np.ndarray, names: tuple[str, ...], level: float):
+    lo_q, hi_q = 50 * (1 - level), 50 * (1 + level)
+    if len(samples) < 2:
+        nan = float("nan")
+        return dict.fromkeys(names, (nan, nan)), dict.fromkeys(names, nan)
+    lo, hi = np.percentile(samples, [lo_q, hi_q], axis=0)
+    sd = np.std(samples, axis=0, ddof=1)
+    return ({k: (float(a), float(b)) for k, a, b in zip(names, lo, hi, strict=True)},
+            {k: float(s) for k, s in zip(names, sd, strict=True)})
+
+
+def plan_intervals(samples: np.ndarray | BootstrapResult, flops: float | np.ndarray,
+                   level: float = 0.95) -> dict[str, tuple[np.ndarray | float, np.ndarray | float]]:
+    """Percentile intervals of the compute-optimal plan at budget(s) ``flops`` (FLOP).
+
+    Maps each bootstrap sample (E, A, B, alpha, beta) through the closed form of LAWS.md §1:
+    G = (alpha A / (beta B))^(1/(alpha+beta)), a = beta/(alpha+beta), b = alpha/(alpha+beta),
+    N* = G (C/6)^a, D* = G^-1 (C/6)^b, L* = E + A/N*^alpha + B/D*^beta.
+
+    Parameters
+    ----------
+    samples : numpy.ndarray or BootstrapResult
+        (k, 5) chinchilla-form samples, columns E, A, B, alpha, beta.
+    flops : float or array
+        Training budget(s) C in FLOP.
+    level : float
+        Two-sided level (0.95 -> 2.5th and 97.5th percentiles).
+
+    Returns
+    -------
+    dict
+        ``n_params`` (parameters), ``n_tokens`` (tokens), ``tokens_per_param`` and ``loss``,
+        each ``(lo, hi)``; floats for scalar ``flops``, arrays shaped like ``flops`` otherwise.
+        Samples with non-positive exponents or coefficients are ignored.
+    """
+    if isinstance(samples, BootstrapResult):
+        if samples.names != CHINCHILLA_PARAMS:
+            raise ValueError("plan intervals need chinchilla-form samples")
+        samples = samples.samples
+    s = np.asarray(samples, dtype=float)
+    if s.ndim != 2 or s.shape[1] != 5:
+        raise ValueError(f"samples must be (k, 5) E, A, B, alpha, beta; got shape {s.shape}")
+    s = s[np.all(np.isfinite(s), axis=1) & np.all(s[:, 1:] > 0, axis=1)]
+    if len(s) == 0:
+        raise ValueError("no usable samples")
+    c = np.asarray(flops, dtype=float)
+    E, A, B, al, be = (s[:, k].reshape((-1,) + (1,) * c.ndim) for k in range(5))
+    with np.errstate(all="ignore"):
+        G = (al * A / (be * B)) ** (1.0 / (al + be))
+        n_opt = G * (c / 6.0) ** (be / (al + be))
+        d_opt = (c / 6.0) ** (al / (al + be)) / G
+        loss = E + A / n_opt**al + B / d_opt**be
+    lo_q, hi_q = 50 * (1 - level), 50 * (1 + level)
+    out = {}
+    for key, arr in (("n_params", n_opt), ("n_tokens", d_opt), ("tokens_per_param",
+                                                               d_opt / n_opt), ("loss", loss)):
+        lo, hi = np.nanpercentile(arr, [lo_q, hi_q], axis=0)
+        out[key] = (float(lo), float(hi)) if c.ndim == 0 else (lo, hi)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Validation
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class HoldoutResult:
+    """Extrapolation check: fit without the largest-compute runs, predict them.
+
+    Attributes
+    ----------
+    fit : FitResult
+        Fit on the remaining runs.
+    rows : numpy.ndarray
+        File data-row numbers of the held-out runs, by increasing compute.
+    flops, actual, predicted : numpy.ndarray
+        Compute (FLOP), observed and predicted loss of the held-out runs.
+    rel_error : numpy.ndarray
+        (predicted - actual) / actual per held-out run.
+    mean_abs_rel_error, max_abs_rel_error : float
+        Mean and max of ``abs(rel_error)``.
+    train_max_flops : float
+        Largest compute among the runs used by the fit.
+    """
+
+    fit: FitResult
+    rows: np.ndarray
+    flops: np.ndarray
+    actual: np.ndarray
+    predicted: np.ndarray
+    rel_error: np.ndarray
+    mean_abs_rel_error: float
+    max_abs_rel_error: float
+    train_max_flops: float
+
+
+def leave_largest_out(runs: Runs, frac: float = 0.2, k: int | None = None,
+                      **fit_kwargs: object) -> HoldoutResult:
+    """Fit without the ``k`` (default ``round(frac * len(runs))``, at least 1) largest-compute
+    runs and report the relative loss error of the fit's predictions on them.
+
+    ``fit_kwargs`` go to :func:`fit` (``drop_highest`` is applied to the training runs only).
+    """
+    order = np.argsort(runs.flops, kind="stable")
+    k = max(1, round(frac * len(runs))) if k is None else int(k)
+    if not 0 < k < len(runs):
+        raise ValueError(f"cannot hold out {k} of {len(runs)} runs")
+    held, train = order[-k:], order[:-k]
+    result = fit(runs.subset(np.sort(train)), **fit_kwargs)  # type: ignore[arg-type]
+    pred = np.asarray(result.predict(runs.n_params[held], runs.n_tokens[held]))
+    actual = runs.loss[held]
+    rel = (pred - actual) / actual
+    return HoldoutResult(result, runs.rows[held], runs.flops[held], actual, pred, rel,
+                         float(np.mean(np.abs(rel))), float(np.max(np.abs(rel))),
+                         float(np.max(runs.flops[train])))
+
+
+@dataclass(frozen=True, eq=False)
+class ComputeResiduals:
+    """Residuals of a fit, sorted by training compute.
+
+    ``log_residual`` is ln(predicted) - ln(actual), the r_i of the objective; ``rel_error``
+    is predicted/actual - 1. ``rows`` are file data-row numbers.
+    """
+
+    flops: np.ndarray
+    rows: np.ndarray
+    actual: np.ndarray
+    predicted: np.ndarray
+    log_residual: np.ndarray
+    rel_error: np.ndarray
+
+
+def residuals_by_compute(fit_result: FitResult, runs: Runs) -> ComputeResiduals:
+    """Residuals of ``fit_result`` on ``runs``, ordered by increasing compute (FLOP)."""
+    order = np.argsort(runs.flops, kind="stable")
+    pred = np.asarray(fit_result.predict(runs.n_params[order], runs.n_tokens[order]))
+    actual = runs.loss[order]
+    return ComputeResiduals(runs.flops[order], runs.rows[order], actual, pred,
+                            np.log(pred) - np.log(actual), pred / actual - 1.0)
