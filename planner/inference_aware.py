@@ -74,6 +74,11 @@ def min_training_tokens(target_loss: float, c: Coefficients) -> float:
 
 def params_for_loss(target_loss: float, n_tokens: ArrayLike, c: Coefficients) -> ArrayLike:
     """N(D) = (A/(ℓ − E − B/D^β))^(1/α); ``inf`` at or below D_min."""
+    if isinstance(n_tokens, float | int):  # scalar fast path (root finders call this per step)
+        if n_tokens <= 0:
+            return math.inf
+        gap = target_loss - c.E - c.B * n_tokens**-c.beta
+        return (c.A / gap) ** (1.0 / c.alpha) if gap > 0 else math.inf
     gap = target_loss - c.E - c.B * np.asarray(n_tokens, dtype=float) ** -c.beta
     with np.errstate(divide="ignore"):
         out = np.where(gap > 0, (c.A / np.where(gap > 0, gap, 1.0)) ** (1.0 / c.alpha), np.inf)
@@ -82,6 +87,11 @@ def params_for_loss(target_loss: float, n_tokens: ArrayLike, c: Coefficients) ->
 
 def tokens_for_params(target_loss: float, n_params: ArrayLike, c: Coefficients) -> ArrayLike:
     """Inverse of :func:`params_for_loss`: D(N) = (B/(ℓ − E − A/N^α))^(1/β)."""
+    if isinstance(n_params, float | int):
+        if n_params <= 0:
+            return math.inf
+        gap = target_loss - c.E - c.A * n_params**-c.alpha
+        return (c.B / gap) ** (1.0 / c.beta) if gap > 0 else math.inf
     gap = target_loss - c.E - c.A * np.asarray(n_params, dtype=float) ** -c.alpha
     with np.errstate(divide="ignore"):
         out = np.where(gap > 0, (c.B / np.where(gap > 0, gap, 1.0)) ** (1.0 / c.beta), np.inf)
@@ -113,6 +123,8 @@ def active_params(
     k0, s = leverage
     if k0 == 0.0 and s == 0.0:
         return n_equivalent
+    if isinstance(n_equivalent, float | int) and isinstance(n_tokens, float | int):
+        return math.exp((math.log(n_equivalent) - k0 - s * math.log(6.0 * n_tokens)) / (1.0 + s))
     return np.exp(
         (np.log(n_equivalent) - k0 - s * np.log(6.0 * np.asarray(n_tokens, dtype=float)))
         / (1.0 + s)

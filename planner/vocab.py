@@ -32,6 +32,7 @@ Symbols follow the paper (N_nv, N_v, V, d, H, D, F); the public API uses ``n_non
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 from typing import Literal
@@ -89,6 +90,8 @@ def width_for_params(n_nonvocab: ArrayLike) -> ArrayLike:
 
     Returns an ``int`` for a scalar, an int array otherwise.
     """
+    if isinstance(n_nonvocab, float | int):  # scalar fast path (called per slider move)
+        return WIDTHS[bisect.bisect_left(WIDTH_BOUNDS, n_nonvocab)]
     idx = np.searchsorted(np.asarray(WIDTH_BOUNDS), n_nonvocab, side="left")
     out = np.asarray(WIDTHS)[idx]
     return int(out) if np.ndim(out) == 0 else out
@@ -96,6 +99,9 @@ def width_for_params(n_nonvocab: ArrayLike) -> ArrayLike:
 
 def tokens_per_char(vocab_size: ArrayLike) -> ArrayLike:
     """f(V) = 0.00639222·(ln V)² − 0.15811069·ln V + 1.20470122, V capped at 200K."""
+    if isinstance(vocab_size, float | int):
+        lv = math.log(min(vocab_size, F_VOCAB_CAP))
+        return F_COEF_A * lv * lv + F_COEF_B * lv + F_COEF_C
     lv = np.log(np.minimum(vocab_size, F_VOCAB_CAP))
     return F_COEF_A * lv * lv + F_COEF_B * lv + F_COEF_C
 
@@ -195,8 +201,14 @@ def unigram_normalised_loss(
     N_nv in millions, N_v = (V/1e3)(d/1e3), D = F/(6(N_nv + N_v)) in billions, F in 1e15
     FLOPs. Negative when the model beats unigram frequencies. **Not a cross-entropy.**
     """
-    nm, dk, fu = _app3_units(n_nonvocab, d_model, flops)
-    nv = np.asarray(vocab_size, dtype=float) / 1e3 * dk
+    if all(isinstance(x, float | int) for x in (n_nonvocab, vocab_size, d_model, flops)):
+        nm, dk, fu = n_nonvocab / 1e6, d_model / 1e3, flops / 1e15
+        nv = vocab_size / 1e3 * dk
+        if nm <= 0 or nv <= 0 or fu <= 0:
+            return math.nan
+    else:
+        nm, dk, fu = _app3_units(n_nonvocab, d_model, flops)
+        nv = np.asarray(vocab_size, dtype=float) / 1e3 * dk
     u = fu / (6.0 * (nm + nv))
     return -APP3_E + APP3_A1 * nm**-APP3_BETA + APP3_A2 * nv**-APP3_ALPHA2 + APP3_B * u**-APP3_BETA
 
@@ -229,6 +241,8 @@ def approach3_optimal_vocab(
     N_v ≪ N_nv start in a few steps. Oracle (LAWS.md §3, DERIVED): N_nv = 2.87e9,
     d = 3200, F = 2.3e21 → V ≈ 42,211.
     """
+    if all(isinstance(x, float | int) for x in (n_nonvocab, d_model, flops)):
+        return _approach3_scalar(n_nonvocab / 1e6, d_model / 1e3, flops / 1e15)
     nm, dk, fu = _app3_units(n_nonvocab, d_model, flops)
     beta, a2 = APP3_BETA, APP3_ALPHA2
     const = math.log(beta * APP3_B / (a2 * APP3_A2)) + beta * np.log(6.0 / fu)
@@ -245,6 +259,26 @@ def approach3_optimal_vocab(
     return np.exp(y) * 1e6 / (dk * 1e3)
 
 
+def _approach3_scalar(nm: float, dk: float, fu: float) -> float:
+    """:func:`approach3_optimal_vocab` for Python floats (same iteration, math module)."""
+    if nm <= 0 or dk <= 0 or fu <= 0:
+        return math.nan
+    beta, a2 = APP3_BETA, APP3_ALPHA2
+    const = math.log(beta * APP3_B / (a2 * APP3_A2)) + beta * math.log(6.0 / fu)
+    ln_nm = math.log(nm)
+    y = (-const + (1.0 - beta) * ln_nm) / (a2 + 1.0)
+    for _ in range(50):
+        hi, lo = (ln_nm, y) if ln_nm > y else (y, ln_nm)
+        s = hi + math.log1p(math.exp(lo - hi))  # ln(N_nv + N_v)
+        step = (const + (beta - 1.0) * s + (a2 + 1.0) * y) / (
+            (a2 + 1.0) + (beta - 1.0) * math.exp(y - s)
+        )
+        y -= step
+        if abs(step) < 1e-12:
+            break
+    return math.exp(y) * 1e6 / (dk * 1e3)
+
+
 def vocab_loss_change(
     n_nonvocab: ArrayLike, vocab_size: ArrayLike, d_model: ArrayLike, flops: ArrayLike
 ) -> ArrayLike:
@@ -256,7 +290,9 @@ def vocab_loss_change(
     v_opt = approach3_optimal_vocab(n_nonvocab, d_model, flops)
     l_opt = unigram_normalised_loss(n_nonvocab, v_opt, d_model, flops)
     l_v = unigram_normalised_loss(n_nonvocab, vocab_size, d_model, flops)
-    out = np.maximum((l_v - l_opt) / np.abs(l_opt), 0.0)  # ≥ 0 by construction; clip rounding
+    if isinstance(l_v, float) and isinstance(l_opt, float):
+        return max((l_v - l_opt) / abs(l_opt), 0.0)  # ≥ 0 by construction; clip rounding
+    out = np.maximum((l_v - l_opt) / np.abs(l_opt), 0.0)
     return float(out) if np.ndim(out) == 0 else out
 
 

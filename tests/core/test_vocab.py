@@ -258,3 +258,23 @@ def test_plan_vocab_optimum_grows_with_budget():
     allocations = [(8.535e8, 1.953e10), (2.7785e9, 5.999e10), (9.5861e10, 1.7386e12)]
     vs = [vb.plan_vocab(n, d).optimal_vocab_size for n, d in allocations]
     assert vs[0] < vs[1] < vs[2]
+
+
+def test_scalar_and_array_paths_agree():
+    n_nv = np.array([5e7, 1.5e9, 2.87e9, 4e10])
+    d = vb.width_for_params(n_nv)
+    c = np.array([1e18, 3.2e20, 2.3e21, 1e24])
+    v = vb.approach3_optimal_vocab(n_nv, d, c)
+    lu = vb.unigram_normalised_loss(n_nv, 50_000.0, d, c)
+    f = vb.tokens_per_char(np.array([4096.0, 250_000.0]))
+    for i in range(4):
+        assert vb.width_for_params(float(n_nv[i])) == d[i]
+        assert vb.approach3_optimal_vocab(float(n_nv[i]), int(d[i]), float(c[i])) == pytest.approx(
+            v[i], rel=1e-12
+        )
+        args = (float(n_nv[i]), 50_000.0, int(d[i]), float(c[i]))
+        assert vb.unigram_normalised_loss(*args) == pytest.approx(lu[i], rel=1e-12)
+    assert vb.tokens_per_char(4096.0) == pytest.approx(f[0], rel=1e-15)
+    assert vb.tokens_per_char(250_000) == pytest.approx(f[1], rel=1e-15)
+    assert math.isnan(vb.approach3_optimal_vocab(-1.0, 512, 1e20))
+    assert math.isnan(vb.unigram_normalised_loss(-1.0, 32_000.0, 512, 1e20))
