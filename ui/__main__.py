@@ -31,10 +31,8 @@ def _app():  # noqa: ANN202
 
 
 def _install_crash_handler(target: object) -> None:
-    try:
-        from ui.crash import install_excepthook
-    except ImportError:
-        return
+    from ui.crash import install_excepthook
+
     install_excepthook(target)
 
 

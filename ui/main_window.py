@@ -320,10 +320,8 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- recent files, settings, theme
     def _make_library(self):  # noqa: ANN202
         """The watched preset library (Built-in / Team / Mine / Recent), when available."""
-        try:
-            from ui.preset_library import PresetLibrary
-        except ImportError:
-            return None
+        from ui.preset_library import PresetLibrary
+
         team = [p for p in (settings.load_json("team_folders") or []) if isinstance(p, str)]
         lib = PresetLibrary(team_folders=team, recent=self._recent, parent=self)
         lib.changed.connect(self._on_library_changed)
