@@ -30,7 +30,13 @@ def startup_seconds() -> float:
     times = []
     for _ in range(3):
         t0 = time.perf_counter()
-        out = subprocess.run([sys.executable, "-m", "ui", "--smoke"], cwd=ROOT, capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-m", "ui", "--smoke"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         total = time.perf_counter() - t0
         shown = float(out.stdout.split("startup_s=")[1].split()[0])
         # startup_s counts from main() (after interpreter start); add the interpreter start-up
@@ -40,13 +46,13 @@ def startup_seconds() -> float:
     return shown, total
 
 
-def _paint_counter_class():  # noqa: ANN202
+def _paint_counter_class():
     from PySide6.QtCore import QEvent, QObject
 
     class PaintCounter(QObject):
         paints = 0
 
-        def eventFilter(self, obj, event):  # noqa: ANN001, N802
+        def eventFilter(self, obj, event):
             if event.type() == QEvent.Type.Paint:
                 self.paints += 1
             return False
@@ -54,7 +60,7 @@ def _paint_counter_class():  # noqa: ANN202
     return PaintCounter
 
 
-def _PaintCounter():  # noqa: ANN202, N802
+def _PaintCounter():
     return _paint_counter_class()()
 
 
@@ -100,7 +106,9 @@ def drive(steps: int, compare: bool, full_repaint: bool = False) -> tuple[list[f
     slider.setSliderDown(False)
     win.close()
     if counter.paints < 3 * steps:
-        raise SystemExit(f"plots were painted {counter.paints} times in {steps} steps: the figure would be wrong")
+        raise SystemExit(
+            f"plots were painted {counter.paints} times in {steps} steps: the figure would be wrong"
+        )
     return times, cpu
 
 
@@ -111,8 +119,10 @@ def _p95(xs: list[float]) -> float:
 
 def report(name: str, result: tuple[list[float], list[float]]) -> None:
     wall, cpu = result
-    print(f"{name}: wall median {statistics.median(wall):.2f} ms, p95 {_p95(wall):.2f} ms, max {max(wall):.2f} ms; "
-          f"main-thread CPU median {statistics.median(cpu):.2f} ms, p95 {_p95(cpu):.2f} ms ({len(wall)} steps)")
+    print(
+        f"{name}: wall median {statistics.median(wall):.2f} ms, p95 {_p95(wall):.2f} ms, max {max(wall):.2f} ms; "
+        f"main-thread CPU median {statistics.median(cpu):.2f} ms, p95 {_p95(cpu):.2f} ms ({len(wall)} steps)"
+    )
 
 
 def main() -> None:
@@ -120,12 +130,19 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=400)
     args = ap.parse_args()
     shown, total = startup_seconds()
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (the machine is shared: wall times include waiting)")
-    print(f"startup: window shown {shown:.2f} s after main() (process total incl. interpreter, smoke drive, exit: {total:.2f} s)")
+    print(
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (the machine is shared: wall times include waiting)"
+    )
+    print(
+        f"startup: window shown {shown:.2f} s after main() (process total incl. interpreter, smoke drive, exit: {total:.2f} s)"
+    )
     drive(30, False)  # warm-up
     report("budget slider step -> repaint (1 preset)", drive(args.steps, False))
     report("budget slider step -> repaint (compare mode)", drive(args.steps, True))
-    report("budget slider step -> forced full-window repaint (pessimistic)", drive(args.steps, False, True))
+    report(
+        "budget slider step -> forced full-window repaint (pessimistic)",
+        drive(args.steps, False, True),
+    )
 
 
 if __name__ == "__main__":

@@ -15,13 +15,19 @@ import time
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="planner-gui", description="Compute Budget Planner window")
-    p.add_argument("--smoke", action="store_true", help="build the window offscreen, plan once, print one line, exit")
-    p.add_argument("--no-restore", action="store_true", help="ignore the saved window state and last plan")
+    p.add_argument(
+        "--smoke",
+        action="store_true",
+        help="build the window offscreen, plan once, print one line, exit",
+    )
+    p.add_argument(
+        "--no-restore", action="store_true", help="ignore the saved window state and last plan"
+    )
     p.add_argument("preset", nargs="?", help="a preset file (TOML or JSON) to open")
     return p.parse_args(argv)
 
 
-def _app():  # noqa: ANN202
+def _app():
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -64,7 +70,7 @@ def smoke(args: argparse.Namespace) -> int:
         win.deleteLater()
         app.processEvents()
         return 0
-    except Exception as exc:  # noqa: BLE001 - the smoke test reports every failure in one line
+    except Exception as exc:
         print(f"smoke FAILED: {type(exc).__name__}: {exc}")
         return 1
 

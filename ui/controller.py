@@ -83,7 +83,12 @@ class PresetRegistry:
     def label(self, key: str) -> str:
         law = self.laws[key]
         preset = self.presets.get(key)
-        if preset is not None and preset.path is not None and Path(preset.path).stem != law.id and key != law.id:
+        if (
+            preset is not None
+            and preset.path is not None
+            and Path(preset.path).stem != law.id
+            and key != law.id
+        ):
             return f"{law.id} ({Path(preset.path).name})"
         return law.id
 
@@ -91,7 +96,14 @@ class PresetRegistry:
         out: Groups = []
         for title, keys in self.groups.items():
             keys = [k for k in keys if k in self.laws]
-            entries = [(k, self.label(k), f"{self.laws[k].info.title}\n{self.laws[k].info.citation.short()}") for k in keys]
+            entries = [
+                (
+                    k,
+                    self.label(k),
+                    f"{self.laws[k].info.title}\n{self.laws[k].info.citation.short()}",
+                )
+                for k in keys
+            ]
             out.append((title, entries))
         return out
 
@@ -158,7 +170,9 @@ class Controller(QObject):
         flops = min(max(flops, FLOPS_LIMITS[0]), FLOPS_LIMITS[1])
         if not self.set_inputs(flops=flops) or self.state.inputs.flops == flops:
             # the slider may have moved to a value that rounds to the same budget: re-show
-            self.budget.show_inputs(self.state.inputs, self.plan.optimal_vocab_size if self.plan else None)
+            self.budget.show_inputs(
+                self.state.inputs, self.plan.optimal_vocab_size if self.plan else None
+            )
 
     # ---------------------------------------------------------------- state -> planner -> views
     def _on_state_changed(self, changed: frozenset[str]) -> None:
@@ -228,7 +242,14 @@ def apply_preset_defaults(inputs: PlanInputs, preset: Preset) -> dict[str, objec
     elif "gpu_hours" in b:
         from dataclasses import replace
 
-        probe = replace(inputs, **{k: v for k, v in changes.items() if k in ("gpu", "n_gpus", "mfu", "usd_per_gpu_hour")})
+        probe = replace(
+            inputs,
+            **{
+                k: v
+                for k, v in changes.items()
+                if k in ("gpu", "n_gpus", "mfu", "usd_per_gpu_hour")
+            },
+        )
         changes["flops"] = float(b["gpu_hours"]) * probe.hardware().flops_per_gpu_hour
     if "vocab_size" in b:
         changes.update(vocab_enabled=True, optimal_vocab=False, vocab_size=float(b["vocab_size"]))

@@ -41,11 +41,16 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
         raise ExportError(f"{path}: could not save ({f.errorString()})")
 
 
-def preset_text(law, inputs: PlanInputs) -> str:  # noqa: ANN001
+def preset_text(law, inputs: PlanInputs) -> str:
     """TOML text for the law with the window's hardware and budget (validated)."""
     from planner.preset_writer import dumps_preset
 
-    hardware = {"gpu": inputs.gpu, "n_gpus": inputs.n_gpus, "mfu": inputs.mfu, "usd_per_gpu_hour": inputs.usd_per_gpu_hour}
+    hardware = {
+        "gpu": inputs.gpu,
+        "n_gpus": inputs.n_gpus,
+        "mfu": inputs.mfu,
+        "usd_per_gpu_hour": inputs.usd_per_gpu_hour,
+    }
     budget: dict[str, float | int] = {"flops": inputs.flops}
     if inputs.vocab_enabled and not inputs.optimal_vocab:
         budget["vocab_size"] = int(round(inputs.vocab_size))
@@ -60,7 +65,7 @@ def preset_text(law, inputs: PlanInputs) -> str:  # noqa: ANN001
     return dumps_preset(law, hardware=hardware, budget=budget, header=header)
 
 
-def save_preset(path: str | Path, law, inputs: PlanInputs) -> None:  # noqa: ANN001
+def save_preset(path: str | Path, law, inputs: PlanInputs) -> None:
     """Validate, then write atomically; raises PresetError or ExportError with one line."""
     write_bytes_atomic(path, preset_text(law, inputs).encode("utf-8"))
 
@@ -83,7 +88,9 @@ def export_plot(widget: QWidget, path: str | Path) -> None:
         b.close()
         write_bytes_atomic(path, bytes(buf.data()))
     else:
-        raise ExportError(f"{path}: unknown image type {suffix or '(none)'} (expected .png or .svg)")
+        raise ExportError(
+            f"{path}: unknown image type {suffix or '(none)'} (expected .png or .svg)"
+        )
 
 
 def _export_svg(widget: QWidget, path: Path) -> None:
@@ -123,7 +130,12 @@ def results_markdown(plan: Plan, compare: Plan | None = None) -> str:
     """The result rows as a Markdown table (a compare column when given)."""
     rows = result_rows(plan)
     if compare is None:
-        lines = [f"**{plan.law_title}** (`{plan.preset}`)", "", "| Result | Value | Unit |", "|---|---:|---|"]
+        lines = [
+            f"**{plan.law_title}** (`{plan.preset}`)",
+            "",
+            "| Result | Value | Unit |",
+            "|---|---:|---|",
+        ]
         lines += [f"| {r.label} | {r.value} | {r.unit} |" for r in rows]
     else:
         other = {r.key: r for r in result_rows(compare)}
@@ -131,21 +143,27 @@ def results_markdown(plan: Plan, compare: Plan | None = None) -> str:
         for r in rows:
             c = other.get(r.key)
             lines.append(f"| {r.label} | {r.value} | {c.value if c else '—'} | {r.unit} |")
-    warnings = list(plan.warnings) + ([f"{compare.preset}: {w}" for w in compare.warnings] if compare else [])
+    warnings = list(plan.warnings) + (
+        [f"{compare.preset}: {w}" for w in compare.warnings] if compare else []
+    )
     if warnings:
         lines += ["", "Warnings:"] + [f"- {w}" for w in warnings]
     return "\n".join(lines) + "\n"
 
 
 def results_json(plan: Plan, compare: Plan | None = None) -> str:
-    data = plan.to_dict() if compare is None else {"plan": plan.to_dict(), "compare": compare.to_dict()}
+    data = (
+        plan.to_dict()
+        if compare is None
+        else {"plan": plan.to_dict(), "compare": compare.to_dict()}
+    )
     return json.dumps(data, indent=2, default=str, allow_nan=False) + "\n"
 
 
 def about_text() -> str:
     import numpy
-    import PySide6
     import pyqtgraph
+    import PySide6
     from PySide6.QtCore import qVersion
 
     import planner
@@ -155,7 +173,7 @@ def about_text() -> str:
         from importlib.metadata import version
 
         scipy_v = version("scipy")
-    except Exception:  # noqa: BLE001 - metadata missing in odd installs
+    except Exception:
         scipy_v = "unknown"
     return (
         "<b>Compute Budget Planner</b><br>"

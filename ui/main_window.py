@@ -63,7 +63,7 @@ def _warm_up_scipy() -> None:
     def load() -> None:
         try:
             import scipy.optimize  # noqa: F401
-        except Exception:  # noqa: BLE001, S110 - a warm-up only; the real import reports errors
+        except Exception:
             pass
 
     threading.Thread(target=load, name="scipy-warm-up", daemon=True).start()
@@ -80,8 +80,14 @@ class MainWindow(QMainWindow):
         self._dark = theme.system_is_dark()
 
         self.registry = PresetRegistry.with_builtins()
-        inputs = PlanInputs.from_json_dict(settings.load_json("last_plan")) if restore else PlanInputs()
-        self._recent: list[str] = [p for p in (settings.load_json("recent_files") or []) if isinstance(p, str)] if restore else []
+        inputs = (
+            PlanInputs.from_json_dict(settings.load_json("last_plan")) if restore else PlanInputs()
+        )
+        self._recent: list[str] = (
+            [p for p in (settings.load_json("recent_files") or []) if isinstance(p, str)]
+            if restore
+            else []
+        )
         self.library = self._make_library()
         if self.library is None:
             self._load_recent_quietly()
@@ -90,7 +96,9 @@ class MainWindow(QMainWindow):
         if inputs.preset not in self.registry.laws:
             inputs = PlanInputs(**{**inputs.to_json_dict(), "preset": PlanInputs().preset})
         if inputs.compare_preset not in self.registry.laws:
-            inputs = PlanInputs(**{**inputs.to_json_dict(), "compare_preset": PlanInputs().compare_preset})
+            inputs = PlanInputs(
+                **{**inputs.to_json_dict(), "compare_preset": PlanInputs().compare_preset}
+            )
         self.state = InputsState(inputs, self)
 
         self.law_panel = LawPanel()
@@ -136,7 +144,9 @@ class MainWindow(QMainWindow):
                 self.restoreGeometry(QByteArray(geometry))
         hints = QGuiApplication.styleHints()
         hints.colorSchemeChanged.connect(self._on_color_scheme_changed)
-        self.statusBar().showMessage("Drag a slider or type a value (3.8e25, 400K, 2.5B) — the plan updates at once", 10000)
+        self.statusBar().showMessage(
+            "Drag a slider or type a value (3.8e25, 400K, 2.5B) — the plan updates at once", 10000
+        )
         _warm_up_scipy()
 
     # ---------------------------------------------------------------- public API
@@ -165,7 +175,7 @@ class MainWindow(QMainWindow):
         except PresetError as exc:
             self._error("Cannot open preset", str(exc))
             return False
-        except Exception as exc:  # noqa: BLE001 - anything unexpected still gets a dialog
+        except Exception as exc:
             self._error("Cannot open preset", f"{path}: {type(exc).__name__}: {exc}")
             return False
         key = None
@@ -183,7 +193,7 @@ class MainWindow(QMainWindow):
         return True
 
     # ---------------------------------------------------------------- menus
-    def _action(self, menu, text: str, slot, shortcut=None, name: str = "") -> QAction:  # noqa: ANN001
+    def _action(self, menu, text: str, slot, shortcut=None, name: str = "") -> QAction:
         act = QAction(text, self)
         if shortcut is not None:
             act.setShortcut(QKeySequence(shortcut))
@@ -196,23 +206,47 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         mb = self.menuBar()
         f = mb.addMenu("&File")
-        self._action(f, "&Open preset file…", self.open_preset_dialog, QKeySequence.StandardKey.Open, "actionOpen")
-        self._action(f, "Save preset &as…", self.save_preset_dialog, "Ctrl+Shift+S", "actionSavePreset")
+        self._action(
+            f,
+            "&Open preset file…",
+            self.open_preset_dialog,
+            QKeySequence.StandardKey.Open,
+            "actionOpen",
+        )
+        self._action(
+            f, "Save preset &as…", self.save_preset_dialog, "Ctrl+Shift+S", "actionSavePreset"
+        )
         f.addSeparator()
-        self.fit_action = self._action(f, "&Fit from runs…", self.open_fit_dialog, None, "actionFit")
+        self.fit_action = self._action(
+            f, "&Fit from runs…", self.open_fit_dialog, None, "actionFit"
+        )
         self.fit_action.setEnabled(_module_available("ui.fit_dialog"))
-        self.report_action = self._action(f, "Export &report…", self.export_report, None, "actionExportReport")
+        self.report_action = self._action(
+            f, "Export &report…", self.export_report, None, "actionExportReport"
+        )
         self.report_action.setEnabled(_module_available("ui.report"))
         plots = f.addMenu("Export &plot")
         titles = {"isoflop": "IsoFLOP curves", "frontier": "Compute frontier", "loss": "Loss against compute",
                   "serving": "Training vs serving cost"}  # fmt: skip
         for key in PLOT_KEYS:
-            self._action(plots, titles[key] + "…", lambda _=False, k=key: self.export_plot_dialog(k), None, f"actionExportPlot_{key}")
+            self._action(
+                plots,
+                titles[key] + "…",
+                lambda _=False, k=key: self.export_plot_dialog(k),
+                None,
+                f"actionExportPlot_{key}",
+            )
         f.addSeparator()
         self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit, "actionQuit")
 
         e = mb.addMenu("&Edit")
-        self._action(e, "&Copy results as Markdown", self.copy_markdown, QKeySequence.StandardKey.Copy, "actionCopyMarkdown")
+        self._action(
+            e,
+            "&Copy results as Markdown",
+            self.copy_markdown,
+            QKeySequence.StandardKey.Copy,
+            "actionCopyMarkdown",
+        )
         self._action(e, "Copy results as &JSON", self.copy_json, "Ctrl+Shift+C", "actionCopyJson")
 
         v = mb.addMenu("&View")
@@ -238,7 +272,9 @@ class MainWindow(QMainWindow):
         return d if isinstance(d, str) and Path(d).is_dir() else str(Path.home())
 
     def open_preset_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open preset file", self._last_dir(), PRESET_FILTER)
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open preset file", self._last_dir(), PRESET_FILTER
+        )
         if path:
             settings.save_json("last_dir", str(Path(path).parent))
             self.open_preset_file(path)
@@ -303,11 +339,15 @@ class MainWindow(QMainWindow):
         dialog.exec()
 
     def copy_markdown(self) -> None:
-        QApplication.clipboard().setText(file_actions.results_markdown(self.current_plan(), self.current_compare_plan()))
+        QApplication.clipboard().setText(
+            file_actions.results_markdown(self.current_plan(), self.current_compare_plan())
+        )
         self.statusBar().showMessage("Results copied as Markdown", 4000)
 
     def copy_json(self) -> None:
-        QApplication.clipboard().setText(file_actions.results_json(self.current_plan(), self.current_compare_plan()))
+        QApplication.clipboard().setText(
+            file_actions.results_json(self.current_plan(), self.current_compare_plan())
+        )
         self.statusBar().showMessage("Results copied as JSON", 4000)
 
     def show_about(self) -> None:
@@ -318,7 +358,7 @@ class MainWindow(QMainWindow):
         QMessageBox.warning(self, title, text)
 
     # ---------------------------------------------------------------- recent files, settings, theme
-    def _make_library(self):  # noqa: ANN202
+    def _make_library(self):
         """The watched preset library (Built-in / Team / Mine / Recent), when available."""
         from ui.preset_library import PresetLibrary
 
@@ -339,7 +379,9 @@ class MainWindow(QMainWindow):
         self.controller.rebuild_groups()
         errors = self.library.errors if self.library is not None else ()
         if errors:
-            self.statusBar().showMessage(f"{len(errors)} preset file(s) could not be read: {errors[0].message}", 10000)
+            self.statusBar().showMessage(
+                f"{len(errors)} preset file(s) could not be read: {errors[0].message}", 10000
+            )
 
     def _load_recent_quietly(self) -> None:
         for path in list(self._recent):
@@ -356,7 +398,7 @@ class MainWindow(QMainWindow):
         settings.save_bytes("geometry", bytes(self.saveGeometry().data()))
         settings.save_json("last_plan", self.state.inputs.to_json_dict())
 
-    def closeEvent(self, event) -> None:  # noqa: ANN001, N802
+    def closeEvent(self, event) -> None:
         self.save_settings()
         super().closeEvent(event)
 
@@ -381,13 +423,13 @@ class MainWindow(QMainWindow):
                 return url.toLocalFile()
         return None
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if self._dropped_path(event):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+    def dropEvent(self, event: QDropEvent) -> None:
         path = self._dropped_path(event)
         if path:
             event.acceptProposedAction()

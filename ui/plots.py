@@ -22,7 +22,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 from planner.laws import Law
-from planner.optimiser import Plan, frontier, isoflop_curve
+from planner.optimiser import Plan, frontier
 
 FLOPS_RANGE = (1e18, 1e27)  # the budget slider's limits: the fixed x range of compute axes
 INFERENCE_RANGE = (1e9, 1e16)  # lifetime inference tokens shown on the serving plot
@@ -52,7 +52,7 @@ class _Axis(pg.AxisItem):
     """Axis without pyqtgraph's automatic SI scaling (pyqtgraph 0.14 applies it even when
     disabled, which turns 1e24 FLOPs into "0.001 (x1e27)")."""
 
-    def updateAutoSIPrefix(self) -> None:  # noqa: N802 (pyqtgraph API)
+    def updateAutoSIPrefix(self) -> None:
         self.autoSIPrefixScale = 1.0
         self.labelUnitPrefix = ""
         self._updateLabel()
@@ -86,7 +86,9 @@ class _Plot(pg.PlotWidget):
         self.getPlotItem().addItem(item)
         return item
 
-    def marker(self, color: str, symbol: str = "o", size: int = 9, name: str | None = None) -> pg.PlotDataItem:
+    def marker(
+        self, color: str, symbol: str = "o", size: int = 9, name: str | None = None
+    ) -> pg.PlotDataItem:
         item = pg.PlotDataItem(
             pen=None, symbol=symbol, symbolSize=size, symbolBrush=pg.mkBrush(color),
             symbolPen=pg.mkPen("w", width=1), name=name,
@@ -150,10 +152,21 @@ class PlotPanel(QWidget):
         self._iso_offsets = np.logspace(-math.log10(ISO_SPAN), math.log10(ISO_SPAN), ISO_POINTS)
 
         self.iso = _Plot("IsoFLOP curves (budget ÷10 … ×10)", "Parameters N", "Loss", True, False)
-        self.front = _Plot("Compute-optimal frontier", "Training compute C (FLOPs)", "N*, D*", True, True)
-        self.lossp = _Plot("Loss against compute", "Training compute C (FLOPs)", "Loss", True, False)
-        self.serve = _Plot("Training vs serving cost", "Lifetime inference tokens", "Cost (USD)", True, True)
-        self._plots = {"isoflop": self.iso, "frontier": self.front, "loss": self.lossp, "serving": self.serve}
+        self.front = _Plot(
+            "Compute-optimal frontier", "Training compute C (FLOPs)", "N*, D*", True, True
+        )
+        self.lossp = _Plot(
+            "Loss against compute", "Training compute C (FLOPs)", "Loss", True, False
+        )
+        self.serve = _Plot(
+            "Training vs serving cost", "Lifetime inference tokens", "Cost (USD)", True, True
+        )
+        self._plots = {
+            "isoflop": self.iso,
+            "frontier": self.front,
+            "loss": self.lossp,
+            "serving": self.serve,
+        }
 
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -195,7 +208,9 @@ class PlotPanel(QWidget):
         self._serve_train = self.serve.curve(_pen(c["main"], 2), name="training")
         self._serve_inf = self.serve.curve(_pen(c["second"], 2), name="serving")
         self._serve_total = self.serve.curve(_pen(c["third"], 2), name="total")
-        self._serve_total_cmp = self.serve.curve(_pen(c["compare"], dashed=True), name="total, compare")
+        self._serve_total_cmp = self.serve.curve(
+            _pen(c["compare"], dashed=True), name="total, compare"
+        )
         self._serve_pt = self.serve.marker(c["marker"], size=9)
         self._serve_x = np.logspace(*np.log10(INFERENCE_RANGE), SERVING_POINTS)
         self.serve.setXRange(*_log_range(*INFERENCE_RANGE), padding=0)
@@ -259,7 +274,9 @@ class PlotPanel(QWidget):
             self._range_key = key
             self._set_fixed_ranges(law, compare_law)
         iso_main = self._update_iso(law, plan, self._iso_curves, self._iso_valley, self._iso_opt)
-        iso_cmp = self._update_iso(compare_law, compare_plan, self._iso_cmp, None, self._iso_cmp_opt)
+        iso_cmp = self._update_iso(
+            compare_law, compare_plan, self._iso_cmp, None, self._iso_cmp_opt
+        )
         self._iso_data = [d for d in (iso_main, iso_cmp) if d is not None]
         self._iso_view()
         self._update_frontier(law, plan, compare_law, compare_plan)
@@ -279,7 +296,7 @@ class PlotPanel(QWidget):
             self._filled.discard(item)
             item.setData([], [])
 
-    def _set(self, item: pg.PlotDataItem, x, y) -> None:  # noqa: ANN001
+    def _set(self, item: pg.PlotDataItem, x, y) -> None:
         self._filled.add(item)
         item.setData(x, y)
 
@@ -287,7 +304,10 @@ class PlotPanel(QWidget):
         if on == self._compare_in_legend:
             return
         self._compare_in_legend = on
-        for owner, items in ((self.front, (self._front_n_cmp, self._front_d_cmp)), (self.serve, (self._serve_total_cmp,))):
+        for owner, items in (
+            (self.front, (self._front_n_cmp, self._front_d_cmp)),
+            (self.serve, (self._serve_total_cmp,)),
+        ):
             legend = owner.getPlotItem().legend
             for item in items:
                 if on:
@@ -323,7 +343,9 @@ class PlotPanel(QWidget):
         self._front_cache = {id(lw): frontier(lw, grid) for lw in laws}
         self._frontier_grid = grid
 
-    def _update_serving_range(self, plan: Plan, compare_plan: Plan | None, force: bool = False) -> None:
+    def _update_serving_range(
+        self, plan: Plan, compare_plan: Plan | None, force: bool = False
+    ) -> None:
         if self._dragging and not force and self._serving_range is not None:
             return
         vals = []
@@ -341,7 +363,7 @@ class PlotPanel(QWidget):
             self.serve.setYRange(*rng, padding=0)
 
     # ------------------------------------------------------------------ per-plot updates
-    def _update_iso(self, law: Law | None, plan: Plan | None, curves: pg.PlotDataItem, valley, opt):  # noqa: ANN001, ANN202
+    def _update_iso(self, law: Law | None, plan: Plan | None, curves: pg.PlotDataItem, valley, opt):
         if law is None or plan is None or not law.has_loss:
             self._clear(curves)
             if valley is not None:
@@ -387,7 +409,9 @@ class PlotPanel(QWidget):
             self._iso_range = rng
             self.iso.setRange(xRange=rng[:2], yRange=rng[2:], padding=0)
 
-    def _update_frontier(self, law: Law, plan: Plan, compare_law: Law | None, compare_plan: Plan | None) -> None:
+    def _update_frontier(
+        self, law: Law, plan: Plan, compare_law: Law | None, compare_plan: Plan | None
+    ) -> None:
         grid = self._frontier_grid
         if self._front_law != (law, compare_law):  # the frontier depends on the law only
             self._front_law = (law, compare_law)
@@ -407,7 +431,7 @@ class PlotPanel(QWidget):
             for item in (self._front_n_cmp, self._front_d_cmp, self._front_cmp_pts):
                 self._clear(item)
 
-    def _update_loss(self, law: Law | None, plan: Plan | None, curve, pt) -> None:  # noqa: ANN001
+    def _update_loss(self, law: Law | None, plan: Plan | None, curve, pt) -> None:
         if law is None or plan is None or not law.has_loss:
             self._clear(curve)
             self._clear(pt)
@@ -429,8 +453,15 @@ class PlotPanel(QWidget):
         self._serve_train.setData(x[[0, -1]], np.array([plan.cost_usd, plan.cost_usd]))
         self._serve_inf.setData(x, serving)
         self._serve_total.setData(x, plan.cost_usd + serving)
-        if plan.inference_tokens and INFERENCE_RANGE[0] <= plan.inference_tokens <= INFERENCE_RANGE[1]:
-            self._set(self._serve_pt, [plan.inference_tokens], [plan.cost_usd + plan.inference_tokens * rate])
+        if (
+            plan.inference_tokens
+            and INFERENCE_RANGE[0] <= plan.inference_tokens <= INFERENCE_RANGE[1]
+        ):
+            self._set(
+                self._serve_pt,
+                [plan.inference_tokens],
+                [plan.cost_usd + plan.inference_tokens * rate],
+            )
         else:
             self._clear(self._serve_pt)
         if compare_plan is not None:
@@ -439,4 +470,3 @@ class PlotPanel(QWidget):
         else:
             self._clear(self._serve_total_cmp)
         self._update_serving_range(plan, compare_plan)
-

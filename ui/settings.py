@@ -16,7 +16,9 @@ APPLICATION = "planner-gui"
 
 
 def settings() -> QSettings:
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANISATION, APPLICATION)
+    return QSettings(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANISATION, APPLICATION
+    )
 
 
 def load_json(key: str) -> Any:

@@ -53,7 +53,12 @@ class PlanInputs:
     compare_preset: str = "chinchilla-2022-a3"
 
     def hardware(self) -> Hardware:
-        return Hardware(get_accelerator(self.gpu), n_gpus=self.n_gpus, mfu=self.mfu, usd_per_gpu_hour=self.usd_per_gpu_hour)
+        return Hardware(
+            get_accelerator(self.gpu),
+            n_gpus=self.n_gpus,
+            mfu=self.mfu,
+            usd_per_gpu_hour=self.usd_per_gpu_hour,
+        )
 
     def gpu_hours(self) -> float:
         return self.flops / self.hardware().flops_per_gpu_hour
@@ -78,7 +83,11 @@ class PlanInputs:
             elif isinstance(default, int):
                 ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
             elif isinstance(default, float):
-                ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+                ok = (
+                    isinstance(value, int | float)
+                    and not isinstance(value, bool)
+                    and math.isfinite(value)
+                )
                 value = float(value) if ok else value
             else:
                 ok = isinstance(value, str)
@@ -153,7 +162,11 @@ class InputsState(QObject):
         """Set fields; returns (and emits) the names that changed. Raises ValueError for bad hardware."""
         new = clamp(replace(self._inputs, **changes))
         new.hardware()  # validates GPU name, MFU, count and price
-        diff = frozenset(f.name for f in fields(PlanInputs) if getattr(new, f.name) != getattr(self._inputs, f.name))
+        diff = frozenset(
+            f.name
+            for f in fields(PlanInputs)
+            if getattr(new, f.name) != getattr(self._inputs, f.name)
+        )
         if diff:
             self._inputs = new
             self.changed.emit(diff)

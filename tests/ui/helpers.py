@@ -18,8 +18,8 @@ class MessageBoxes:
     def patch(self, monkeypatch: pytest.MonkeyPatch) -> MessageBoxes:
         from PySide6.QtWidgets import QMessageBox
 
-        def record(kind: str):  # noqa: ANN202
-            def fn(_parent, title, text, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        def record(kind: str):
+            def fn(_parent, title, text, *args, **kwargs):
                 self.calls.append((kind, title, text))
                 return QMessageBox.StandardButton.Ok
 

@@ -20,7 +20,10 @@ def test_tick_round_trip(tick: int) -> None:
 @given(st.floats(min_value=1e18, max_value=1e27))
 def test_value_maps_to_nearest_tick_within_half_a_step(value: float) -> None:
     tick = value_to_tick(value, 1e18, 1e27, 900)
-    assert abs(math.log10(tick_to_value(tick, 1e18, 1e27, 900)) - math.log10(value)) <= 0.5 * 9 / 900 + 1e-12
+    assert (
+        abs(math.log10(tick_to_value(tick, 1e18, 1e27, 900)) - math.log10(value))
+        <= 0.5 * 9 / 900 + 1e-12
+    )
 
 
 def test_ends_and_clamping() -> None:
@@ -54,7 +57,9 @@ def test_slider_move_emits_value(qtbot) -> None:
     assert blocker.args[0] == pytest.approx(1e24)
 
 
-@pytest.mark.parametrize(("text", "expected"), [("3.8e25", 3.8e25), ("2.5e20", 2.5e20), ("400000P", 4e20)])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("3.8e25", 3.8e25), ("2.5e20", 2.5e20), ("400000P", 4e20)]
+)
 def test_field_accepts_scientific_notation(qtbot, text: str, expected: float) -> None:
     w = LogSlider(1e18, 1e27)
     qtbot.addWidget(w)
@@ -65,7 +70,9 @@ def test_field_accepts_scientific_notation(qtbot, text: str, expected: float) ->
     assert w.value() == pytest.approx(expected)
 
 
-@pytest.mark.parametrize(("text", "reason"), [("banana", "not a number"), ("1e30", "outside"), ("nan", "finite")])
+@pytest.mark.parametrize(
+    ("text", "reason"), [("banana", "not a number"), ("1e30", "outside"), ("nan", "finite")]
+)
 def test_field_rejects_bad_text_and_restores(qtbot, text: str, reason: str) -> None:
     w = LogSlider(1e18, 1e27)
     qtbot.addWidget(w)

@@ -38,7 +38,7 @@ def plan_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
     calls: list[dict] = []
     real = ui.controller.plan
 
-    def spy(law, **kw):  # noqa: ANN001, ANN003, ANN202
+    def spy(law, **kw):
         calls.append(kw)
         return real(law, **kw)
 
@@ -57,7 +57,13 @@ def slider(win: MainWindow, name: str) -> QSlider:
 
 
 def test_object_names_exist(win: MainWindow) -> None:
-    for name in ("flopsSlider", "gpuHoursSlider", "vocabSlider", "moeSlider", "inferenceTokensSlider"):
+    for name in (
+        "flopsSlider",
+        "gpuHoursSlider",
+        "vocabSlider",
+        "moeSlider",
+        "inferenceTokensSlider",
+    ):
         slider(win, name)
     for name in ("nParamsValue", "nTokensValue", "lossValue", "inferenceCostValue"):
         assert win.findChild(QLabel, name) is not None
@@ -65,9 +71,19 @@ def test_object_names_exist(win: MainWindow) -> None:
 
 
 def test_flops_slider_changes_the_results(win: MainWindow) -> None:
-    before = (value(win, "nParamsValue"), value(win, "nTokensValue"), value(win, "lossValue"), value(win, "inferenceCostValue"))
+    before = (
+        value(win, "nParamsValue"),
+        value(win, "nTokensValue"),
+        value(win, "lossValue"),
+        value(win, "inferenceCostValue"),
+    )
     slider(win, "flopsSlider").setValue(slider(win, "flopsSlider").value() + 50)
-    after = (value(win, "nParamsValue"), value(win, "nTokensValue"), value(win, "lossValue"), value(win, "inferenceCostValue"))
+    after = (
+        value(win, "nParamsValue"),
+        value(win, "nTokensValue"),
+        value(win, "lossValue"),
+        value(win, "inferenceCostValue"),
+    )
     assert all(a != b for a, b in zip(before, after, strict=True))
     p = win.current_plan()
     assert p.flops == pytest.approx(10 ** (24 + 50 * 9 / 900))
@@ -193,7 +209,9 @@ def test_compare_mode_overlays_the_second_preset(win: MainWindow) -> None:
     assert not win.law_panel.compare_check.isChecked()
 
 
-def test_good_preset_file_loads_with_its_hardware_and_budget(win: MainWindow, boxes: MessageBoxes) -> None:
+def test_good_preset_file_loads_with_its_hardware_and_budget(
+    win: MainWindow, boxes: MessageBoxes
+) -> None:
     assert win.open_preset_file(DATA / "team" / "team-h100.toml")
     assert not boxes.calls
     inp = win.state.inputs
@@ -204,7 +222,9 @@ def test_good_preset_file_loads_with_its_hardware_and_budget(win: MainWindow, bo
 
 
 @pytest.mark.parametrize("name", ["bad-syntax.toml", "nan-alpha.toml", "unknown-gpu.toml"])
-def test_bad_preset_file_keeps_state_and_shows_error(win: MainWindow, boxes: MessageBoxes, name: str) -> None:
+def test_bad_preset_file_keeps_state_and_shows_error(
+    win: MainWindow, boxes: MessageBoxes, name: str
+) -> None:
     win.controller.set_inputs(flops=2e23)
     before, plan_before = win.state.inputs, win.current_plan()
     assert not win.open_preset_file(DATA / "broken" / name)
@@ -215,7 +235,9 @@ def test_bad_preset_file_keeps_state_and_shows_error(win: MainWindow, boxes: Mes
     assert win.current_plan() == plan_before
 
 
-def test_missing_file_is_a_clear_error(win: MainWindow, boxes: MessageBoxes, tmp_path: Path) -> None:
+def test_missing_file_is_a_clear_error(
+    win: MainWindow, boxes: MessageBoxes, tmp_path: Path
+) -> None:
     assert not win.open_preset_file(tmp_path / "nope.toml")
     assert "nope.toml" in boxes.calls[0][2]
 
@@ -228,7 +250,12 @@ def test_save_preset_round_trips(win: MainWindow, tmp_path: Path) -> None:
     assert win.save_preset(path)
     preset = load_preset_file(path)
     assert preset.id == "epoch-2024"
-    assert dict(preset.hardware) == {"gpu": "H100 SXM", "n_gpus": 512, "mfu": 0.45, "usd_per_gpu_hour": 2.25}
+    assert dict(preset.hardware) == {
+        "gpu": "H100 SXM",
+        "n_gpus": 512,
+        "mfu": 0.45,
+        "usd_per_gpu_hour": 2.25,
+    }
     assert preset.budget["flops"] == 4e23
     assert preset.law.coefficients() == win.current_law().coefficients()
     assert [p.name for p in out.iterdir()] == ["mine.toml"]
@@ -237,7 +264,13 @@ def test_save_preset_round_trips(win: MainWindow, tmp_path: Path) -> None:
 def test_drop_a_preset_file_on_the_window(win: MainWindow) -> None:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(DATA / "team" / "team-h100.toml"))])
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     win.dropEvent(event)
     assert win.current_plan().preset == "team-h100"
 
@@ -269,7 +302,9 @@ def test_export_plot(win: MainWindow, tmp_path: Path, suffix: str) -> None:
     assert sorted(p.name for p in out.iterdir()) == [path.name]  # no temporary file left
 
 
-def test_export_plot_to_bad_place_shows_error(win: MainWindow, boxes: MessageBoxes, tmp_path: Path) -> None:
+def test_export_plot_to_bad_place_shows_error(
+    win: MainWindow, boxes: MessageBoxes, tmp_path: Path
+) -> None:
     assert not win.export_plot("loss", tmp_path / "no-such-dir" / "x.png")
     assert not win.export_plot("loss", tmp_path / "x.gif")
     assert len(boxes.calls) == 2
@@ -292,7 +327,9 @@ def test_settings_remember_the_last_plan_and_geometry(qtbot, boxes: MessageBoxes
     w.close()
     w2 = MainWindow(restore=True)
     qtbot.addWidget(w2)
-    assert w2.state.inputs.flops == 5e22 and w2.state.inputs.n_gpus == 256 and w2.state.inputs.compare
+    assert (
+        w2.state.inputs.flops == 5e22 and w2.state.inputs.n_gpus == 256 and w2.state.inputs.compare
+    )
     # the offscreen screen is 800 px wide, so only the height survives the screen clamp
     assert settings.load_bytes("geometry")
     assert w2.height() == 700
@@ -323,7 +360,9 @@ def test_set_law_makes_a_fitted_law_active(win: MainWindow) -> None:
 def test_ten_thousand_signals_through_the_window(win: MainWindow) -> None:
     """PySide6 6.12 on Python 3.11 aborted after ~2,000 emits (STYLE.md §7a)."""
     s = slider(win, "flopsSlider")
-    for i in range(1000):  # each step emits >= 5 signals: slider, log slider, panel, state, planUpdated (+ plots)
+    for i in range(
+        1000
+    ):  # each step emits >= 5 signals: slider, log slider, panel, state, planUpdated (+ plots)
         s.setValue(300 + (i % 300))
     for _ in range(10_000):
         win.budget_panel.sliderDragging.emit(False)

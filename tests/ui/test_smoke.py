@@ -13,14 +13,25 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_smoke_prints_one_line_and_exits_0(tmp_path: Path) -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PLANNER_USER_DIR": str(tmp_path / "user"),
            "XDG_CONFIG_HOME": str(tmp_path / "config"), "HOME": str(tmp_path)}  # fmt: skip
-    out = subprocess.run([sys.executable, "-m", "ui", "--smoke"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "ui", "--smoke"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     lines = out.stdout.strip().splitlines()
     assert len(lines) == 1
     line = lines[0]
     assert line.startswith("smoke ok preset=epoch-2024 flops=")
     fields = dict(part.split("=", 1) for part in line.split()[2:])
-    assert float(fields["n_params"]) > 0 and float(fields["n_tokens"]) > 0 and float(fields["loss"]) > 1.8
+    assert (
+        float(fields["n_params"]) > 0
+        and float(fields["n_tokens"]) > 0
+        and float(fields["loss"]) > 1.8
+    )
     assert float(fields["flops"]) != 1e24  # the sliders really moved the plan
     assert "Traceback" not in out.stderr
 

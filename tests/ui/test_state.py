@@ -18,9 +18,13 @@ def test_enabled_science_is_passed() -> None:
                      inference_enabled=True, inference_tokens=1e14, unique_enabled=True, unique_tokens=5e11)  # fmt: skip
     assert science_kwargs(inp) == {"vocab_size": 65536, "moe_activation": 0.125, "moe_granularity": 4,
                                    "inference_tokens": 1e14, "unique_tokens": 5e11}  # fmt: skip
-    assert science_kwargs(PlanInputs(vocab_enabled=True, optimal_vocab=True)) == {"optimal_vocab": True}
+    assert science_kwargs(PlanInputs(vocab_enabled=True, optimal_vocab=True)) == {
+        "optimal_vocab": True
+    }
     # values set but switched off are not passed
-    assert science_kwargs(PlanInputs(inference_tokens=1e15, unique_tokens=1e10, vocab_size=8192)) == {}
+    assert (
+        science_kwargs(PlanInputs(inference_tokens=1e15, unique_tokens=1e10, vocab_size=8192)) == {}
+    )
 
 
 def test_update_emits_only_on_change(qtbot) -> None:

@@ -100,7 +100,9 @@ class BudgetPanel(QWidget):
         self.mfu.setRange(1.0, 100.0)
         self.mfu.setDecimals(1)
         self.mfu.setSuffix(" %")
-        self.mfu.setToolTip("Model FLOPs utilisation: achieved / dense peak FLOP/s (published 38-55%)")
+        self.mfu.setToolTip(
+            "Model FLOPs utilisation: achieved / dense peak FLOP/s (published 38-55%)"
+        )
         self.price = QDoubleSpinBox()
         self.price.setObjectName("priceSpin")
         self.price.setRange(0.0, 1000.0)
@@ -149,7 +151,9 @@ class BudgetPanel(QWidget):
         self.moe_granularity.setObjectName("moeGranularitySpin")
         self.moe_granularity.setRange(1.0, 64.0)
         self.moe_granularity.setDecimals(1)
-        self.moe_granularity.setToolTip("Expert granularity G (expert width relative to a dense FFN); used when A < 1")
+        self.moe_granularity.setToolTip(
+            "Expert granularity G (expert width relative to a dense FFN); used when A < 1"
+        )
         grow = QHBoxLayout()
         grow.addWidget(QLabel("granularity"))
         grow.addWidget(self.moe_granularity)
@@ -177,7 +181,14 @@ class BudgetPanel(QWidget):
         lay.addWidget(design)
         lay.addStretch(1)
 
-        self._sliders = (self.flops, self.gpu_hours, self.vocab, self.moe, self.inference, self.unique)
+        self._sliders = (
+            self.flops,
+            self.gpu_hours,
+            self.vocab,
+            self.moe,
+            self.inference,
+            self.unique,
+        )
         self._wire()
 
     # ---------------------------------------------------------------- wiring
@@ -228,7 +239,11 @@ class BudgetPanel(QWidget):
         _set_checked(self.vocab_check, inputs.vocab_enabled)
         _set_checked(self.vocab_optimal, inputs.optimal_vocab)
         self.vocab_optimal.setEnabled(inputs.vocab_enabled)
-        shown_vocab = optimal_vocab_size if (inputs.optimal_vocab and optimal_vocab_size) else inputs.vocab_size
+        shown_vocab = (
+            optimal_vocab_size
+            if (inputs.optimal_vocab and optimal_vocab_size)
+            else inputs.vocab_size
+        )
         self.vocab.setValue(shown_vocab)
         self.vocab.setFieldEnabled(inputs.vocab_enabled and not inputs.optimal_vocab)
         self.moe.setValue(inputs.moe_activation)

@@ -125,7 +125,10 @@ class LawCard(QFrame):
             ("N means", e(info.n_meaning_text)),
             ("Compute", e(info.compute)),
             ("Loss", e(info.loss_unit) if law.has_loss else "none (allocation-only law)"),
-            ("Fitted on", f"N {e(_range(fr.n_params))}<br>D {e(_range(fr.n_tokens))}<br>C {e(_range(fr.flops))}"),
+            (
+                "Fitted on",
+                f"N {e(_range(fr.n_params))}<br>D {e(_range(fr.n_tokens))}<br>C {e(_range(fr.flops))}",
+            ),
             ("Coefficients", "<br>".join(coefs) + (" <i>(± 1 published SE)</i>" if unc else "")),
         ]
         text = "<table cellspacing='0' cellpadding='1'>" + "".join(
@@ -153,12 +156,16 @@ class LawPanel(QWidget):
         row = QHBoxLayout()
         self.combo = GroupedCombo()
         self.combo.setObjectName("presetCombo")
-        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.combo.setMinimumContentsLength(18)
         self.combo.setToolTip("Scaling law (built-in, team or loaded from a file)")
         self.open_button = QPushButton("Open…")
         self.open_button.setObjectName("openPresetButton")
-        self.open_button.setToolTip("Open a preset file (TOML or JSON); you can also drop one on the window")
+        self.open_button.setToolTip(
+            "Open a preset file (TOML or JSON); you can also drop one on the window"
+        )
         row.addWidget(self.combo, 1)
         row.addWidget(self.open_button)
         lay.addLayout(row)
@@ -168,7 +175,9 @@ class LawPanel(QWidget):
         self.compare_check.setObjectName("compareCheck")
         self.compare_combo = GroupedCombo()
         self.compare_combo.setObjectName("compareCombo")
-        self.compare_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.compare_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.compare_combo.setMinimumContentsLength(14)
         crow.addWidget(self.compare_check)
         crow.addWidget(self.compare_combo, 1)

@@ -81,7 +81,9 @@ class LogSlider(QWidget):
         self.field = QLineEdit()
         self.field.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.field.setFixedWidth(84)
-        self.field.setToolTip(f"Exact value: {fmt_sci(self.lo, 3)} to {fmt_sci(self.hi, 3)} (e.g. 3.8e25, 400K, 2.5B)")
+        self.field.setToolTip(
+            f"Exact value: {fmt_sci(self.lo, 3)} to {fmt_sci(self.hi, 3)} (e.g. 3.8e25, 400K, 2.5B)"
+        )
         self.unit_label = QLabel(unit)
         self.unit_label.setMinimumWidth(56)
         self.unit_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
@@ -101,7 +103,7 @@ class LogSlider(QWidget):
     def value(self) -> float:
         return self._value
 
-    def setValue(self, value: float) -> None:  # noqa: N802 (Qt naming)
+    def setValue(self, value: float) -> None:
         """Show ``value`` (clamped to the range) without emitting ``valueChanged``."""
         value = min(max(float(value), self.lo), self.hi)
         self._value = value
@@ -109,11 +111,11 @@ class LogSlider(QWidget):
             self.slider.setValue(value_to_tick(value, self.lo, self.hi, self.steps))
         self._show_field()
 
-    def setUnit(self, unit: str) -> None:  # noqa: N802
+    def setUnit(self, unit: str) -> None:
         if self.unit_label.text() != unit:
             self.unit_label.setText(unit)
 
-    def setFieldEnabled(self, enabled: bool) -> None:  # noqa: N802
+    def setFieldEnabled(self, enabled: bool) -> None:
         self.slider.setEnabled(enabled)
         self.field.setEnabled(enabled)
 

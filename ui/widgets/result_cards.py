@@ -81,7 +81,7 @@ class ResultCard(QFrame):
         self.setMinimumWidth(96)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
-    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         y = self.PAD_Y
         w = self.width() - 2 * self.PAD_X
@@ -98,7 +98,9 @@ class ResultCard(QFrame):
     def show_values(self, value: str, unit: str, extra: str) -> None:
         self._texts = (value, unit, extra)
         self._show_elided()
-        tip = f"{self.title.text()}: {value} {unit}" + (f"\n{extra} (compare preset)" if extra else "")
+        tip = f"{self.title.text()}: {value} {unit}" + (
+            f"\n{extra} (compare preset)" if extra else ""
+        )
         if self.toolTip() != tip:
             self.setToolTip(tip)
 
@@ -132,7 +134,7 @@ class WarningsStrip(QFrame):
         self.setToolTip("\n".join(lines))
         self._layout_label()
 
-    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._layout_label()
 
@@ -140,7 +142,12 @@ class WarningsStrip(QFrame):
         self.label.setGeometry(0, 0, self.width(), self.height())
         fm = self.label.fontMetrics()
         width = max(self.width() - 20, 50)
-        _set(self.label, "\n".join(fm.elidedText(line, Qt.TextElideMode.ElideRight, width) for line in self._lines))
+        _set(
+            self.label,
+            "\n".join(
+                fm.elidedText(line, Qt.TextElideMode.ElideRight, width) for line in self._lines
+            ),
+        )
 
 
 class ResultCards(QWidget):
@@ -169,7 +176,13 @@ class ResultCards(QWidget):
         """The full (not elided) value shown on card ``key``."""
         return self.cards[key]._texts[0]
 
-    def show_plan(self, plan: Plan, compare: Plan | None = None, compare_name: str = "", notes: tuple[str, ...] = ()) -> None:
+    def show_plan(
+        self,
+        plan: Plan,
+        compare: Plan | None = None,
+        compare_name: str = "",
+        notes: tuple[str, ...] = (),
+    ) -> None:
         rows = {r.key: r for r in result_rows(plan)}
         crow = {r.key: r for r in result_rows(compare)} if compare is not None else {}
         for key, card in self.cards.items():
@@ -191,7 +204,11 @@ class ResultCards(QWidget):
     def _card_text(key: str, rows: dict[str, Row], plan: Plan) -> tuple[str, str, str]:
         if key == "n_params_total":
             if "n_params_total" in rows:
-                return rows["n_params_total"].value, f"total; active {rows['n_params_active'].value}", ""
+                return (
+                    rows["n_params_total"].value,
+                    f"total; active {rows['n_params_active'].value}",
+                    "",
+                )
             n = rows["n_params"].value.split(" [")[0]
             return n, "dense: active = total", ""
         row = rows.get(key)
@@ -200,7 +217,9 @@ class ResultCards(QWidget):
         value, _, interval = row.value.partition(" [")
         return value, row.unit, ("[" + interval) if interval else ""
 
-    def _show_warnings(self, warnings: tuple[str, ...], compare: Plan | None, compare_name: str) -> None:
+    def _show_warnings(
+        self, warnings: tuple[str, ...], compare: Plan | None, compare_name: str
+    ) -> None:
         items = list(warnings)
         if compare is not None:
             items += [f"{compare_name}: {w}" for w in compare.warnings]
