@@ -60,6 +60,12 @@ def result_rows(plan: Plan) -> list[Row]:
         rows.append(Row("vocab_size", "Vocabulary", f"{plan.vocab_size:,.0f}", "tokens"))
     if plan.optimal_vocab_size is not None:
         rows.append(Row("optimal_vocab_size", "Optimal vocabulary", f"{plan.optimal_vocab_size:,.0f}", "tokens"))
+    if plan.vocab_band is not None:
+        lo, hi = plan.vocab_band
+        rows.append(Row("vocab_band", "Optimal vocabulary band", f"{lo:,.0f} – {hi:,.0f}", "tokens (Tao approaches 1–2)"))
+    if plan.vocab_loss_change is not None:
+        rows.append(Row("vocab_loss_change", "Vocabulary penalty", f"{plan.vocab_loss_change:+.2%}",
+                        "change in normalised loss L_u vs optimal V (not cross-entropy)"))  # fmt: skip
     if plan.efficiency_leverage is not None:
         rows.append(Row("efficiency_leverage", "MoE efficiency leverage", fmt_sci(plan.efficiency_leverage, 4), "× dense compute"))
     if plan.epochs is not None:
@@ -68,6 +74,19 @@ def result_rows(plan: Plan) -> list[Row]:
         rows.append(Row("learning_rate", "Learning rate", fmt_sci(plan.learning_rate, 3), "peak"))
     if plan.batch_size_tokens is not None:
         rows.append(Row("batch_size_tokens", "Batch size", fmt_sci(plan.batch_size_tokens, 3), "tokens"))
+    ia = plan.inference_aware
+    if ia and plan.inference_tokens:
+        rows += [
+            Row("inference_aware.n_params", "Inference-aware N", fmt_sci(ia["n_params"]), n_unit),
+            Row("inference_aware.n_tokens", "Inference-aware D", fmt_sci(ia["n_tokens"]), "tokens"),
+            Row("inference_aware.total_flops", "Training + serving", fmt_sci(ia["total_flops"], 4),
+                f"FLOPs for {fmt_sci(plan.inference_tokens, 3)} tokens served"),
+            Row("inference_aware.total_flops_saving", "Saving vs compute-optimal",
+                fmt_sci(ia["total_flops_saving"], 4), "FLOPs"),
+        ]  # fmt: skip
+        if ia.get("crossover_inference_tokens"):
+            rows.append(Row("inference_aware.crossover_inference_tokens", "Smaller model pays from",
+                            fmt_sci(ia["crossover_inference_tokens"], 3), "tokens served"))  # fmt: skip
     return rows
 
 

@@ -174,3 +174,11 @@ def test_target_loss_without_budget(capsys: pytest.CaptureFixture[str]) -> None:
 def test_bad_science_flags(capsys: pytest.CaptureFixture[str], argv: list[str], needle: str) -> None:
     code, out, err = run(capsys, "plan", "--flops", "1e21", *argv)
     assert code == 2 and out == "" and needle in err and err.count("\n") == 1
+
+
+def test_table_shows_the_sliders_science(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "plan", "--flops", "1e23", "--inference-tokens", "1e13", "--optimal-vocab")
+    assert code == 0
+    for label in ("Inference-aware N", "Saving vs compute-optimal", "Smaller model pays from",
+                  "Optimal vocabulary band", "not cross-entropy"):  # fmt: skip
+        assert label in out
