@@ -10,20 +10,12 @@ alone and the data-constrained and Krajewski paths. Prints medians over repeated
 
 from __future__ import annotations
 
-import statistics
-import time
+
+from _timing import median_seconds
 
 from planner import get_law, plan
 
 
-def median_seconds(fn, number: int, repeat: int = 15) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - t0) / number)
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -8,22 +8,14 @@ on a 2-core machine. Prints medians over repeated batches.
 
 from __future__ import annotations
 
-import statistics
-import time
 
 import numpy as np
+
+from _timing import median_seconds
 
 from planner import frontier, get_law, plan
 
 
-def median_seconds(fn, number: int, repeat: int = 15) -> float:  # noqa: ANN001
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - t0) / number)
-    return statistics.median(times)
 
 
 def main() -> None:

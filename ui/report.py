@@ -463,7 +463,7 @@ class _Text(_Block):
         p.restore()
 
 
-class _Table(_Block):
+class _Table(_Text):
     """A heading, an optional intro and a table that may be split between rows across pages."""
 
     def __init__(
@@ -509,13 +509,6 @@ class _Table(_Block):
             if head.height <= avail:
                 return head, self._part(self.rows[k:], False)
         return None
-
-    def draw(self, p: QPainter, x: float, y: float) -> None:
-        assert self.doc is not None
-        p.save()
-        p.translate(x, y)
-        self.doc.drawContents(p)
-        p.restore()
 
 
 class _Plot(_Block):
