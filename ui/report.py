@@ -671,8 +671,8 @@ def _at_a_glance(plan: Plan) -> str:
             continue
         value = r.value.split(" [")[0]  # intervals are in the results table
         cells.append(
-            f'<td width="20%" bgcolor="{SHADE}"><span class="small" style="color:{MUTED}">{_e(labels[k])}'
-            f'</span><br><span style="font-size:13pt; font-weight:600">{_e(value)}</span></td>'
+            f'<td bgcolor="{SHADE}"><span class="small" style="color:{MUTED}">{_e(labels[k])}'
+            f'</span><br><span style="font-size:13pt; font-weight:600; white-space:nowrap">{_e(value)}</span></td>'
         )
     return (
         '<table width="100%" cellspacing="4" cellpadding="6"><tr>'
