@@ -38,6 +38,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from planner.intervals import plan_intervals
 from planner.runs import Runs, drop_highest_loss
 
 __all__ = [
@@ -49,9 +50,12 @@ __all__ = [
     "HoldoutResult",
     "bootstrap",
     "fit",
+    "fit_provenance",  # noqa: F822 - resolved by __getattr__ (planner.fit_preset)
+    "fitted_law",  # noqa: F822
     "leave_largest_out",
     "plan_intervals",
     "residuals_by_compute",
+    "write_fitted_preset",  # noqa: F822
 ]
 
 CHINCHILLA_PARAMS = ("E", "A", "B", "alpha", "beta")
@@ -686,56 +690,6 @@ def _summaries(samples: np.ndarray, names: tuple[str, ...], level: float):
             {k: float(s) for k, s in zip(names, sd, strict=True)})
 
 
-def plan_intervals(samples: np.ndarray | BootstrapResult, flops: float | np.ndarray,
-                   level: float = 0.95) -> dict[str, tuple[np.ndarray | float, np.ndarray | float]]:
-    """Percentile intervals of the compute-optimal plan at budget(s) ``flops`` (FLOP).
-
-    Maps each bootstrap sample (E, A, B, alpha, beta) through the closed form of LAWS.md §1:
-    G = (alpha A / (beta B))^(1/(alpha+beta)), a = beta/(alpha+beta), b = alpha/(alpha+beta),
-    N* = G (C/6)^a, D* = G^-1 (C/6)^b, L* = E + A/N*^alpha + B/D*^beta.
-
-    Parameters
-    ----------
-    samples : numpy.ndarray or BootstrapResult
-        (k, 5) chinchilla-form samples, columns E, A, B, alpha, beta.
-    flops : float or array
-        Training budget(s) C in FLOP.
-    level : float
-        Two-sided level (0.95 -> 2.5th and 97.5th percentiles).
-
-    Returns
-    -------
-    dict
-        ``n_params`` (parameters), ``n_tokens`` (tokens), ``tokens_per_param`` and ``loss``,
-        each ``(lo, hi)``; floats for scalar ``flops``, arrays shaped like ``flops`` otherwise.
-        Samples with non-positive exponents or coefficients are ignored.
-    """
-    if isinstance(samples, BootstrapResult):
-        if samples.names != CHINCHILLA_PARAMS:
-            raise ValueError("plan intervals need chinchilla-form samples")
-        samples = samples.samples
-    s = np.asarray(samples, dtype=float)
-    if s.ndim != 2 or s.shape[1] != 5:
-        raise ValueError(f"samples must be (k, 5) E, A, B, alpha, beta; got shape {s.shape}")
-    s = s[np.all(np.isfinite(s), axis=1) & np.all(s[:, 1:] > 0, axis=1)]
-    if len(s) == 0:
-        raise ValueError("no usable samples")
-    c = np.asarray(flops, dtype=float)
-    E, A, B, al, be = (s[:, k].reshape((-1,) + (1,) * c.ndim) for k in range(5))
-    with np.errstate(all="ignore"):
-        G = (al * A / (be * B)) ** (1.0 / (al + be))
-        n_opt = G * (c / 6.0) ** (be / (al + be))
-        d_opt = (c / 6.0) ** (al / (al + be)) / G
-        loss = E + A / n_opt**al + B / d_opt**be
-    lo_q, hi_q = 50 * (1 - level), 50 * (1 + level)
-    out = {}
-    for key, arr in (("n_params", n_opt), ("n_tokens", d_opt), ("tokens_per_param",
-                                                               d_opt / n_opt), ("loss", loss)):
-        lo, hi = np.nanpercentile(arr, [lo_q, hi_q], axis=0)
-        out[key] = (float(lo), float(hi)) if c.ndim == 0 else (lo, hi)
-    return out
-
-
 # --------------------------------------------------------------------------------------------
 # Validation
 # --------------------------------------------------------------------------------------------
@@ -814,3 +768,16 @@ def residuals_by_compute(fit_result: FitResult, runs: Runs) -> ComputeResiduals:
     actual = runs.loss[order]
     return ComputeResiduals(runs.flops[order], runs.rows[order], actual, pred,
                             np.log(pred) - np.log(actual), pred / actual - 1.0)
+
+
+# The planner integration (laws and preset files from a fit) lives in planner.fit_preset; its
+# public functions are importable from here (resolved on first use: it imports this module).
+_FIT_PRESET = ("fit_provenance", "fitted_law", "write_fitted_preset")
+
+
+def __getattr__(name: str) -> object:
+    if name in _FIT_PRESET:
+        from planner import fit_preset
+
+        return getattr(fit_preset, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

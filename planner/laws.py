@@ -78,6 +78,20 @@ class LawInfo:
     notes: str = ""
     warnings: tuple[str, ...] = ()
     source: str = "built-in"
+    #: Bootstrap estimates of a fitted law ((k, n_coef) read-only array, columns in the fitted
+    #: form's order: chinchilla E, A, B, alpha, beta; kaplan N_c, D_c, alpha_N, alpha_D), or None.
+    bootstrap_samples: np.ndarray | None = field(default=None, compare=False, repr=False)
+    #: Confidence level of the intervals derived from ``bootstrap_samples`` (e.g. 0.95).
+    bootstrap_level: float | None = None
+
+    def __post_init__(self) -> None:
+        s = self.bootstrap_samples
+        if s is not None:
+            arr = np.array(s, dtype=float, copy=True)
+            if arr.ndim != 2 or len(arr) == 0:
+                raise ValueError(f"bootstrap_samples must be a non-empty 2-D array, got shape {arr.shape}")
+            arr.setflags(write=False)
+            object.__setattr__(self, "bootstrap_samples", arr)
 
     @property
     def n_meaning_text(self) -> str:
@@ -253,6 +267,10 @@ class KaplanLaw(Law):
     * loss surface, Eq. 1.5 with Table 2 constants: L = [(N_c/N)^(α_N/α_D) + D_c/D]^α_D;
     * frontier loss, Eq. 1.3: L = (C_c/c)^α_C, c = C / 8.64e19 FLOP;
     * allocation, Table 6: N = k_N·c^a_N, D = k_D·c^a_D (not 6ND-consistent: 6ND/C = 1.806).
+
+    A *loss-only* Kaplan law (a law fitted to a team's runs by ``planner fit --form kaplan``)
+    has only N_c, D_c, α_N, α_D: its allocation is the closed-form minimum of Eq. 1.5 on
+    C = 6ND (:meth:`surface_optimum`) and its frontier loss is Eq. 1.5 there.
     """
 
     __slots__ = (
@@ -260,16 +278,35 @@ class KaplanLaw(Law):
     )  # fmt: skip
     form = "kaplan"
     has_loss = True
+    SURFACE = ("alpha_N", "alpha_D", "N_c", "D_c")
+    ALLOCATION = ("alpha_C", "C_c", "n_coef", "n_exp", "d_coef", "d_exp")
 
     def __init__(self, info: LawInfo, **coef: float) -> None:
         super().__init__(info)
-        for name in self._coef_names():
+        for name in self.SURFACE:
             object.__setattr__(self, name, float(coef[name]))
+        given = [name for name in self.ALLOCATION if coef.get(name) is not None]
+        if given and len(given) != len(self.ALLOCATION):
+            missing = [name for name in self.ALLOCATION if name not in given]
+            raise KeyError(missing[0])
+        for name in self.ALLOCATION:
+            object.__setattr__(self, name, float(coef[name]) if given else math.nan)
+
+    @property
+    def loss_only(self) -> bool:
+        """True when the law has only the loss surface (allocation from its minimum)."""
+        return math.isnan(self.n_coef)
 
     def _coef_names(self) -> tuple[str, ...]:
+        if self.loss_only:
+            return self.SURFACE
         return ("alpha_N", "alpha_D", "N_c", "D_c", "alpha_C", "C_c", "n_coef", "n_exp", "d_coef", "d_exp")
 
     def formula(self) -> str:
+        if self.loss_only:
+            return (
+                "L(N, D) = [(N_c/N)^(α_N/α_D) + D_c/D]^α_D;  N*, D* minimise it on C = 6·N·D"
+            )
         return (
             "L(N, D) = [(N_c/N)^(α_N/α_D) + D_c/D]^α_D;  L(c) = (C_c/c)^α_C;  "
             "N* = k_N·c^a_N, D* = k_D·c^a_D with c in PF-days"
@@ -286,14 +323,23 @@ class KaplanLaw(Law):
         return (-p * x_n * outer, -x_d * outer)
 
     def allocate(self, flops: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        if self.loss_only:
+            return self.surface_optimum(flops)
         c = np.asarray(flops, dtype=float) / PF_DAY_FLOPS
         return self.n_coef * c**self.n_exp, self.d_coef * c**self.d_exp
 
     def allocate_scalar(self, flops: float) -> tuple[float, float]:
+        if self.loss_only:
+            p = self.alpha_N / self.alpha_D
+            n = (p * self.N_c**p * flops / (6.0 * self.D_c)) ** (1.0 / (p + 1.0))
+            return n, flops / (6.0 * n)
         c = flops / PF_DAY_FLOPS
         return self.n_coef * c**self.n_exp, self.d_coef * c**self.d_exp
 
     def frontier_loss(self, flops: ArrayLike) -> ArrayLike:
+        if self.loss_only:
+            n, d = self.surface_optimum(flops)
+            return self.loss(n, d)
         return (self.C_c / (flops / PF_DAY_FLOPS)) ** self.alpha_C
 
     def surface_optimum(self, flops: ArrayLike) -> tuple[np.ndarray, np.ndarray]:

@@ -26,6 +26,8 @@ loss unit, compute convention, citation and fitted range.
   (:data:`planner.presets.FIT_KEYS`). ``None`` values are dropped; numpy scalars are fine.
 * ``intervals``: {coefficient: (lo, hi)}, written as ``[law.intervals]``.
 * ``uncertainty``: {coefficient: standard error}; defaults to ``law.info.uncertainty``.
+* bootstrap samples: ``law.info.bootstrap_samples`` (and ``bootstrap_level``), when set,
+  are written as ``[law.bootstrap]`` (``level``, ``names``, ``samples``).
 * ``header``: comment text put at the top of a TOML file (one ``#`` line per line).
 
 The document is validated by the same code that loads presets *before* anything is written,
@@ -49,7 +51,14 @@ import tomli_w
 from planner.atomic import atomic_write_text
 from planner.hardware import Hardware
 from planner.laws import Law
-from planner.presets import SCHEMA_VERSION, Preset, PresetError, law_from_document
+from planner.presets import (
+    BOOTSTRAP_NAMES,
+    MAX_PRESET_BYTES,
+    SCHEMA_VERSION,
+    Preset,
+    PresetError,
+    law_from_document,
+)
 
 __all__ = ["dumps_preset", "preset_document", "write_preset"]
 
@@ -129,6 +138,12 @@ def preset_document(
     rng = {k: list(v) for k, v in (("n_params", fr.n_params), ("n_tokens", fr.n_tokens), ("flops", fr.flops)) if v}
     if rng:
         law_t["fitted_range"] = _plain(rng)
+    if info.bootstrap_samples is not None:
+        law_t["bootstrap"] = {
+            "level": float(info.bootstrap_level if info.bootstrap_level is not None else 0.95),
+            "names": list(BOOTSTRAP_NAMES.get(law.form, ())),
+            "samples": info.bootstrap_samples.tolist(),
+        }
     doc: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "meta": meta, "law": law_t}
     if hardware:
         doc["hardware"] = _hardware_table(hardware)
@@ -146,12 +161,22 @@ def _json_default(value: Any) -> Any:
 def _dumps(doc: dict[str, Any], fmt: str, header: str | None, source: str) -> str:
     try:
         if fmt == "json":
-            return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False, default=_json_default) + "\n"
+            return _check_size(json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False,
+                                          default=_json_default) + "\n", source)
         body = tomli_w.dumps(doc, multiline_strings=True)
     except (TypeError, ValueError) as exc:
         raise PresetError(source, "", f"cannot be written: {exc}") from None
     lines = [f"# {line}".rstrip() for line in (header or "").splitlines()]
-    return ("\n".join(lines) + "\n" if lines else "") + body
+    text = ("\n".join(lines) + "\n" if lines else "") + body
+    return _check_size(text, source)
+
+
+def _check_size(text: str, source: str) -> str:
+    size = len(text.encode("utf-8"))
+    if size > MAX_PRESET_BYTES:
+        raise PresetError(source, "", f"would be {size:,} bytes", f"at most {MAX_PRESET_BYTES:,} bytes, "
+                          "the loader's limit (fewer bootstrap samples or shorter notes)")  # fmt: skip
+    return text
 
 
 def dumps_preset(law: Law, *, fmt: str = "toml", header: str | None = None, source: str = "<preset>",

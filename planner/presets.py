@@ -54,7 +54,8 @@ from planner.laws import (
 from planner.resources import resource_dir
 
 SCHEMA_VERSION = 1
-MAX_PRESET_BYTES = 256 * 1024
+MAX_PRESET_BYTES = 256 * 1024  # 1,000 bootstrap rows of 5 numbers take about 170 KB
+MAX_BOOTSTRAP_ROWS = 1000
 DEFAULT_PRESET_ID = "epoch-2024"
 MAX_SHORT_TEXT = 4000
 MAX_NOTES_TEXT = 20000
@@ -99,7 +100,17 @@ _FORMS: dict[str, dict[str, tuple[float, float, bool]]] = {
 }  # fmt: skip
 FORMS: Mapping[str, tuple[str, ...]] = MappingProxyType({f: tuple(s) for f, s in _FORMS.items()})
 """Coefficient names of every law form (read-only)."""
-_OPTIONAL_COEFS = {"power_law": {"n_coef", "n_exp", "aspect_ratio", "seq_len"}}
+_OPTIONAL_COEFS = {
+    "power_law": {"n_coef", "n_exp", "aspect_ratio", "seq_len"},
+    # a loss-only Kaplan law (fitted): no published allocation, N*/D* from the surface minimum
+    "kaplan": set(KaplanLaw.ALLOCATION),
+}
+#: Columns of ``[law.bootstrap].samples`` per form (the fitted coefficients).
+BOOTSTRAP_NAMES: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "chinchilla": ("E", "A", "B", "alpha", "beta"),
+    "kaplan": ("N_c", "D_c", "alpha_N", "alpha_D"),
+})
+_BOOTSTRAP_KEYS = {"level", "names", "samples"}
 _RULES = ("power_law", "tokens_only", "deepseek_m")
 _N_MEANINGS = ("total", "non_embedding", "flops_per_token")
 _STATUSES = ("CONFIRMED", "AUTHORS' CODE OR DATA ONLY", "SECONDARY", "DERIVED", "UNCONFIRMED", "FITTED")
@@ -108,7 +119,7 @@ _TOP_KEYS = {"schema_version", "meta", "law", "hardware", "budget"}
 _META_KEYS = {"id", "name", "notes", "warnings", "default", "author", "date", "fit"}
 _LAW_KEYS = {
     "form", "n_params", "loss_unit", "compute", "rule", "citation", "coefficients", "uncertainty",
-    "fitted_range", "intervals",
+    "fitted_range", "intervals", "bootstrap",
 }  # fmt: skip
 _CITATION_KEYS = {"text", "arxiv", "locator", "status"}
 _RANGE_KEYS = {"n_params", "n_tokens", "flops"}
@@ -161,6 +172,12 @@ _FIT: dict[str, tuple[str, tuple[float, float, bool] | None]] = {
     "planner_version": ("str", None),
     "pinned": ("numbers", None),
     "se": ("numbers", None),
+    "n_bootstrap_ok": ("int", _COUNT),
+    "n_skipped": ("int", _COUNT),
+    "holdout_n": ("int", _COUNT),
+    "holdout_mean_abs_rel_error": ("float", _NONNEG),
+    "holdout_max_abs_rel_error": ("float", _NONNEG),
+    "holdout_train_max_flops": ("float", _NONNEG),
 }
 FIT_KEYS = frozenset(_FIT)
 HARDWARE_KEYS = frozenset(_HARDWARE)
@@ -564,6 +581,64 @@ def validate_fit(table: Mapping[str, Any], source: str, path: str = "meta.fit") 
     return out
 
 
+def validate_bootstrap(table: Mapping[str, Any], source: str, form: str,
+                       path: str = "law.bootstrap") -> tuple[np.ndarray, float]:
+    """Validate a ``[law.bootstrap]`` table; returns (read-only samples array, level).
+
+    ``names`` must be the fitted coefficients of ``form`` (:data:`BOOTSTRAP_NAMES`) in order,
+    ``samples`` 1 to :data:`MAX_BOOTSTRAP_ROWS` rows of that many finite numbers, positive
+    (E of the Chinchilla form may be 0), ``level`` in (0, 1).
+    """
+    ck = _Checker(source)
+    t = ck.checked(table, path, _BOOTSTRAP_KEYS)
+    expected = BOOTSTRAP_NAMES.get(form)
+    if expected is None:
+        raise ck.fail(path, f"bootstrap samples are not supported for form {form!r}",
+                      "form chinchilla or kaplan")  # fmt: skip
+    for key in ("level", "names", "samples"):
+        if key not in t:
+            raise ck.fail(f"{path}.{key}", "missing", {"level": "a number in (0, 1)", "names": "a list of names",
+                                                       "samples": "a list of rows"}[key])  # fmt: skip
+    level = ck.number(t, "level", path, (0.0, 1.0, False))
+    if level >= 1.0:
+        raise ck.fail(f"{path}.level", f"{level:g} is out of range", "a number in (0, 1)")
+    names = t["names"]
+    if not isinstance(names, list) or [str(n) for n in names] != list(expected) or not all(
+            isinstance(n, str) for n in names):  # fmt: skip
+        shown = repr(names)[:80] if isinstance(names, list) else f"a {_type_name(names)}"
+        raise ck.fail(f"{path}.names", f"is {shown}", f"{list(expected)} for form {form!r}")
+    rows = t["samples"]
+    if not isinstance(rows, list):
+        raise ck.fail(f"{path}.samples", f"is a {_type_name(rows)}", "a list of rows")
+    if not 1 <= len(rows) <= MAX_BOOTSTRAP_ROWS:
+        raise ck.fail(f"{path}.samples", f"has {len(rows)} rows", f"1 to {MAX_BOOTSTRAP_ROWS} rows")
+    width = len(expected)
+    for i, row in enumerate(rows):
+        if not isinstance(row, list) or len(row) != width:
+            shown = f"a list of {len(row)}" if isinstance(row, list) else f"a {_type_name(row)}"
+            raise ck.fail(f"{path}.samples.{i}", f"is {shown}", f"a list of {width} numbers ({', '.join(expected)})")
+        for j, x in enumerate(row):
+            if isinstance(x, bool) or not isinstance(x, int | float):
+                raise ck.fail(f"{path}.samples.{i}.{j}", f"is a {_type_name(x)}", "a number")
+    try:
+        arr = np.array(rows, dtype=float)
+    except OverflowError:
+        raise ck.fail(f"{path}.samples", "has a number too large to convert", "finite numbers") from None
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        i, j = (int(v) for v in np.argwhere(bad)[0])
+        raise ck.fail(f"{path}.samples.{i}.{j}", f"is {arr[i, j]!r}", "a finite number")
+    low_ok = arr > 0
+    if form == "chinchilla":
+        low_ok[:, 0] = arr[:, 0] >= 0  # the irreducible loss E may be 0
+    if not low_ok.all():
+        i, j = (int(v) for v in np.argwhere(~low_ok)[0])
+        raise ck.fail(f"{path}.samples.{i}.{j}", f"{arr[i, j]:g} ({expected[j]}) is out of range",
+                      f"{'>= 0' if (form, j) == ('chinchilla', 0) else '> 0'}")  # fmt: skip
+    arr.setflags(write=False)
+    return arr, level
+
+
 def _check_law_numbers(law: Law, ck: _Checker) -> None:
     """The law must give finite, positive N*, D* (and finite loss) over every allowed budget."""
     budgets = np.logspace(math.log10(MIN_FLOPS), math.log10(MAX_FLOPS), 26)
@@ -666,6 +741,9 @@ def _build(doc: Mapping[str, Any], ck: _Checker, file_version: int) -> Preset:
         pair = ck.pair(int_raw, name, "law.intervals", (lo, hi, True))
         assert pair is not None
         intervals[name] = pair
+    boot_samples, boot_level = None, None
+    if "bootstrap" in law:
+        boot_samples, boot_level = validate_bootstrap(ck.table(law, "bootstrap", "law", None), ck.source, form)
     rng = ck.table(law, "fitted_range", "law", _RANGE_KEYS, required=False)
     fitted = FittedRange(*(ck.pair(rng, k, "law.fitted_range") for k in ("n_params", "n_tokens", "flops")))
 
@@ -681,6 +759,8 @@ def _build(doc: Mapping[str, Any], ck: _Checker, file_version: int) -> Preset:
         notes=notes,
         warnings=tuple(warnings),
         source=ck.source,
+        bootstrap_samples=boot_samples,
+        bootstrap_level=boot_level,
     )
     built: Law
     try:
@@ -689,6 +769,12 @@ def _build(doc: Mapping[str, Any], ck: _Checker, file_version: int) -> Preset:
         elif form == "data_constrained":
             built = DataConstrainedLaw(info, **coefs)
         elif form == "kaplan":
+            given = [name for name in KaplanLaw.ALLOCATION if name in coefs]
+            if given and len(given) != len(KaplanLaw.ALLOCATION):
+                missing = next(name for name in KaplanLaw.ALLOCATION if name not in coefs)
+                raise ck.fail(f"law.coefficients.{missing}", "missing",
+                              "all six of alpha_C, C_c, n_coef, n_exp, d_coef, d_exp, or none of them "
+                              "(a loss-only Kaplan law)")  # fmt: skip
             built = KaplanLaw(info, **coefs)
         else:
             rule = ck.choice(law, "rule", "law", _RULES, default="power_law")
