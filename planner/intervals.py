@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["KEYS", "plan_intervals", "sample_curves"]
+__all__ = ["KEYS", "loss_interval", "plan_intervals", "sample_curves"]
 
 #: Quantities an interval is given for, in this order.
 KEYS = ("n_params", "n_tokens", "tokens_per_param", "loss")
@@ -168,3 +168,20 @@ def plan_intervals(samples: Any, flops: float | np.ndarray, level: float = 0.95,
     if c.ndim == 0:
         return {key: (float(lo[i]), float(hi[i])) for i, key in enumerate(KEYS)}
     return {key: (lo[i], hi[i]) for i, key in enumerate(KEYS)}
+
+
+def loss_interval(samples: np.ndarray, form: str, n_params: float, n_tokens: float,
+                  level: float = 0.95) -> tuple[float, float]:
+    """Percentile interval of the loss at a fixed (N, D) over the bootstrap samples."""
+    s = np.asarray(samples, dtype=float)
+    with np.errstate(all="ignore"):
+        if form == "chinchilla":
+            E, A, B, al, be = s.T
+            loss = E + A * n_params**-al + B * n_tokens**-be
+        elif form == "kaplan":
+            nc, dc, an, ad = s.T
+            loss = ((nc / n_params) ** (an / ad) + dc / n_tokens) ** ad
+        else:
+            raise ValueError(f"bootstrap intervals need chinchilla or kaplan samples, not {form!r}")
+    lo, hi = _quantiles(loss.reshape(1, -1), level)
+    return float(lo[0]), float(hi[0])

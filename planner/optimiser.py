@@ -29,7 +29,9 @@ import numpy as np
 from planner import data_constrained, hyperparams, inference_aware, moe, vocab
 from planner.hardware import Hardware, flops_to_gpu_hours, gpu_hours_to_days, gpu_hours_to_flops, gpu_hours_to_usd
 from planner.inference import DEFAULT_CONTEXT, DEFAULT_DECODE_BATCH, inference_cost
+from planner.intervals import loss_interval, plan_intervals
 from planner.laws import ChinchillaLaw, DataConstrainedLaw, Law
+from planner.runs import flops_extrapolation_warning
 
 Method = Literal["auto", "closed", "numerical"]
 MIN_FLOPS, MAX_FLOPS = 1e10, 1e35
@@ -189,6 +191,21 @@ def frontier(law: Law, flops: np.ndarray, method: Method = "auto") -> Frontier:
     return Frontier(c, n, d, loss)
 
 
+def frontier_intervals(law: Law, flops: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
+    """Bootstrap bands of the compute-optimal frontier for plots, or ``None`` without samples.
+
+    For a fitted law carrying bootstrap samples (``law.info.bootstrap_samples``): for each
+    budget in ``flops`` (FLOP), the percentile interval at ``law.info.bootstrap_level`` of N*
+    (``n_params``), D* (``n_tokens``), ``tokens_per_param`` and L* (``loss``) over the samples,
+    each as ``(lo_array, hi_array)`` shaped like ``flops``.
+    """
+    samples = law.info.bootstrap_samples
+    if samples is None:
+        return None
+    level = law.info.bootstrap_level or 0.95
+    return plan_intervals(samples, np.asarray(flops, dtype=float), level, form=law.form)  # type: ignore[return-value]
+
+
 def isoflop_curve(law: Law, flops: float, n_params: np.ndarray) -> np.ndarray:
     """Loss along the isoFLOP line D = C/(6N) for the sizes ``n_params``."""
     if not law.has_loss:
@@ -262,6 +279,10 @@ def extrapolation_warnings(law: Law, flops: float, n_params: float, n_tokens: fl
     """Warnings for a plan outside the law's fitted range (far: more than 100×)."""
     out: list[str] = []
     fr = law.info.fitted_range
+    if law.info.citation.status == "FITTED" and fr.flops is not None:
+        far = flops_extrapolation_warning(fr.flops[1], flops)  # > 10x past the largest fitted run
+        if far is not None:
+            return [f"Far extrapolation: {far}."]
     for name, value, rng, unit in (
         ("Budget", flops, fr.flops, "FLOPs"),
         ("N", n_params, fr.n_params, "parameters"),
@@ -617,6 +638,15 @@ def plan(
         if ia_fail:
             success, message = False, ia_fail
 
+    intervals = None
+    samples = law.info.bootstrap_samples
+    if samples is not None and el == 1.0 and v_chosen is None and dc_coef is None:
+        level = law.info.bootstrap_level or 0.95
+        if used in ("closed", "numerical"):
+            intervals = plan_intervals(samples, c, level, form=law.form)
+        elif used in ("fixed N", "fixed D"):
+            intervals = {"loss": loss_interval(samples, law.form, n, d, level)}
+
     gh = flops_to_gpu_hours(c, hw)
     inf = inference_cost(n_active, hw, n_total=n_total, context=context, batch=decode_batch)
     return Plan(
@@ -663,6 +693,7 @@ def plan(
         hyperparameter_sources=tuple(e.source for e in estimates),
         inference_tokens=float(inference_tokens),
         inference_aware=ia_dict,
+        intervals=intervals,
         extras=extras,
     )
 

@@ -35,6 +35,7 @@ __all__ = [
     "data_range",
     "drop_highest_loss",
     "extrapolation_warning",
+    "flops_extrapolation_warning",
     "load_runs",
 ]
 
@@ -229,14 +230,21 @@ def _read_text_rows(data: bytes, path: Path) -> tuple[list[str], list[tuple[int,
         best = max(counts, key=lambda d: counts[d])
         preferred = best if counts[best] else (preferred or ",")
     reader = csv.reader(io.StringIO("\n".join(lines[start:])), delimiter=preferred)
-    headers = [h.strip() for h in next(reader)]
+    try:
+        headers = [h.strip() for h in next(reader)]
+    except csv.Error as exc:
+        raise RunsError(f"{path}: header row (line {start + 1}): cannot parse ({exc})") from None
     rows: list[tuple[int, int, list[str]]] = []
     data_row = 0
-    for fields in reader:
-        if not fields or all(not f.strip() for f in fields):
-            continue  # blank line: not a run
-        data_row += 1
-        rows.append((data_row, start + reader.line_num, fields))
+    try:
+        for fields in reader:
+            if not fields or all(not f.strip() for f in fields):
+                continue  # blank line: not a run
+            data_row += 1
+            rows.append((data_row, start + reader.line_num, fields))
+    except csv.Error as exc:  # e.g. a field over the csv module's 131,072-character limit
+        raise RunsError(f"{path}: row {data_row + 1} (line {start + reader.line_num}): cannot parse "
+                        f"({exc})") from None
     return headers, rows
 
 
@@ -299,7 +307,7 @@ def load_runs(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Runs:
     roles = ["n_params", "n_tokens" if use_tokens else "flops", "loss"]
     if use_tokens and "flops" in mapping:
         roles.append("flops")
-    good: dict[str, list[float]] = {r: [] for r in roles}
+    good: dict[str, list[float]] = {r: [] for r in ("n_params", "n_tokens", "flops", "loss")}
     kept_rows: list[int] = []
     skipped: list[SkippedRow] = []
     for data_row, line, fields in raw_rows:
@@ -311,25 +319,39 @@ def load_runs(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Runs:
             if reason:
                 break
             values.append(value)
+        if not reason:
+            got = dict(zip(roles, values, strict=True))
+            n = got["n_params"]
+            if use_tokens:
+                d = got["n_tokens"]
+                c = got.get("flops", 6.0 * n * d)
+                if not math.isfinite(c):  # Python floats: overflow gives inf, silently
+                    reason = (f"training compute 6·N·D overflows (N = {n:g} in column "
+                              f"{headers[mapping['n_params']]!r}, D = {d:g} in column "
+                              f"{headers[mapping['n_tokens']]!r})")
+            else:
+                c = got["flops"]
+                d = c / (6.0 * n)
+                if not (math.isfinite(d) and d > 0.0):
+                    reason = (f"tokens D = C/(6N) = {d:g} is not a positive finite number (C = {c:g} in "
+                              f"column {headers[mapping['flops']]!r}, N = {n:g} in column "
+                              f"{headers[mapping['n_params']]!r})")
         if reason:
             skipped.append(SkippedRow(data_row, reason, line))
             continue
-        for role, value in zip(roles, values, strict=True):
-            good[role].append(value)
+        good["n_params"].append(n)
+        good["n_tokens"].append(d)
+        good["flops"].append(c)
+        good["loss"].append(got["loss"])
         kept_rows.append(data_row)
     columns = {role: headers[mapping[role]] for role in mapping}
     if not kept_rows:
         detail = "; ".join(str(s) for s in skipped[:5]) or "the file has no data rows"
         raise RunsError(f"{path}: no usable rows ({len(skipped)} skipped: {detail})")
-    n = np.array(good["n_params"])
-    if use_tokens:
-        d = np.array(good["n_tokens"])
-        c = np.array(good["flops"]) if "flops" in good else 6.0 * n * d
-    else:
-        c = np.array(good["flops"])
-        d = c / (6.0 * n)
+    if not use_tokens:
         columns.pop("n_tokens", None)
-    return Runs(n, d, np.array(good["loss"]), c, source=path, sha256=digest,
+    return Runs(np.array(good["n_params"]), np.array(good["n_tokens"]), np.array(good["loss"]),
+                np.array(good["flops"]), source=path, sha256=digest,
                 skipped=tuple(skipped), columns=columns, tokens_from_flops=not use_tokens,
                 rows=np.array(kept_rows, dtype=np.int64))
 
@@ -392,9 +414,15 @@ def extrapolation_warning(rng: DataRange, flops: float, factor: float = 10.0) ->
 
     Returns ``None`` when ``flops <= factor * max(C)``.
     """
-    ratio = rng.extrapolation(flops)
+    return flops_extrapolation_warning(rng.flops[1], flops, factor)
+
+
+def flops_extrapolation_warning(max_flops: float, flops: float, factor: float = 10.0) -> str | None:
+    """:func:`extrapolation_warning` from the largest run's compute alone (e.g. a fitted
+    preset's ``fitted_range.flops[1]``); ``None`` when ``flops <= factor * max_flops``."""
+    ratio = float(flops) / max_flops
     if ratio <= factor:
         return None
     return (f"budget {flops:.3g} FLOP is {ratio:.3g}x the largest fitted run "
-            f"({rng.flops[1]:.3g} FLOP; {math.log10(ratio):.1f} decades of extrapolation): "
+            f"({max_flops:.3g} FLOP; {math.log10(ratio):.1f} decades of extrapolation): "
             "the fitted law is untested there")

@@ -181,9 +181,8 @@ def check_runs(data: bytes, folder: Path, suffix: str = ".csv") -> str:
 
 # -- CSV strategy --------------------------------------------------------------------------------
 # Finite magnitudes stay within 1e-100..1e150 so that 6·N·D cannot overflow and C/(6N) cannot
-# underflow to 0: those cases, and fields over
-# the csv module's 131,072-character limit, are known planner/runs.py bugs pinned by the three
-# strict-xfail tests at the end of this file (they turn red once runs.py is fixed: drop the marks).
+# underflow to 0: those cases, and fields over the csv module's 131,072-character limit, are
+# covered by the three explicit tests at the end of this file (formerly strict xfails).
 _cells = st.one_of(
     st.floats(min_value=-1e150, max_value=1e150).filter(lambda x: x == 0 or abs(x) > 1e-100).map(repr),
     st.sampled_from([math.nan, math.inf, -math.inf]).map(repr),
@@ -252,18 +251,15 @@ def test_some_mutations_still_load() -> None:
         assert check_preset(*_serialise(seed, True)) == "ok"
 
 
-@pytest.mark.xfail(strict=True, reason="planner/runs.py: 6·N·D overflows to inf (RuntimeWarning) for huge N and D")
 def test_runs_overflowing_compute_is_reported(tmp_path: Path) -> None:
     assert check_runs(b"n_params,n_tokens,loss\n1e308,1e308,2.0\n1e9,1e10,2.5\n", tmp_path) in ("ok", "error")
 
 
-@pytest.mark.xfail(strict=True, reason="planner/runs.py: csv.Error (field larger than field limit) escapes")
 def test_runs_huge_field_is_a_runs_error(tmp_path: Path) -> None:
     data = b"n_params,n_tokens,loss\n1e9,1e10," + b"9" * 200_000 + b"\n"
     assert check_runs(data, tmp_path) == "error"
 
 
-@pytest.mark.xfail(strict=True, reason="planner/runs.py: D = C/(6N) underflows to 0 and the row is kept")
 def test_runs_underflowing_tokens_are_skipped(tmp_path: Path) -> None:
     data = b"Model Size,Training FLOP,loss\n1e30,1e-300,1.0\n1e9,6e19,2.5\n"
     assert check_runs(data, tmp_path) in ("ok", "error")
