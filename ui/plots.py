@@ -9,6 +9,11 @@ is held (:meth:`set_dragging`).
 
 pyqtgraph log mode transforms PlotDataItems only (STYLE.md §7b), so every marker here is a
 PlotDataItem with a symbol, never a standalone ScatterPlotItem.
+
+A law with bootstrap samples (a fitted preset) gets uncertainty bands: N* and D* on the
+frontier plot and L* on the loss plot, each a ``FillBetweenItem`` between two edge curves
+created once. The bands come from :func:`planner.optimiser.frontier_intervals` on the fixed
+budget grid, once per law (they do not depend on the budget), and are hidden for other laws.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from PySide6.QtWidgets import QGridLayout, QWidget
 
 from planner.laws import Law
 from planner.optimiser import Plan, frontier
+
+BAND_ALPHA = 56  # band fill opacity (0-255); edges are drawn at twice this
 
 FLOPS_RANGE = (1e18, 1e27)  # the budget slider's limits: the fixed x range of compute axes
 INFERENCE_RANGE = (1e9, 1e16)  # lifetime inference tokens shown on the serving plot
@@ -123,6 +130,25 @@ class _Plot(pg.PlotWidget):
         self.message.setColor(c["muted"])
 
 
+def _with_alpha(color: str, alpha: int) -> QColor:
+    q = QColor(color)
+    q.setAlpha(alpha)
+    return q
+
+
+def frontier_bands(law: Law, flops: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
+    """Bootstrap bands of N*, D* and L* on ``flops`` for a fitted law; None for other laws."""
+    try:
+        from planner.optimiser import frontier_intervals
+    except ImportError:  # the core without interval support
+        return None
+    try:
+        bands = frontier_intervals(law, flops)
+    except (ValueError, ArithmeticError):
+        return None
+    return bands or None
+
+
 def _log_range(lo: float, hi: float, pad: float = 0.03) -> tuple[float, float]:
     a, b = math.log10(lo), math.log10(hi)
     p = (b - a) * pad
@@ -150,6 +176,8 @@ class PlotPanel(QWidget):
         self._iso_range: tuple | None = None
         self._iso_data: list[tuple[np.ndarray, np.ndarray]] = []
         self._iso_offsets = np.logspace(-math.log10(ISO_SPAN), math.log10(ISO_SPAN), ISO_POINTS)
+        self._band_law: Law | None = None
+        self.bands: dict[str, tuple[np.ndarray, np.ndarray]] | None = None  # shown bands
 
         self.iso = _Plot("IsoFLOP curves (budget ÷10 … ×10)", "Parameters N", "Loss", True, False)
         self.front = _Plot(
@@ -204,6 +232,20 @@ class PlotPanel(QWidget):
         self._loss_pt = self.lossp.marker(c["marker"], symbol="star", size=15)
         self._loss_cmp_pt = self.lossp.marker(c["compare"], symbol="star", size=13)
 
+        # uncertainty bands (fitted laws): two edge curves and a fill each, hidden by default
+        self._band_items: dict[str, tuple[pg.PlotDataItem, ...]] = {}
+        bands = (("n_params", self.front, "main"), ("n_tokens", self.front, "second"),
+                 ("loss", self.lossp, "main"))  # fmt: skip
+        for key, plot, color in bands:
+            lo = plot.curve(_pen(_with_alpha(c[color], 2 * BAND_ALPHA)))  # type: ignore[arg-type]
+            hi = plot.curve(_pen(_with_alpha(c[color], 2 * BAND_ALPHA)))  # type: ignore[arg-type]
+            fill = pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(_with_alpha(c[color], BAND_ALPHA)))
+            fill.setZValue(-0.5)  # above the grid (axes at -1), below the curves
+            plot.getPlotItem().addItem(fill)
+            for item in (lo, hi, fill):
+                item.setVisible(False)
+            self._band_items[key] = (lo, hi, fill)
+
         self.serve.addLegend(offset=(8, 8), labelTextSize="8pt")
         self._serve_train = self.serve.curve(_pen(c["main"], 2), name="training")
         self._serve_inf = self.serve.curve(_pen(c["second"], 2), name="serving")
@@ -236,6 +278,11 @@ class PlotPanel(QWidget):
         self._serve_inf.setPen(_pen(c["second"], 2))
         self._serve_total.setPen(_pen(c["third"], 2))
         self._serve_total_cmp.setPen(_pen(c["compare"], dashed=True))
+        for key, (lo, hi, fill) in self._band_items.items():
+            color = c["second"] if key == "n_tokens" else c["main"]
+            for edge in (lo, hi):
+                edge.setPen(_pen(_with_alpha(color, 2 * BAND_ALPHA)))  # type: ignore[arg-type]
+            fill.setBrush(pg.mkBrush(_with_alpha(color, BAND_ALPHA)))
         outline = pg.mkPen(c["bg"], width=1)
         for item, key in ((self._iso_valley, "main"), (self._iso_opt, "marker"), (self._iso_cmp_opt, "compare"),
                           (self._front_pts, "marker"), (self._front_cmp_pts, "compare"),
@@ -279,6 +326,9 @@ class PlotPanel(QWidget):
         )
         self._iso_data = [d for d in (iso_main, iso_cmp) if d is not None]
         self._iso_view()
+        if law is not self._band_law:
+            self._band_law = law
+            self._update_bands(law)
         self._update_frontier(law, plan, compare_law, compare_plan)
         self._update_loss(law, plan, self._loss_curve, self._loss_pt)
         self._update_loss(compare_law, compare_plan, self._loss_cmp, self._loss_cmp_pt)
@@ -445,6 +495,31 @@ class PlotPanel(QWidget):
             self._set(pt, [plan.flops], [plan.loss])
         else:
             self._clear(pt)
+
+    def _update_bands(self, law: Law) -> None:
+        """Show the law's bootstrap bands on the budget grid, or hide them (once per law)."""
+        bands = frontier_bands(law, self._frontier_grid)
+        if bands is not None and not law.has_loss:
+            bands = {k: v for k, v in bands.items() if k != "loss"}
+        self.bands = bands
+        grid = self._frontier_grid
+        for key, (lo, hi, fill) in self._band_items.items():
+            pair = bands.get(key) if bands else None
+            if pair is None:
+                if lo.isVisible():
+                    for item in (lo, hi, fill):
+                        item.setVisible(False)
+                    lo.setData([], [])
+                    hi.setData([], [])
+                continue
+            lo_v, hi_v = (np.asarray(v, dtype=float) for v in pair)
+            ok = np.isfinite(lo_v) & np.isfinite(hi_v)
+            if key != "loss":
+                ok &= (lo_v > 0) & (hi_v > 0)
+            lo.setData(grid[ok], lo_v[ok])
+            hi.setData(grid[ok], hi_v[ok])
+            for item in (lo, hi, fill):
+                item.setVisible(bool(ok.any()))
 
     def _update_serving(self, plan: Plan, compare_plan: Plan | None) -> None:
         x = self._serve_x

@@ -1,8 +1,9 @@
 """Result cards and the warnings strip.
 
 Values and units come from :func:`planner.summary.result_rows`, so the window shows the same
-strings as ``planner plan`` and the PDF report. Intervals (fitted presets) are split off the
-value into a smaller line. In compare mode every card gets a second line with the other
+strings as ``planner plan`` and the PDF report. Intervals (fitted presets) go on a smaller
+line as "CI lo – hi" with 3 significant digits so they fit the card; the tooltip has
+result_rows' full-precision interval. In compare mode every card gets a second line with the other
 preset's value. Labels are only written when their text changes (cheap repaints).
 """
 
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QVBoxLay
 
 from planner.optimiser import Plan
 from planner.summary import Row, result_rows
+from planner.units import fmt_sci
 
 # (row key, card title, object name of the value label)
 CARDS: tuple[tuple[str, str, str], ...] = (
@@ -95,12 +97,10 @@ class ResultCard(QFrame):
         for lab, text in zip((self.value, self.unit, self.extra), self._texts, strict=True):
             _set(lab, lab.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, w))
 
-    def show_values(self, value: str, unit: str, extra: str) -> None:
+    def show_values(self, value: str, unit: str, extra: str, tip_extra: str = "") -> None:
         self._texts = (value, unit, extra)
         self._show_elided()
-        tip = f"{self.title.text()}: {value} {unit}" + (
-            f"\n{extra} (compare preset)" if extra else ""
-        )
+        tip = f"{self.title.text()}: {value} {unit}" + (f"\n{tip_extra}" if tip_extra else "")
         if self.toolTip() != tip:
             self.setToolTip(tip)
 
@@ -187,18 +187,30 @@ class ResultCards(QWidget):
         crow = {r.key: r for r in result_rows(compare)} if compare is not None else {}
         for key, card in self.cards.items():
             value, unit, interval = self._card_text(key, rows, plan)
-            extra = f"range {interval}" if interval else ""
+            # the card shows a compact interval (3 significant digits, fits the card);
+            # the tooltip keeps the full-precision one of result_rows
+            short = self._short_interval(key, plan)
+            extra = f"CI {short}" if short else ""
+            tips = [f"bootstrap interval {interval}"] if interval else []
             if compare is not None:
                 cval, cunit, _ = self._card_text(key, crow, compare)
                 if cval != "—":
                     extra = (extra + "  ·  " if extra else "") + f"vs {cval}"
-            card.show_values(value, unit, extra)
+                    tips.append(f"{compare_name or 'compare preset'}: {cval} {cunit}".rstrip())
+            card.show_values(value, unit, extra, "\n".join(tips))
             if key in EXTRA_KEYS:
                 visible = key in rows or key in crow
                 if self._extra_visible.get(key) != visible:
                     self._extra_visible[key] = visible
                     card.setVisible(visible)
         self._show_warnings(tuple(plan.warnings) + tuple(notes), compare, compare_name)
+
+    @staticmethod
+    def _short_interval(key: str, plan: Plan) -> str:
+        pair = (plan.intervals or {}).get(key)
+        if key == "n_params_total" or pair is None:
+            return ""
+        return f"{fmt_sci(pair[0], 3)} – {fmt_sci(pair[1], 3)}"
 
     @staticmethod
     def _card_text(key: str, rows: dict[str, Row], plan: Plan) -> tuple[str, str, str]:
