@@ -15,6 +15,10 @@ Hardware and money
     :mod:`planner.hardware`; serving cost in :mod:`planner.inference`.
 Formatting
     :mod:`planner.units` (one formatter for window, CLI and report), :mod:`planner.summary`.
+Fitting your own runs (loaded on first use)
+    :func:`load_runs` → :class:`Runs`; :func:`fit`, :func:`bootstrap`, :func:`leave_largest_out`,
+    :func:`plan_intervals`; :func:`fitted_law` and :func:`write_fitted_preset` turn a fit into a
+    law / preset file; :func:`frontier_intervals` gives bootstrap bands for plots.
 
 scipy and pandas are imported lazily inside the functions that need them, so importing
 this package stays fast for the window's start-up.
@@ -31,6 +35,7 @@ from planner.optimiser import (
     Plan,
     flops_for_loss,
     frontier,
+    frontier_intervals,
     isoflop_curve,
     optimal_params_for_tokens,
     optimal_tokens_for_params,
@@ -53,6 +58,7 @@ __all__ = [
     "builtin_presets",
     "flops_for_loss",
     "frontier",
+    "frontier_intervals",
     "get_accelerator",
     "get_law",
     "isoflop_curve",
@@ -61,3 +67,25 @@ __all__ = [
     "optimal_tokens_for_params",
     "plan",
 ]
+
+#: Fitting API, imported on first access so ``import planner`` stays light (numpy only).
+_LAZY = {
+    "fit": "planner.fitting", "bootstrap": "planner.fitting", "leave_largest_out": "planner.fitting",
+    "residuals_by_compute": "planner.fitting", "plan_intervals": "planner.fitting",
+    "fitted_law": "planner.fitting", "write_fitted_preset": "planner.fitting",
+    "BootstrapResult": "planner.fitting", "FitResult": "planner.fitting", "HoldoutResult": "planner.fitting",
+    "load_runs": "planner.runs", "Runs": "planner.runs", "RunsError": "planner.runs",
+}  # fmt: skip
+__all__ += sorted(_LAZY)
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'planner' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+

@@ -27,7 +27,13 @@ from typing import Any, Literal
 import numpy as np
 
 from planner import data_constrained, hyperparams, inference_aware, moe, vocab
-from planner.hardware import Hardware, flops_to_gpu_hours, gpu_hours_to_days, gpu_hours_to_flops, gpu_hours_to_usd
+from planner.hardware import (
+    Hardware,
+    flops_to_gpu_hours,
+    gpu_hours_to_days,
+    gpu_hours_to_flops,
+    gpu_hours_to_usd,
+)
 from planner.inference import DEFAULT_CONTEXT, DEFAULT_DECODE_BATCH, inference_cost
 from planner.intervals import loss_interval, plan_intervals
 from planner.laws import ChinchillaLaw, DataConstrainedLaw, Law
