@@ -38,9 +38,10 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -78,7 +79,7 @@ from planner.laws import Law
 from planner.runs import Runs, RunsError, data_range, drop_highest_loss, load_runs
 from planner.units import fmt_sci, parse_number
 from ui import settings, theme
-from ui.plots import DARK, LIGHT, _Axis, _pen, _Plot
+from ui.plots import DARK, LIGHT, _Axis, _pen, _Plot, frontier_bands
 from ui.workers import Cancelled, IsCancelled, JobRunner, Report, error_text
 
 RUNS_FILTER = "Runs files (*.csv *.tsv *.tab *.txt *.parquet *.pq);;All files (*)"
@@ -439,6 +440,9 @@ class FitDialog(QDialog):
         self.runner.cancelled.connect(self._on_cancelled)
         self.runner.runningChanged.connect(self._sync_buttons)
         self._job_started = 0.0
+        app = QApplication.instance()
+        if app is not None:  # never leave a worker running into interpreter shutdown
+            app.aboutToQuit.connect(self.runner.shutdown)
         self._build()
         self._sync_buttons()
         self.resize(1320, 860)
@@ -686,7 +690,7 @@ class FitDialog(QDialog):
         self.preview.setRowCount(0)
         self.mapping_label.setText("—")
         self.skipped.setPlainText("")
-        self._say(f"Cannot read runs: {text}", error=True)
+        self._say(f"Cannot read runs: {' '.join(text.split())}", error=True)  # one line
         self._sync_buttons()
         return False
 
@@ -1051,16 +1055,16 @@ class FitDialog(QDialog):
         else:
             cgrid = np.logspace(lo - 0.3, hi + 1.0, 160)
             front = frontier_from_fit(fit, cgrid)
-            if out.boot is not None and fit.form == "chinchilla" and out.boot.n_ok >= 2:
-                try:
-                    band = fitting.plan_intervals(out.boot, cgrid, level=out.boot.level)["loss"]
-                except ValueError:
-                    band = None
-                if band is not None:
-                    blo = self._add(plot, items, pg.PlotDataItem(cgrid, band[0], pen=None))
-                    bhi = self._add(plot, items, pg.PlotDataItem(cgrid, band[1], pen=None))
-                    fill = pg.FillBetweenItem(blo, bhi, brush=pg.mkBrush(_alpha(c["main"], 60)))
-                    self._add(plot, items, fill)
+            bands = frontier_bands(out.law, cgrid) if out.law is not None else None
+            band = bands.get("loss") if bands else None
+            if band is not None:
+                # edges need a pen: a PlotDataItem without one keeps no path to fill between
+                edge = _pen(_alpha(c["main"], 110))
+                blo = self._add(plot, items, pg.PlotDataItem(cgrid, band[0], pen=edge))
+                bhi = self._add(plot, items, pg.PlotDataItem(cgrid, band[1], pen=edge))
+                fill = pg.FillBetweenItem(blo, bhi, brush=pg.mkBrush(_alpha(c["main"], 60)))
+                self._add(plot, items, fill)
+                fill.setZValue(-0.5)
             self._add(
                 plot,
                 items,
@@ -1238,7 +1242,8 @@ def open_fit_dialog(
     if existing is not None and existing.isVisible():
         if path is not None:
             existing.load_file(path)
-        existing.raise_()
+        if QGuiApplication.platformName() != "offscreen":  # offscreen warns on raise()
+            existing.raise_()
         existing.activateWindow()
         return existing
     dialog = FitDialog(window, path=path, synchronous=synchronous)
