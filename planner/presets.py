@@ -627,7 +627,7 @@ def validate_bootstrap(table: Mapping[str, Any], source: str, form: str,
     bad = ~np.isfinite(arr)
     if bad.any():
         i, j = (int(v) for v in np.argwhere(bad)[0])
-        raise ck.fail(f"{path}.samples.{i}.{j}", f"is {arr[i, j]!r}", "a finite number")
+        raise ck.fail(f"{path}.samples.{i}.{j}", f"is {float(arr[i, j])!r}", "a finite number")
     low_ok = arr > 0
     if form == "chinchilla":
         low_ok[:, 0] = arr[:, 0] >= 0  # the irreducible loss E may be 0
