@@ -990,6 +990,8 @@ class FitDialog(QDialog):
         lc_all = np.log10(out.runs.flops)
         lo, hi = float(lc_all.min()), float(lc_all.max())
         by_n = self.view_combo.currentData() == "n"
+        if pi.legend is not None:  # the empty corner: high loss at small N, low loss at large C
+            pi.legend.setOffset((8, 8) if by_n else (-8, 8))
         pi.setLabel("bottom", "Parameters N" if by_n else "Training compute C (FLOPs)")
         xs = used.n_params if by_n else used.flops
         pts = pg.PlotDataItem(
