@@ -51,7 +51,8 @@ class Citation:
     status: str = "CONFIRMED"
 
     def short(self) -> str:
-        return f"{self.text}, arXiv {self.arxiv}, {self.locator}"
+        parts = [self.text, f"arXiv {self.arxiv}" if self.arxiv else "", self.locator]
+        return ", ".join(p for p in parts if p)
 
 
 @dataclass(frozen=True, slots=True)
