@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-
 from _timing import median_seconds
 
 from planner import frontier, frontier_intervals, get_law, plan
