@@ -193,7 +193,7 @@ def test_plan_intervals_match_plan_intervals_function(team_runs: Runs, team_boot
     ref = plan_intervals(np.array(law.info.bootstrap_samples), 1e21)  # writeable copy: not cached
     assert flat(ref) == pytest.approx(flat(direct))
     s = law.info.bootstrap_samples
-    E, A, B, al, be = s.T
+    _, A, B, al, be = s.T
     G = (al * A / (be * B)) ** (1 / (al + be))
     n = G * (1e21 / 6) ** (be / (al + be))
     assert direct["n_params"] == pytest.approx(tuple(np.percentile(n, [2.5, 97.5])), rel=1e-12)
@@ -262,7 +262,7 @@ def test_kaplan_loss_only_round_trip(tmp_path: Path, team_runs: Runs) -> None:
     for key in ("n_params", "n_tokens", "loss"):
         lo, hi = p.intervals[key]
         assert lo <= getattr(p, key) <= hi
-    n_true, d_true, _ = true_optimum(c)  # the data are Chinchilla-form: Kaplan lands in the right decade
+    n_true, _, _ = true_optimum(c)  # the data are Chinchilla-form: Kaplan lands in the right decade
     assert 0.1 < p.n_params / n_true < 10
 
 
