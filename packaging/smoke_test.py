@@ -190,6 +190,33 @@ class Smoke:
                 f"planner report: {pdf} is not a PDF ({pdf.stat().st_size} bytes, starts {head!r})"
             )
 
+    def cli_fit(self) -> None:
+        """``planner fit`` on a small synthetic runs file: scipy.optimize must be in the bundle."""
+        csv = self.home / "runs.csv"
+        rows = ["params,tokens,loss"]
+        for n in (1e8, 3e8, 1e9, 3e9):
+            for d in (2e9, 6e9, 2e10, 6e10):
+                rows.append(f"{n:g},{d:g},{1.8 + 480 / n**0.35 + 2000 / d**0.37:.6f}")
+        csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+        res = self.run(
+            "planner fit --json",
+            [self.exe("planner"), "fit", csv, "--bootstrap", "50", "--json", "-o", self.home / "fit.toml"],
+        )
+        if res is None or res.rc != 0:
+            return
+        try:
+            alpha = json.loads(res.out)["params"]["alpha"]
+        except (ValueError, KeyError, TypeError) as exc:
+            self.failures.append(f"planner fit --json: no params.alpha in its output ({exc})")
+            return
+        if not abs(alpha - 0.35) < 0.01:
+            self.failures.append(f"planner fit --json: alpha {alpha!r} is not the generating 0.35")
+        self.run(
+            "planner plan --preset-file fit.toml --method numerical",
+            [self.exe("planner"), "plan", "--preset-file", self.home / "fit.toml", "--flops", "1e21",
+             "--method", "numerical", "--json"],
+        )  # fmt: skip
+
     def cli_version(self) -> None:
         res = self.run("planner --version", [self.exe("planner"), "--version"])
         if res is not None and res.rc == 0 and "planner" not in res.out:
@@ -237,6 +264,7 @@ def _check(s: Smoke, args: argparse.Namespace) -> int:
         timings.append(first)
     s.cli_plan()
     s.cli_report()
+    s.cli_fit()
     s.cli_version()
     if not s.failures:
         for _ in range(max(0, args.runs - 1)):
@@ -260,7 +288,7 @@ def _check(s: Smoke, args: argparse.Namespace) -> int:
         for f in s.failures:
             print(f"  - {f}")
         return 1
-    print("smoke test passed: planner-gui --smoke, planner plan --json, planner report, --version")
+    print("smoke test passed: planner-gui --smoke, planner plan --json, planner report, planner fit, --version")
     return 0
 
 
