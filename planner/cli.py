@@ -492,6 +492,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"planner: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `planner plan --json | head`: the reader left; say nothing
+        sys.stderr.close()
+        return 0
     except (PresetError, ValueError, KeyError, OSError) as exc:
         print(f"planner: error: {exc.args[0] if isinstance(exc, KeyError) else exc}", file=sys.stderr)
         return 2
