@@ -33,12 +33,8 @@ def fmt_sci(x: float | None, sig: int = 5) -> str:
     if 1e-2 <= ax < 1e5:
         decimals = max(sig - 1 - math.floor(math.log10(ax)), 0)
         return f"{x:.{decimals}f}"
-    exp = math.floor(math.log10(ax))
-    mant = x / 10.0**exp
-    if round(abs(mant), sig - 1) >= 10.0:
-        exp += 1
-        mant = x / 10.0**exp
-    return f"{mant:.{sig - 1}f}e{exp}"
+    mant, exp = f"{x:.{sig - 1}e}".split("e")  # exact for subnormals and near-overflow too
+    return f"{mant}e{int(exp)}"
 
 
 def fmt_usd(x: float | None) -> str:

@@ -233,6 +233,7 @@ def _load_smoke():
 GOOD_GUI = 'echo "entry reached after 0.100 s" >&2; echo "smoke ok preset=x startup_s=0.50"'
 GOOD_CLI = r"""case "$1" in
   plan) echo '{"n_params": 2.9e10}' ;;
+  fit) echo '{"params": {"alpha": 0.35}}' ;;
   report) printf '%%PDF-1.7\n' > "$5"; head -c 3000 /dev/zero >> "$5" ;;
   --version) echo "planner 0.1.0" ;;
 esac"""
