@@ -673,13 +673,14 @@ def bootstrap(runs: Runs, n: int = 1000, seed: int = 0, *, level: float = 0.95,
         keep.append((status == 1) & np.isfinite(f))
     samples = np.concatenate(out)[np.concatenate(keep)]
     names = model.names
-    ci, se = _summaries(samples, names, level)
+    ci, se = summarise_bootstrap(samples, names, level)
     return BootstrapResult(fit=replace(base, ci=ci, se=se), samples=samples, names=names,
                            level=level, ci=ci, se=se, n_requested=n, n_ok=len(samples),
                            seed=seed, seconds=time.perf_counter() - t0)
 
 
-def _summaries(samples: np.ndarray, names: tuple[str, ...], level: float):
+def summarise_bootstrap(samples: np.ndarray, names: tuple[str, ...], level: float):
+    """Percentile intervals at ``level`` and standard errors per parameter (NaN below 2 samples)."""
     lo_q, hi_q = 50 * (1 - level), 50 * (1 + level)
     if len(samples) < 2:
         nan = float("nan")

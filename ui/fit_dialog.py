@@ -188,7 +188,7 @@ def chunked_bootstrap(
         if report is not None:
             report(step0 + i + 1, total, f"Bootstrap {min(n, (i + 1) * BOOT_CHUNK):,} of {n:,}")
     samples = np.concatenate(parts) if parts else np.empty((0, len(names)))
-    ci, se = _summaries(samples, names, options.level)
+    ci, se = fitting.summarise_bootstrap(samples, names, options.level)
     return BootstrapResult(
         fit=replace(base, ci=ci, se=se),
         samples=samples,
@@ -200,19 +200,6 @@ def chunked_bootstrap(
         n_ok=len(samples),
         seed=options.seed,
         seconds=time.perf_counter() - t0 + base.seconds,
-    )
-
-
-def _summaries(samples: np.ndarray, names: tuple[str, ...], level: float):
-    lo_q, hi_q = 50 * (1 - level), 50 * (1 + level)
-    if len(samples) < 2:
-        nan = float("nan")
-        return dict.fromkeys(names, (nan, nan)), dict.fromkeys(names, nan)
-    lo, hi = np.percentile(samples, [lo_q, hi_q], axis=0)
-    sd = np.std(samples, axis=0, ddof=1)
-    return (
-        {k: (float(a), float(b)) for k, a, b in zip(names, lo, hi, strict=True)},
-        {k: float(s) for k, s in zip(names, sd, strict=True)},
     )
 
 
