@@ -35,6 +35,7 @@ from typing import Literal
 
 import numpy as np
 
+from planner.data_constrained import DataConstrainedCoefficients, effective_data, effective_params
 from planner.units import PF_DAY_FLOPS
 
 NMeaning = Literal["total", "non_embedding", "flops_per_token"]
@@ -242,16 +243,17 @@ class DataConstrainedLaw(ChinchillaLaw):
     def effective(
         self, n_params: ArrayLike, n_tokens: ArrayLike, unique_tokens: ArrayLike = math.inf
     ) -> tuple[ArrayLike, ArrayLike]:
-        """(N′, D′) for training ``n_tokens`` on ``unique_tokens`` unique tokens."""
-        n = np.asarray(n_params, dtype=float)
-        d = np.asarray(n_tokens, dtype=float)
-        u_d = np.minimum(unique_tokens, d)
-        r_d = d / u_d - 1.0
-        d_eff = u_d + u_d * self.R_D_star * (1.0 - np.exp(-r_d / self.R_D_star))
-        u_n = np.minimum((u_d * self.G) ** (self.beta / self.alpha) * self.G, n)
-        r_n = np.maximum(n / u_n - 1.0, 0.0)
-        n_eff = u_n + u_n * self.R_N_star * (1.0 - np.exp(-r_n / self.R_N_star))
-        return n_eff, d_eff
+        """(N′, D′) for training ``n_tokens`` on ``unique_tokens`` unique tokens.
+
+        The formulas live in :mod:`planner.data_constrained` (one implementation).
+        """
+        coef = DataConstrainedCoefficients(
+            self.E, self.A, self.B, self.alpha, self.beta, self.R_D_star, self.R_N_star
+        )
+        return (
+            effective_params(n_params, n_tokens, unique_tokens, coef),
+            effective_data(n_tokens, unique_tokens, self.R_D_star),
+        )
 
     def loss(
         self, n_params: ArrayLike, n_tokens: ArrayLike, unique_tokens: ArrayLike = math.inf
