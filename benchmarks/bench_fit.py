@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from planner.fitting import bootstrap, fit  # noqa: E402
 from planner.runs import drop_highest_loss, load_runs  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data" / "chinchilla_epoch" / "svg_extracted_data.csv"
+DATA = ROOT / "tests" / "data" / "chinchilla_epoch" / "svg_extracted_data.csv"  # vendored copy
 #: Best objective of the full 4,500-start reference, measured with --full on this machine.
 FULL_REFERENCE_OBJECTIVE = 0.001018274029010267
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DIR = REPO_ROOT.parent / "shared"
+DATA_DIR = REPO_ROOT / "tests" / "data"
+"""Figures the tests need, vendored with their provenance (tests/data/README.md)."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -30,12 +31,12 @@ def repo_root() -> Path:
 
 
 @pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    if not SHARED_DIR.is_dir():
-        pytest.fail(f"../shared not found beside the repository (looked in {SHARED_DIR})")
-    return SHARED_DIR
+def chinchilla_csv() -> Path:
+    """Epoch's 245 digitised Chinchilla runs (N, C, loss columns)."""
+    return DATA_DIR / "chinchilla_epoch" / "svg_extracted_data.csv"
 
 
 @pytest.fixture(scope="session")
-def chinchilla_csv(shared_dir: Path) -> Path:
-    return shared_dir / "data" / "chinchilla_epoch" / "svg_extracted_data.csv"
+def real_runs_dir() -> Path:
+    """Porian, Gadre and Misfitting runs (tests/data/README.md)."""
+    return DATA_DIR / "real_runs"

@@ -46,3 +46,16 @@ def test_plain_import_does_not_load_scipy_or_pandas(repo_root: Path) -> None:
     code = "import sys, planner; print(sorted({n.split('.')[0] for n in sys.modules} & {'scipy', 'pandas'}))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=repo_root, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_tests_never_read_outside_the_repository(repo_root: Path) -> None:
+    """The README's test command passes from a fresh clone with nothing beside it."""
+    offenders = []
+    word = "sha" + "red"  # spelt apart: this file is scanned too
+    needles = ("../" + word, f'"{word}"', f"'{word}'")
+    for path in sorted((repo_root / "tests").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for needle in needles:
+            if needle in text:
+                offenders.append(f"{path.relative_to(repo_root)}: {needle}")
+    assert offenders == []

@@ -22,7 +22,7 @@ from planner.runs import (
 )
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-EPOCH_SHA256 = "193478df4e90f040016431996c45682659306840ecdadf83cfb9cd5ca0aa1b30"
+EPOCH_SHA256 = "fbc8686ae5ccd78c26eb5806d29b8bf463f20d353f7a8563ecb16ef83bb50083"  # vendored 3-column copy
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
