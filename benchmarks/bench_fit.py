@@ -28,8 +28,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from planner.fitting import bootstrap, fit  # noqa: E402
-from planner.runs import drop_highest_loss, load_runs  # noqa: E402
+from planner.fitting import bootstrap, fit
+from planner.fitting.runs import drop_highest_loss, load_runs
 
 DATA = ROOT / "tests" / "data" / "chinchilla_epoch" / "svg_extracted_data.csv"  # vendored copy
 #: Best objective of the full 4,500-start reference, measured with --full on this machine.

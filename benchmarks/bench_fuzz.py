@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "core"))
 
-import test_fuzz as fz  # noqa: E402
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+import test_fuzz as fz
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 
 def main() -> int:

@@ -10,12 +10,9 @@ alone and the data-constrained and Krajewski paths. Prints medians over repeated
 
 from __future__ import annotations
 
-
 from _timing import median_seconds
 
 from planner import get_law, plan
-
-
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ def main() -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication([])  # noqa: F841 - keeps the app alive
+    app = QApplication.instance() or QApplication([])
     from planner import get_law, plan
     from ui.report import write_report
 

@@ -10,7 +10,7 @@ from ui import report_cli
 
 report_cli.register()
 
-from planner.cli import main  # noqa: E402
+from planner.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -17,7 +17,7 @@ if _t0 and sys.stderr is not None:
     except ValueError:
         pass
 
-from ui.__main__ import main  # noqa: E402
+from ui.__main__ import main
 
 if __name__ == "__main__":
     sys.exit(main())

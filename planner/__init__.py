@@ -4,7 +4,7 @@ Public API
 ----------
 Laws and presets
     :func:`get_law`, :func:`builtin_presets`, :func:`load_preset_file`, :class:`PresetError`,
-    law classes in :mod:`planner.laws` (:class:`ChinchillaLaw`, :class:`KaplanLaw`,
+    law classes in :mod:`planner.laws.forms` (:class:`ChinchillaLaw`, :class:`KaplanLaw`,
     :class:`PowerLawAllocation`, :class:`DataConstrainedLaw`).
 Planning
     :func:`plan` → :class:`Plan`; :func:`frontier` (vectorised); :func:`isoflop_curve`;
@@ -12,7 +12,7 @@ Planning
     :func:`optimal_params_for_tokens`.
 Hardware and money
     :class:`Hardware`, :data:`CATALOGUE`, :func:`get_accelerator`, conversions in
-    :mod:`planner.hardware`; serving cost in :mod:`planner.inference`.
+    :mod:`planner.costs.hardware`; serving cost in :mod:`planner.costs.serving`.
 Formatting
     :mod:`planner.units` (one formatter for window, CLI and report), :mod:`planner.summary`.
 Fitting your own runs (loaded on first use)
@@ -28,9 +28,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from planner.hardware import CATALOGUE, Hardware, get_accelerator
+from planner.costs.hardware import CATALOGUE, Hardware, get_accelerator
 from planner.laws import ChinchillaLaw, DataConstrainedLaw, KaplanLaw, Law, PowerLawAllocation
-from planner.optimiser import (
+from planner.presets.load import PresetError, builtin_presets, get_law, load_preset_file
+from planner.solve.plan import (
     Frontier,
     Plan,
     flops_for_loss,
@@ -41,7 +42,6 @@ from planner.optimiser import (
     optimal_tokens_for_params,
     plan,
 )
-from planner.presets import PresetError, builtin_presets, get_law, load_preset_file
 
 __all__ = [
     "CATALOGUE",
@@ -69,23 +69,17 @@ __all__ = [
 ]
 
 #: Fitting API, imported on first access so ``import planner`` stays light (numpy only).
-_LAZY = {
-    "fit": "planner.fitting", "bootstrap": "planner.fitting", "leave_largest_out": "planner.fitting",
-    "residuals_by_compute": "planner.fitting", "plan_intervals": "planner.fitting",
-    "fitted_law": "planner.fitting", "write_fitted_preset": "planner.fitting",
-    "BootstrapResult": "planner.fitting", "FitResult": "planner.fitting", "HoldoutResult": "planner.fitting",
-    "load_runs": "planner.runs", "Runs": "planner.runs", "RunsError": "planner.runs",
-}  # fmt: skip
+_LAZY = ("fit", "bootstrap", "leave_largest_out", "residuals_by_compute", "plan_intervals", "fitted_law",
+         "write_fitted_preset", "BootstrapResult", "FitResult", "HoldoutResult", "load_runs", "Runs", "RunsError")
 __all__ += sorted(_LAZY)
 
 
 def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
+    if name not in _LAZY:
         raise AttributeError(f"module 'planner' has no attribute {name!r}")
-    import importlib
+    import planner.fitting
 
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(planner.fitting, name)
     globals()[name] = value
     return value
 

@@ -6,12 +6,13 @@ One function formats each number, so the figures a user reads in the window, in
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+import math
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from planner.units import fmt_bytes, fmt_duration_days, fmt_sci, fmt_usd
 
 if TYPE_CHECKING:
-    from planner.optimiser import Plan
+    from planner.solve.plan import Plan
 
 N_UNIT = {"total": "params", "non_embedding": "non-emb. params", "flops_per_token": "non-emb. params"}
 
@@ -23,7 +24,7 @@ class Row(NamedTuple):
     unit: str
 
 
-def _interval(plan: Plan, key: str, fmt=fmt_sci) -> str:  # noqa: ANN001
+def _interval(plan: Plan, key: str, fmt=fmt_sci) -> str:
     if not plan.intervals or key not in plan.intervals:
         return ""
     lo, hi = plan.intervals[key]
@@ -93,6 +94,26 @@ def result_rows(plan: Plan) -> list[Row]:
 def formatted_values(plan: Plan) -> dict[str, str]:
     """``{field: "value unit"}`` for every result row (the ``formatted`` block of ``--json``)."""
     return {r.key: r.value for r in result_rows(plan)}
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by ``None`` (JSON has no NaN or inf)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    """The JSON object of a plan (CLI ``--json``, the window's "Copy results", the report's data):
+    every field at full precision, non-finite numbers as ``null``, and ``formatted`` holding the
+    exact strings the window, the CLI table and the PDF show."""
+    d = json_safe(plan.to_dict())
+    d["formatted"] = formatted_values(plan)
+    return d
 
 
 def text_table(plan: Plan) -> str:

@@ -185,7 +185,7 @@ def test_linux_icon_is_the_256_px_png() -> None:
 
 @pytest.fixture
 def resource_dir(monkeypatch):
-    from planner import resources
+    from planner.files import resources
 
     resources.resource_dir.cache_clear()
     yield resources.resource_dir

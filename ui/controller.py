@@ -2,8 +2,8 @@
 
 Views emit user edits; the controller writes :class:`ui.state.InputsState`; the state
 emits ``changed`` only on a real change; the controller then calls
-:func:`planner.optimiser.plan` (closed forms, microseconds) for the main and compare presets
-and pushes the frozen :class:`~planner.optimiser.Plan` to the law card, budget panel, result
+:func:`planner.solve.plan.plan` (closed forms, microseconds) for the main and compare presets
+and pushes the frozen :class:`~planner.solve.plan.Plan` to the law card, budget panel, result
 cards and plots. Views write their widgets under signal blockers, so nothing echoes back.
 
 Presets live in a :class:`PresetRegistry` (key -> law, grouped Built-in / Team / Loaded /
@@ -18,10 +18,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from planner.hardware import CATALOGUE
+from planner.costs.hardware import CATALOGUE
 from planner.laws import Law
-from planner.optimiser import Plan, plan
-from planner.presets import Preset, builtin_presets
+from planner.presets.load import Preset, builtin_presets
+from planner.solve.plan import Plan, plan
 from ui.plots import PlotPanel
 from ui.state import FLOPS_LIMITS, InputsState, PlanInputs, plan_kwargs, science_kwargs
 from ui.widgets.budget_panel import BudgetPanel

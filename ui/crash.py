@@ -52,7 +52,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from planner.atomic import atomic_write_text
+from planner.files.atomic import atomic_write_text
 
 APP_NAME = "compute-budget-planner"
 ENV_LOG_DIR = "PLANNER_LOG_DIR"

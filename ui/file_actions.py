@@ -1,7 +1,7 @@
 """File and clipboard actions of the window, as plain functions (testable without dialogs).
 
 * :func:`save_preset` — current law + ``[hardware]`` + ``[budget]`` as TOML (tomli-w via
-  :func:`planner.preset_writer.dumps_preset`, validated first), written with ``QSaveFile``.
+  :func:`planner.presets.write.dumps_preset`, validated first), written with ``QSaveFile``.
 * :func:`export_plot` — a PlotWidget as PNG (``QSaveFile``) or SVG (``QSvgGenerator`` into a
   temporary file, then ``os.replace``; pyqtgraph's own SVG exporter fails on Qt >= 6.11).
 * :func:`results_markdown` / :func:`results_json` — the result rows as Markdown or JSON.
@@ -20,8 +20,8 @@ from PySide6.QtCore import QByteArray, QIODevice, QRectF, QSaveFile, QSize
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QWidget
 
-from planner.optimiser import Plan
-from planner.summary import result_rows
+from planner.solve.plan import Plan
+from planner.summary import plan_json, result_rows
 from ui.state import PlanInputs
 
 
@@ -43,7 +43,7 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
 
 def preset_text(law, inputs: PlanInputs) -> str:
     """TOML text for the law with the window's hardware and budget (validated)."""
-    from planner.preset_writer import dumps_preset
+    from planner.presets.write import dumps_preset
 
     hardware = {
         "gpu": inputs.gpu,
@@ -152,11 +152,7 @@ def results_markdown(plan: Plan, compare: Plan | None = None) -> str:
 
 
 def results_json(plan: Plan, compare: Plan | None = None) -> str:
-    data = (
-        plan.to_dict()
-        if compare is None
-        else {"plan": plan.to_dict(), "compare": compare.to_dict()}
-    )
+    data = plan_json(plan) if compare is None else {"plan": plan_json(plan), "compare": plan_json(compare)}
     return json.dumps(data, indent=2, default=str, allow_nan=False) + "\n"
 
 

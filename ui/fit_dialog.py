@@ -13,12 +13,12 @@ Public API::
         .start_fit() -> bool              # run in the worker (or at once when synchronous)
         .cancel()                         # stop the worker; no result is applied
         .outcome -> FitOutcome | None     # the applied result
-        .save_preset(path) -> bool        # atomic, via planner.fitting.write_fitted_preset
+        .save_preset(path) -> bool        # atomic, via planner.fitting.fitter.write_fitted_preset
         .use_law() -> bool                # emit lawAccepted(outcome.law)
     run_fit(runs, options, report=None, is_cancelled=None) -> FitOutcome   # Qt-free pipeline
 
 The pipeline (:func:`run_fit`) is: Epoch's outlier filter (optional), the full-data fit
-(:func:`planner.fitting.fit`), the leave-largest-out extrapolation check, then the bootstrap
+(:func:`planner.fitting.fitter`), the leave-largest-out extrapolation check, then the bootstrap
 in chunks of :data:`BOOT_CHUNK` resamples (each chunk reports progress and checks the cancel
 flag), then the in-memory law with its bootstrap samples. It runs in a
 :class:`ui.workers.JobRunner` worker thread; a generation counter drops stale results.
@@ -32,7 +32,6 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -64,7 +63,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from planner import fitting
 from planner.fitting import (
     CHINCHILLA_PARAMS,
     KAPLAN_PARAMS,
@@ -75,8 +73,10 @@ from planner.fitting import (
     leave_largest_out,
     residuals_by_compute,
 )
+from planner.fitting import fitter as fitting
+from planner.fitting.preset import fitted_law, write_fitted_preset
+from planner.fitting.runs import Runs, RunsError, data_range, drop_highest_loss, load_runs
 from planner.laws import Law
-from planner.runs import Runs, RunsError, data_range, drop_highest_loss, load_runs
 from planner.units import fmt_sci, parse_number
 from ui import settings, theme
 from ui.plots import DARK, LIGHT, _Axis, _pen, _Plot, frontier_bands
@@ -157,7 +157,7 @@ def chunked_bootstrap(
     step0: int = 0,
     total: int | None = None,
 ) -> BootstrapResult:
-    """:func:`planner.fitting.bootstrap` in chunks of :data:`BOOT_CHUNK` resamples.
+    """:func:`planner.fitting.fitter.bootstrap` in chunks of :data:`BOOT_CHUNK` resamples.
 
     Each chunk draws its resamples from its own seed (spawned from ``options.seed`` by
     ``numpy.random.SeedSequence``), so the result depends on the seed only, not on timing.
@@ -212,37 +212,12 @@ def make_law(
     name: str,
     holdout: HoldoutResult | None = None,
 ) -> Law:
-    """The in-memory law: :func:`planner.fitting.fitted_law` (bootstrap samples attached).
+    """The in-memory law: :func:`planner.fitting.fitter.fitted_law` (bootstrap samples attached).
 
     ``runs`` are the runs as read, before the fit's outlier filter (``fit.n_dropped``).
     """
-    fitted_law = getattr(fitting, "fitted_law", None)
-    if fitted_law is None:
-        return _fallback_law(fit, runs, preset_id=preset_id, name=name)
-    return fitted_law(
-        boot if boot is not None else fit, runs, preset_id=preset_id, name=name, holdout=holdout
-    )
-
-
-def _fallback_law(fit: FitResult, runs: Runs, *, preset_id: str, name: str) -> Law:
-    """A plain Chinchilla law (no bootstrap samples) until ``fitted_law`` is available."""
-    from planner.laws import ChinchillaLaw, Citation, FittedRange, LawInfo
-
-    if fit.form != "chinchilla":
-        raise ValueError("using a fitted Kaplan law needs planner.fitting.fitted_law")
-    if fit.n_dropped:
-        runs = drop_highest_loss(runs, fit.n_dropped)
-    rng = data_range(runs)
-    src = runs.source.name if runs.source is not None else "runs"
-    info = LawInfo(
-        id=preset_id,
-        title=name,
-        citation=Citation(f"Fitted to {src}", "2404.10102", "Epoch's Huber objective", "FITTED"),
-        fitted_range=FittedRange(rng.n_params, rng.n_tokens, rng.flops),
-        uncertainty=MappingProxyType(dict(fit.se or {})),
-        source="fitted",
-    )
-    return ChinchillaLaw(info, **fit.params)
+    law_of = boot if boot is not None else fit
+    return fitted_law(law_of, runs, preset_id=preset_id, name=name, holdout=holdout)
 
 
 def run_fit(
@@ -1172,22 +1147,14 @@ class FitDialog(QDialog):
             self._say("Nothing to save: run a fit first.", error=True)
             return False
         try:
-            writer = getattr(fitting, "write_fitted_preset", None)
-            if writer is not None:
-                writer(
-                    path,
-                    out.boot if out.boot is not None else out.fit,
-                    out.runs,
-                    preset_id=out.preset_id,
-                    name=out.name,
-                    holdout=out.holdout,
-                )
-            else:  # until write_fitted_preset lands: the law with its intervals
-                from planner.preset_writer import write_preset
-
-                if out.law is None:
-                    raise ValueError(out.law_error or "no law to save")
-                write_preset(path, out.law, intervals=out.fit.ci, uncertainty=out.fit.se)
+            write_fitted_preset(
+                path,
+                out.boot if out.boot is not None else out.fit,
+                out.runs,
+                preset_id=out.preset_id,
+                name=out.name,
+                holdout=out.holdout,
+            )
         except Exception as exc:  # PresetError, OSError, ...: a message, not a crash
             self._say(f"Cannot save preset: {error_text(exc)}", error=True)
             return False

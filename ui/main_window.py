@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from planner.laws import Law
-from planner.optimiser import Plan
-from planner.presets import PresetError, load_preset_file
+from planner.presets.load import PresetError, load_preset_file
+from planner.solve.plan import Plan
 from ui import file_actions, settings, theme
 from ui.controller import Controller, PresetRegistry, apply_preset_defaults
 from ui.plots import PLOT_KEYS, PlotPanel

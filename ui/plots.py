@@ -12,7 +12,7 @@ PlotDataItem with a symbol, never a standalone ScatterPlotItem.
 
 A law with bootstrap samples (a fitted preset) gets uncertainty bands: N* and D* on the
 frontier plot and L* on the loss plot, each a ``FillBetweenItem`` between two edge curves
-created once. The bands come from :func:`planner.optimiser.frontier_intervals` on the fixed
+created once. The bands come from :func:`planner.solve.plan.frontier_intervals` on the fixed
 budget grid, once per law (they do not depend on the budget), and are hidden for other laws.
 """
 
@@ -27,7 +27,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 from planner.laws import Law
-from planner.optimiser import Plan, frontier
+from planner.solve.plan import Plan, frontier
 
 BAND_ALPHA = 56  # band fill opacity (0-255); edges are drawn at twice this
 
@@ -139,7 +139,7 @@ def _with_alpha(color: str, alpha: int) -> QColor:
 def frontier_bands(law: Law, flops: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
     """Bootstrap bands of N*, D* and L* on ``flops`` for a fitted law; None for other laws."""
     try:
-        from planner.optimiser import frontier_intervals
+        from planner.solve.plan import frontier_intervals
     except ImportError:  # the core without interval support
         return None
     try:

@@ -1,10 +1,10 @@
-"""The preset library for the window: :mod:`planner.library` plus live folder watching.
+"""The preset library for the window: :mod:`planner.presets.library` plus live folder watching.
 
 API (for the main window)::
 
     lib = PresetLibrary(team_folders=settings_folders, recent=recent_files, parent=window)
     lib.changed.connect(refill_combo)      # emitted after a re-read that changed something
-    lib.library                            # planner.library.Library: entries, shadowed, errors
+    lib.library                            # planner.presets.library.Library: entries, shadowed, errors
     lib.as_groups()                        # [(group, [(key, label, tooltip)])] for GroupedCombo
     lib.resolve(key)                       # key = preset id (built-in) or file path -> Preset
     lib.errors / lib.shadowed              # broken files (one-line messages) / hidden duplicates
@@ -12,10 +12,10 @@ API (for the main window)::
     fill_combo(combo, lib.library, current=key)   # any QComboBox: disabled group headers,
                                                   # entries with userData = key (Qt.UserRole)
 
-Groups are Built-in, Team, Mine, Recent (``planner.library.GROUPS``); an id clash is resolved
+Groups are Built-in, Team, Mine, Recent (``planner.presets.library.GROUPS``); an id clash is resolved
 Mine > Team (first folder first) > Built-in and the hidden entries are listed in
 ``shadowed`` (the winner's tooltip says what it shadows). Broken files never raise: they are
-in ``errors`` with their :class:`planner.presets.PresetError` message.
+in ``errors`` with their :class:`planner.presets.load.PresetError` message.
 
 Watching: a ``QFileSystemWatcher`` watches every existing preset folder (Mine is created if
 missing) and every preset file in them, so adding, deleting, renaming, atomically replacing
@@ -34,9 +34,9 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QComboBox
 
-from planner import library as core
-from planner.library import BrokenFile, Entry, Library, Shadowed
-from planner.presets import Preset
+from planner.presets import library as core
+from planner.presets.library import BrokenFile, Entry, Library, Shadowed
+from planner.presets.load import Preset
 
 Groups = list[tuple[str, list[tuple[str, str, str]]]]
 
@@ -71,7 +71,7 @@ def _signature(lib: Library) -> tuple:
 
 
 class PresetLibrary(QObject):
-    """Watches the preset folders and keeps a current :class:`planner.library.Library`."""
+    """Watches the preset folders and keeps a current :class:`planner.presets.library.Library`."""
 
     changed = Signal()
 

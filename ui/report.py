@@ -48,8 +48,8 @@ from PySide6.QtGui import (
 )
 
 import planner
-from planner.hardware import CATALOGUE
-from planner.inference import (
+from planner.costs.hardware import CATALOGUE
+from planner.costs.serving import (
     ASPECT_RATIO,
     DEFAULT_BANDWIDTH_UTIL,
     DEFAULT_DECODE_BATCH,
@@ -62,7 +62,7 @@ from planner.units import fmt_sci, fmt_usd
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
-    from planner.optimiser import Plan
+    from planner.solve.plan import Plan
 
 APP_NAME = "Compute Budget Planner"
 PAGE_SIZES: dict[str, QPageSize.PageSizeId] = {
@@ -288,7 +288,7 @@ def assumptions(law: Law, plan: Plan) -> list[str]:
     )
     if plan.moe_activation is not None:
         try:
-            from planner.moe import EL_LOG_BASE_LABEL
+            from planner.effects.moe import EL_LOG_BASE_LABEL
         except ImportError:  # pragma: no cover - the MoE module ships with the core
             EL_LOG_BASE_LABEL = "the MoE efficiency-leverage log bases are a reconstruction"
         out.append(EL_LOG_BASE_LABEL + ".")

@@ -5,7 +5,7 @@ compare mode). :class:`InputsState` holds the current value; :meth:`InputsState.
 replaces fields and emits ``changed(frozenset_of_field_names)`` only when something really
 changed, so a view that writes the state and repaints on the echo cannot loop (STYLE.md §3).
 
-:func:`plan_kwargs` turns inputs into keyword arguments for :func:`planner.optimiser.plan`,
+:func:`plan_kwargs` turns inputs into keyword arguments for :func:`planner.solve.plan.plan`,
 passing the vocabulary / MoE / inference / unique-data arguments only when the user enabled
 them (MoE at A = 1, no vocabulary override, zero inference tokens and no unique-data limit
 give exactly the dense plan).
@@ -19,8 +19,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from planner.hardware import CATALOGUE, DEFAULT_GPU, DEFAULT_MFU, Hardware, get_accelerator
-from planner.presets import DEFAULT_PRESET_ID
+from planner.costs.hardware import CATALOGUE, DEFAULT_GPU, DEFAULT_MFU, Hardware, get_accelerator
+from planner.presets.load import DEFAULT_PRESET_ID
 
 FLOPS_LIMITS = (1e18, 1e27)
 GPU_HOURS_LIMITS = (1e-2, 1e11)
@@ -121,7 +121,7 @@ def clamp(inputs: PlanInputs) -> PlanInputs:
 
 
 def plan_kwargs(inputs: PlanInputs) -> dict[str, Any]:
-    """Keyword arguments for ``planner.optimiser.plan`` (budget and hardware included)."""
+    """Keyword arguments for ``planner.solve.plan.plan`` (budget and hardware included)."""
     kw: dict[str, Any] = {"flops": inputs.flops, "hardware": inputs.hardware()}
     kw.update(science_kwargs(inputs))
     return kw

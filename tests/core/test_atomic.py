@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.atomic import atomic_write_bytes, atomic_write_text
-from planner.presets import load_preset_file
+from planner.files.atomic import atomic_write_bytes, atomic_write_text
+from planner.presets.load import load_preset_file
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -57,7 +57,7 @@ def test_missing_folder_raises_oserror(tmp_path: Path) -> None:
 _CHILD = textwrap.dedent(
     """
     import sys
-    from planner.atomic import atomic_write_text
+    from planner.files.atomic import atomic_write_text
     base = open(sys.argv[2], encoding="utf-8").read()
     pad = "# " + "x" * 98 + "\\n"
     i = 0
@@ -99,7 +99,7 @@ def test_sigkill_mid_save_leaves_a_readable_preset(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------------------------
 # autosave: the plan inputs survive a crash or a kill
 
-from planner import autosave  # noqa: E402
+from planner.files import autosave
 
 INPUTS = {
     "preset": "epoch-2024",
@@ -162,7 +162,7 @@ def test_corrupt_autosave_is_reported_and_moved_aside(state: Path, content: byte
 _SAVER = textwrap.dedent(
     """
     import sys
-    from planner import autosave
+    from planner.files import autosave
     i = 0
     while True:
         i += 1

@@ -59,3 +59,61 @@ def test_tests_never_read_outside_the_repository(repo_root: Path) -> None:
             if needle in text:
                 offenders.append(f"{path.relative_to(repo_root)}: {needle}")
     assert offenders == []
+
+
+def _planner_import_graph(repo_root: Path) -> dict[str, set[str]]:
+    """Module -> planner modules it imports, counting every import statement (also under
+    ``TYPE_CHECKING`` and inside functions); ``from planner.x import y`` names the submodule
+    ``planner.x.y`` when there is one, else ``planner.x``."""
+    root = repo_root / "planner"
+    modules = {}
+    for path in root.rglob("*.py"):
+        parts = path.relative_to(repo_root).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        deps: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                deps.update(a.name for a in node.names if a.name.split(".")[0] == "planner")
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*anchor, base] if base else anchor)
+                if base.split(".")[0] != "planner":
+                    continue
+                for a in node.names:
+                    sub = f"{base}.{a.name}"
+                    deps.add(sub if sub in modules else base)
+        graph[name] = {d for d in deps if d in modules and d != name}
+    return graph
+
+
+def test_no_import_circles_in_planner(repo_root: Path) -> None:
+    """The core's modules import one way (inputs -> question -> solver -> plan -> views)."""
+    graph = _planner_import_graph(repo_root)
+    cycles = []
+    for start in graph:  # a path back to itself through the graph is a circle
+        stack, seen = [(start, (start,))], set()
+        while stack:
+            node, path = stack.pop()
+            for dep in graph[node]:
+                if dep == start:
+                    cycles.append(" -> ".join((*path, start)))
+                elif dep not in seen:
+                    seen.add(dep)
+                    stack.append((dep, (*path, dep)))
+    assert sorted(set(cycles)) == []
+
+
+def test_every_package_folder_is_shipped(repo_root: Path) -> None:
+    """pyproject lists packages explicitly (the presets folder is mapped to planner_presets):
+    a new subpackage missing from the list would import from a checkout but not from a wheel."""
+    import tomllib
+
+    listed = set(tomllib.loads((repo_root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    folders = {".".join(p.parent.relative_to(repo_root).parts) for top in ("planner", "ui")
+               for p in (repo_root / top).rglob("__init__.py")}  # fmt: skip
+    assert folders - listed == set()

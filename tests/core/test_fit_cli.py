@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from planner.cli import main
-from planner.presets import load_preset_file
+from planner.presets.load import load_preset_file
 
 # Besiroglu et al. 2024 (arXiv 2404.10102) refit of the Chinchilla data, with standard errors
 EPOCH = {"E": (1.8172, 0.03), "A": (482.01, 124.58), "B": (2085.43, 1293.23), "alpha": (0.3478, 0.02),

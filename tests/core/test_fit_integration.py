@@ -23,15 +23,15 @@ from planner.fitting import (
     plan_intervals,
     write_fitted_preset,
 )
+from planner.fitting.runs import Runs, load_runs
 from planner.laws import KaplanLaw
-from planner.presets import (
+from planner.presets.load import (
     MAX_BOOTSTRAP_ROWS,
     PresetError,
     get_law,
     load_preset_file,
     load_preset_text,
 )
-from planner.runs import Runs, load_runs
 
 TRUE = {"E": 1.8, "A": 480.0, "B": 2100.0, "alpha": 0.35, "beta": 0.37}
 

@@ -1,4 +1,4 @@
-"""Tests for planner.fitting: Chinchilla/Kaplan fits, Epoch's data, pins, bootstrap, validation."""
+"""Tests for planner.fitting.fitter: Chinchilla/Kaplan fits, Epoch's data, pins, bootstrap, validation."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from planner import fitting
 from planner.fitting import (
     CHINCHILLA_PARAMS,
     bootstrap,
@@ -18,7 +17,8 @@ from planner.fitting import (
     plan_intervals,
     residuals_by_compute,
 )
-from planner.runs import Runs, drop_highest_loss, load_runs
+from planner.fitting import fitter as fitting
+from planner.fitting.runs import Runs, drop_highest_loss, load_runs
 
 # Epoch's refit of the Chinchilla data (Besiroglu et al. 2024, arXiv 2404.10102; LAWS.md §2.3)
 EPOCH = {"E": 1.8172, "A": 482.01, "B": 2085.43, "alpha": 0.3478, "beta": 0.3658}

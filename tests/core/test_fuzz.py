@@ -26,8 +26,8 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.optimiser import plan
-from planner.presets import PresetError, builtin_presets, load_preset_text
+from planner.presets.load import PresetError, builtin_presets, load_preset_text
+from planner.solve.plan import plan
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "presets"
 SEEDS: list[dict[str, Any]] = [
@@ -164,7 +164,7 @@ def check_preset(data: str | bytes, fmt: str, source: str = "team/fuzzed.toml") 
 
 
 def check_runs(data: bytes, folder: Path, suffix: str = ".csv") -> str:
-    from planner.runs import RunsError, load_runs
+    from planner.fitting.runs import RunsError, load_runs
 
     path = folder / f"fuzzed{suffix}"
     path.write_bytes(data)

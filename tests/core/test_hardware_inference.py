@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from planner.hardware import (
+from planner.costs.hardware import (
     CATALOGUE,
     Hardware,
     days_to_gpu_hours,
@@ -17,7 +17,7 @@ from planner.hardware import (
     gpu_hours_to_usd,
     usd_to_gpu_hours,
 )
-from planner.inference import inference_cost, shape_for_params
+from planner.costs.serving import inference_cost, shape_for_params
 
 REQUIRED = ["A100 80GB SXM", "H100 SXM", "H100 PCIe", "H200 SXM", "B200", "MI300X", "MI325X",
             "TPU v4", "TPU v5e", "TPU v5p", "TPU v6e"]  # fmt: skip

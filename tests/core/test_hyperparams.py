@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from planner import hyperparams as hp
+from planner.effects import hyperparams as hp
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner import inference_aware as ia
+from planner.effects import demand as ia
 
 EPOCH = ia.Coefficients(E=1.8172, A=482.01, B=2085.43, alpha=0.3478, beta=0.3658)
 SARDANA_FIXTURE = ia.Coefficients(
@@ -131,7 +131,7 @@ def test_unreachable_loss_and_bad_demand():
 
 
 # --- MoE leverage: ln EL = k0 + s·ln C, N_eq = EL·N_act -----------------------------------
-LEVERAGE = (2.0, 0.08)  # e.g. planner.moe.el_log_affine(0.05, 8) is about (2.2, 0.078)
+LEVERAGE = (2.0, 0.08)  # e.g. planner.effects.moe.el_log_affine(0.05, 8) is about (2.2, 0.078)
 
 
 def test_constant_leverage_keeps_the_dense_tokens():

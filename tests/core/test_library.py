@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from planner import library
-from planner.library import (
+from planner.presets import library
+from planner.presets.library import (
     BUILTIN,
     GROUPS,
     MINE,
@@ -20,7 +20,7 @@ from planner.library import (
     team_folders,
     user_preset_dir,
 )
-from planner.presets import PresetError, builtin_ids
+from planner.presets.load import PresetError, builtin_ids
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "presets"
 

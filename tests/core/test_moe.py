@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from planner import moe
+from planner.effects import moe
 
 
 # --- Ling EL, Eq. 13 (log10 C, log2 G) ---------------------------------------------------

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from planner import presets as presets_mod
-from planner.hardware import CATALOGUE, Hardware
-from planner.presets import (
+from planner.costs.hardware import CATALOGUE, Hardware
+from planner.presets import load as presets_mod
+from planner.presets.load import (
     DEFAULT_PRESET_ID,
     MIGRATIONS,
     SCHEMA_VERSION,

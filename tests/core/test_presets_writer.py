@@ -10,15 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.hardware import CATALOGUE, Hardware
-from planner.preset_writer import dumps_preset, preset_document, write_preset
-from planner.presets import (
+from planner.costs.hardware import CATALOGUE, Hardware
+from planner.presets.load import (
     PresetError,
     builtin_presets,
     get_law,
     load_preset_file,
     load_preset_text,
 )
+from planner.presets.write import dumps_preset, preset_document, write_preset
 
 SHA = "ab" * 32
 

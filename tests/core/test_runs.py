@@ -1,4 +1,4 @@
-"""Tests for planner.runs: reading runs files, column mapping, bad rows, Epoch's filter."""
+"""Tests for planner.fitting.runs: reading runs files, column mapping, bad rows, Epoch's filter."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from planner.runs import (
+from planner.fitting.runs import (
     MAX_BYTES,
     Runs,
     RunsError,
@@ -196,7 +196,7 @@ def test_extrapolation_warning() -> None:
 
 
 def test_import_is_light() -> None:
-    code = ("import sys, planner.runs, planner.fitting; "
+    code = ("import sys, planner.fitting.runs, planner.fitting.fitter; "
             "bad = [m for m in ('scipy', 'pandas', 'PySide6', 'pyqtgraph', 'ui') "
             "if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
     root = Path(__file__).resolve().parents[2]

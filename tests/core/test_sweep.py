@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from planner.hardware import CATALOGUE, Hardware
-from planner.optimiser import plan
-from planner.presets import builtin_presets, load_preset_file
+from planner.costs.hardware import CATALOGUE, Hardware
+from planner.presets.load import builtin_presets, load_preset_file
+from planner.solve.plan import plan
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "presets"
 PRESETS = [*builtin_presets(), load_preset_file(DATA / "team" / "team-h100.toml"),

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner import vocab as vb
+from planner.effects import vocab as vb
 
 
 # --- counting -----------------------------------------------------------------------------

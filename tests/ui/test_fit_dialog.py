@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 import ui.plots
-from planner.optimiser import frontier_intervals
-from planner.presets import load_preset_file
+from planner.presets.load import load_preset_file
+from planner.solve.plan import frontier_intervals
 from tests.ui.helpers import MessageBoxes
 from ui.fit_dialog import FitDialog, FitOptions, isoflop_groups, open_fit_dialog
 from ui.main_window import MainWindow
@@ -113,7 +113,7 @@ def test_preview_lists_mapping_and_every_unused_row(dialog, tmp_path: Path) -> N
 
 
 def test_isoflop_groups_split_epochs_budgets(chinchilla_csv) -> None:
-    from planner.runs import load_runs
+    from planner.fitting.runs import load_runs
 
     runs = load_runs(chinchilla_csv)
     groups = isoflop_groups(runs.flops)

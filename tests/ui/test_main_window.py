@@ -13,8 +13,8 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QLabel, QSlider
 
 import ui.controller
-from planner.hardware import CATALOGUE
-from planner.presets import load_preset_file
+from planner.costs.hardware import CATALOGUE
+from planner.presets.load import load_preset_file
 from tests.ui.helpers import DATA, MessageBoxes
 from ui import settings
 from ui.main_window import MainWindow
@@ -34,7 +34,7 @@ def win(qtbot, boxes: MessageBoxes) -> MainWindow:
 
 @pytest.fixture
 def plan_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
-    """Record the keyword arguments the controller passes to planner.optimiser.plan."""
+    """Record the keyword arguments the controller passes to planner.solve.plan.plan."""
     calls: list[dict] = []
     real = ui.controller.plan
 
@@ -349,7 +349,7 @@ def test_export_report_action_matches_module(win: MainWindow) -> None:
 
 
 def test_set_law_makes_a_fitted_law_active(win: MainWindow) -> None:
-    from planner.presets import get_law
+    from planner.presets.load import get_law
 
     law = get_law("chinchilla-2022-a3")
     key = win.set_law(law)

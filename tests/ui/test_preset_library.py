@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox
 
-from planner.atomic import atomic_write_text
-from planner.library import BUILTIN, MINE, RECENT, TEAM
+from planner.files.atomic import atomic_write_text
+from planner.presets.library import BUILTIN, MINE, RECENT, TEAM
 from ui.preset_library import PresetLibrary, fill_combo
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "presets"

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from planner.hardware import CATALOGUE
+from planner.costs.hardware import CATALOGUE
 from planner.units import fmt_sci
 from ui.state import (
     FLOPS_LIMITS,

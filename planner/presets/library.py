@@ -3,7 +3,7 @@
 Where presets come from (``docs/presets.md`` has the user-facing version):
 
 * **Built-in**: the ``presets/`` folder shipped with the planner
-  (:func:`planner.resources.resource_dir`).
+  (:func:`planner.files.resources.resource_dir`).
 * **Team**: folders passed in by the caller (the window's "team folders" setting, in the
   order given), then the folders in the ``PLANNER_PRESET_PATH`` environment variable
   (``os.pathsep``-separated, like ``PATH``).
@@ -24,7 +24,7 @@ can show "team/epoch-2024.toml shadows the built-in epoch-2024". Recent files ar
 path, so they neither shadow nor are shadowed.
 
 A broken file never stops the scan: it is listed in :attr:`Library.errors` with the
-:class:`planner.presets.PresetError` message (file, key path, reason), and so is a team
+:class:`planner.presets.load.PresetError` message (file, key path, reason), and so is a team
 folder that does not exist (a network share not mounted).
 
 Scanning is cheap to repeat (the window re-scans when a folder changes): parsed files are
@@ -39,8 +39,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from planner.presets import Preset, PresetError, load_preset_file
-from planner.resources import resource_dir
+from planner.files.resources import resource_dir
+from planner.presets.load import Preset, PresetError, load_preset_file
 
 APP_NAME = "compute-budget-planner"
 BUILTIN, TEAM, MINE, RECENT = "Built-in", "Team", "Mine", "Recent"

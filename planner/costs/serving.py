@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.hardware import Hardware
+from planner.costs.hardware import Hardware
 
 ASPECT_RATIO = 128.0
 KV_DIM_DEFAULT = 8 * 128

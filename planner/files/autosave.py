@@ -11,13 +11,13 @@ at start-up; the file is JSON in the user's state folder::
 
 * Where: ``platformdirs.user_state_dir("compute-budget-planner")/autosave.json``; the
   ``PLANNER_STATE_DIR`` environment variable replaces the folder (tests, portable installs).
-* Writing is atomic (:func:`planner.atomic.atomic_write_text`): a kill mid-save leaves the
+* Writing is atomic (:func:`planner.files.atomic.atomic_write_text`): a kill mid-save leaves the
   previous autosave. Identical inputs are not rewritten (cheap to call on every change).
 * Reading never raises: :func:`restore` returns :class:`Restored` with ``inputs=None`` and a
   one-line ``error`` (file, key path, reason) for a corrupt or hand-edited file, which is
   moved aside to ``autosave.json.corrupt`` so the next start is clean. Budget and hardware
-  are validated with the preset rules (:func:`planner.presets.validate_budget`,
-  :func:`planner.presets.validate_hardware`); slider values must be finite numbers,
+  are validated with the preset rules (:func:`planner.presets.load.validate_budget`,
+  :func:`planner.presets.load.validate_hardware`); slider values must be finite numbers,
   booleans or short strings.
 
 API: ``state_dir()``, ``autosave_path()``, ``save(inputs, path=None) -> bool`` (True if
@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from planner.atomic import atomic_write_text
-from planner.presets import PresetError, _key_text, validate_budget, validate_hardware
+from planner.files.atomic import atomic_write_text
+from planner.presets.load import PresetError, _key_text, validate_budget, validate_hardware
 
 APP_NAME = "compute-budget-planner"
 ENV_STATE_DIR = "PLANNER_STATE_DIR"

@@ -26,18 +26,20 @@ from typing import Any, Literal
 
 import numpy as np
 
-from planner import data_constrained, hyperparams, inference_aware, moe, vocab
-from planner.hardware import (
+from planner.costs.hardware import (
     Hardware,
     flops_to_gpu_hours,
     gpu_hours_to_days,
     gpu_hours_to_flops,
     gpu_hours_to_usd,
 )
-from planner.inference import DEFAULT_CONTEXT, DEFAULT_DECODE_BATCH, inference_cost
-from planner.intervals import loss_interval, plan_intervals
+from planner.costs.serving import DEFAULT_CONTEXT, DEFAULT_DECODE_BATCH, inference_cost
+from planner.effects import data_limit as data_constrained
+from planner.effects import demand as inference_aware
+from planner.effects import hyperparams, moe, vocab
+from planner.fitting.intervals import loss_interval, plan_intervals
+from planner.fitting.runs import flops_extrapolation_warning
 from planner.laws import ChinchillaLaw, DataConstrainedLaw, Law
-from planner.runs import flops_extrapolation_warning
 
 Method = Literal["auto", "closed", "numerical"]
 MIN_FLOPS, MAX_FLOPS = 1e10, 1e35
@@ -100,13 +102,10 @@ class Plan:
     extras: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able dict; ``formatted`` holds the strings the window and report show."""
-        from planner.summary import formatted_values
-
+        """Every field as plain Python values (full precision); see :func:`planner.summary.plan_json`."""
         d = asdict(self)
         d["warnings"] = list(self.warnings)
         d["hyperparameter_sources"] = list(self.hyperparameter_sources)
-        d["formatted"] = formatted_values(self)
         return d
 
 
@@ -314,8 +313,8 @@ def extrapolation_warnings(law: Law, flops: float, n_params: float, n_tokens: fl
 
 
 # ---------------------------------------------------------------------------------------------
-# the sliders' science: vocabulary (planner.vocab), MoE (planner.moe), data limit
-# (planner.data_constrained), inference demand (planner.inference_aware), hyperparameters
+# the sliders' science: vocabulary (planner.effects.vocab), MoE (planner.effects.moe), data limit
+# (planner.effects.data_limit), inference demand (planner.effects.demand), hyperparameters
 
 MoELaw = Literal["ling", "krajewski"]
 MOE_LAWS = ("ling", "krajewski")
@@ -323,7 +322,7 @@ DEFAULT_GRANULARITY = {"ling": 2.0, "krajewski": 8.0}
 """G when none is given: Ling's base G = 2 (arXiv 2507.17702), Krajewski's common G = 8."""
 REFERENCE_VOCAB = {"kaplan-2020": 50_257, "deepseek-2024": 102_400}
 """Vocabulary a preset's token counts refer to: Kaplan GPT-2 BPE (LAWS.md §0.3), DeepSeek
-Table 3 (§2.6); every other preset uses planner.vocab.DEFAULT_REFERENCE_VOCAB (32,000)."""
+Table 3 (§2.6); every other preset uses planner.effects.vocab.DEFAULT_REFERENCE_VOCAB (32,000)."""
 
 
 def _finite_or_none(x: Any) -> Any:
@@ -456,7 +455,7 @@ def plan(
     Parameters
     ----------
     law : Law
-        A law from :mod:`planner.presets` (e.g. ``get_law("epoch-2024")``).
+        A law from :mod:`planner.presets.load` (e.g. ``get_law("epoch-2024")``).
     flops : float, optional
         Training budget in FLOPs. Give this or ``gpu_hours``.
     gpu_hours : float, optional
@@ -471,7 +470,7 @@ def plan(
         Fix the model size (or the token count) and spend the budget on the other:
         D = C/(6N) (or N = C/(6D)). With an MoE, ``n_params`` fixes the active parameters.
     vocab_size : float, optional
-        Vocabulary V (Tao et al. 2024, :mod:`planner.vocab`). The text is fixed in characters
+        Vocabulary V (Tao et al. 2024, :mod:`planner.effects.vocab`). The text is fixed in characters
         (H = D/f(V_ref)) and the law's N·D is kept, so D = H·f(V) and N = N_law·f(V_ref)/f(V);
         for total-parameter laws V·d is carved out of N (no double counting). Fills
         ``vocab_size``, ``optimal_vocab_size`` (approach 3 at the plan's N_nv and budget,
@@ -481,7 +480,7 @@ def plan(
         Use the approach-3 optimum as V (when ``vocab_size`` is not given).
     moe_activation, moe_granularity : float, optional
         Mixture of experts with activation ratio A ∈ (0, 1] (1 = dense) and granularity G
-        (default 2 for Ling, 8 for Krajewski), :mod:`planner.moe`.
+        (default 2 for Ling, 8 for Krajewski), :mod:`planner.effects.moe`.
     moe_law : {"ling", "krajewski"}
         ``ling``: EL(A, G, C) (Eq. 13); the MoE acts as a dense model with EL·N_act
         parameters, so N_act = N*(EL·C)/EL, D = D*(EL·C), loss L*(EL·C) (LAWS.md §7.4).
@@ -489,7 +488,7 @@ def plan(
         EL against its dense fit; the preset's loss is L*(EL·C).
     inference_tokens : float
         Lifetime inference tokens D_inf; fills ``inference_aware`` (Sardana et al. 2024,
-        :mod:`planner.inference_aware`) at the target loss or the plan's loss. The main plan
+        :mod:`planner.effects.demand`) at the target loss or the plan's loss. The main plan
         stays the compute-optimal one for the budget.
     target_loss : float, optional
         Loss ℓ for the inference-aware plan. Without a budget, the budget is the smallest
@@ -710,9 +709,9 @@ def _inference_aware(law: Law, loss: float | None, target_loss: float | None, in
                      ) -> tuple[dict[str, Any] | None, list[str], str]:  # fmt: skip
     """Sardana's plan at loss ℓ (the target, else the plan's loss) as a JSON-able dict.
 
-    Dense and Ling MoE: :func:`planner.inference_aware.inference_aware_plan` on the preset's
+    Dense and Ling MoE: :func:`planner.effects.demand.inference_aware_plan` on the preset's
     coefficients (MoE with EL(C) varying). Krajewski: the same problem on Krajewski's own
-    surface (:func:`planner.moe.krajewski_inference_aware`), at the Krajewski loss the MoE
+    surface (:func:`planner.effects.moe.krajewski_inference_aware`), at the Krajewski loss the MoE
     reaches (for a target loss: at the budget whose plan reaches it).
     """
     if moe_on and moe_law == "krajewski":

@@ -40,7 +40,8 @@ from typing import Any
 
 import numpy as np
 
-from planner.hardware import CATALOGUE, Hardware, get_accelerator
+from planner.costs.hardware import CATALOGUE, Hardware, get_accelerator
+from planner.files.resources import resource_dir
 from planner.laws import (
     ChinchillaLaw,
     Citation,
@@ -51,7 +52,6 @@ from planner.laws import (
     LawInfo,
     PowerLawAllocation,
 )
-from planner.resources import resource_dir
 
 SCHEMA_VERSION = 1
 MAX_PRESET_BYTES = 256 * 1024  # 1,000 bootstrap rows of 5 numbers take about 170 KB
@@ -60,7 +60,7 @@ DEFAULT_PRESET_ID = "epoch-2024"
 MAX_SHORT_TEXT = 4000
 MAX_NOTES_TEXT = 20000
 MAX_WARNINGS = 50
-# Budget limits: the same as the optimiser's (planner.optimiser.MIN_FLOPS / MAX_FLOPS) and the CLI's.
+# Budget limits: the same as the optimiser's (planner.solve.plan.MIN_FLOPS / MAX_FLOPS) and the CLI's.
 MIN_FLOPS, MAX_FLOPS = 1e10, 1e35
 
 _EMPTY: MappingProxyType = MappingProxyType({})
@@ -190,7 +190,7 @@ class Preset:
 
     ``extra`` keeps the historical mapping view (keys ``meta``, and where present
     ``hardware``, ``budget``, ``intervals``); the typed fields below are the same data.
-    ``hardware`` has canonical GPU names (``planner.hardware.CATALOGUE`` keys); ``meta`` has
+    ``hardware`` has canonical GPU names (``planner.costs.hardware.CATALOGUE`` keys); ``meta`` has
     ``date`` as an ISO string; ``intervals`` maps coefficient -> (lo, hi); ``fit`` is
     ``meta.fit`` (empty for published presets); ``schema_version`` is the version the file
     was written in (before migration).

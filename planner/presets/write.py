@@ -7,12 +7,12 @@ Public API::
     preset_document(law, ...same keywords...) -> dict      # the document, not yet validated
     dumps_preset(law, ..., fmt="toml" | "json") -> str     # validated text
 
-``law`` is any :class:`planner.laws.Law` (from a preset, or built by ``planner fit``); its
+``law`` is any :class:`planner.laws.forms.Law` (from a preset, or built by ``planner fit``); its
 ``info`` supplies ``[meta]`` id/name/notes/warnings and ``[law]`` form, what N means,
 loss unit, compute convention, citation and fitted range.
 
 * ``hardware``: a mapping with ``gpu``, ``n_gpus``, ``mfu``, ``usd_per_gpu_hour``,
-  ``precision``, or a :class:`planner.hardware.Hardware` (all five written).
+  ``precision``, or a :class:`planner.costs.hardware.Hardware` (all five written).
 * ``budget``: a mapping with ``flops`` *or* ``gpu_hours``, ``context``, ... (see
   ``docs/presets.md``).
 * ``meta_extra``: more ``[meta]`` keys, typically ``author``, ``date`` (a
@@ -23,7 +23,7 @@ loss unit, compute convention, citation and fitted range.
   (omit for least squares), ``pinned`` {name: value}, ``se`` {name: value}, ``n_bootstrap``,
   ``level``, ``seed``, ``converged``, ``message``, ``n_starts``, ``n_refined``,
   ``n_at_best``, ``grad_norm``, ``seconds``, ``tool``, ``planner_version``
-  (:data:`planner.presets.FIT_KEYS`). ``None`` values are dropped; numpy scalars are fine.
+  (:data:`planner.presets.load.FIT_KEYS`). ``None`` values are dropped; numpy scalars are fine.
 * ``intervals``: {coefficient: (lo, hi)}, written as ``[law.intervals]``.
 * ``uncertainty``: {coefficient: standard error}; defaults to ``law.info.uncertainty``.
 * bootstrap samples: ``law.info.bootstrap_samples`` (and ``bootstrap_level``), when set,
@@ -31,10 +31,10 @@ loss unit, compute convention, citation and fitted range.
 * ``header``: comment text put at the top of a TOML file (one ``#`` line per line).
 
 The document is validated by the same code that loads presets *before* anything is written,
-so a bad value raises :class:`planner.presets.PresetError` naming ``path`` and the key
+so a bad value raises :class:`planner.presets.load.PresetError` naming ``path`` and the key
 (e.g. ``meta.fit.delta``) and the old file, if any, is untouched. The file is written with
-:func:`planner.atomic.atomic_write_text` (temporary file, fsync, rename). Returns the
-:class:`planner.presets.Preset` as the loader would read it.
+:func:`planner.files.atomic.atomic_write_text` (temporary file, fsync, rename). Returns the
+:class:`planner.presets.load.Preset` as the loader would read it.
 """
 
 from __future__ import annotations
@@ -48,10 +48,10 @@ from typing import Any
 
 import tomli_w
 
-from planner.atomic import atomic_write_text
-from planner.hardware import Hardware
+from planner.costs.hardware import Hardware
+from planner.files.atomic import atomic_write_text
 from planner.laws import Law
-from planner.presets import (
+from planner.presets.load import (
     BOOTSTRAP_NAMES,
     MAX_PRESET_BYTES,
     SCHEMA_VERSION,

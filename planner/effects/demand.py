@@ -26,8 +26,8 @@ N for the same ℓ. Any D_inf > 0 shrinks N a little; the threshold says when it
 It has a closed form: N_c = (1 − t)·N0, D_c = N⁻¹(N_c), D_inf = p's root solved for D_inf.
 
 **Mixture of experts** (``leverage``): with Ling's efficiency leverage the MoE acts as a
-dense model with N_eq = EL·N_act parameters (planner.moe.EL_MAPPING_LABEL), and EL(C) is
-affine in ln C: ln EL = k0 + s·ln C (planner.moe.el_log_affine). Lifetime compute is then
+dense model with N_eq = EL·N_act parameters (planner.effects.moe.EL_MAPPING_LABEL), and EL(C) is
+affine in ln C: ln EL = k0 + s·ln C (planner.effects.moe.el_log_affine). Lifetime compute is then
 N_act·(6D + 2D_inf) with ln N_act = (ln N_eq(D) − k0 − s·ln 6D)/(1 + s), and the first-order
 condition becomes 6D/(6D + 2D_inf) = R(D), R = ((β/α)·r/(1 − r) + s)/(1 + s), r = k·D^−β:
 D_inf(D) = 3D·(1/R − 1) is increasing in D, and its root is found with scipy's brentq.

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner import hyperparams
+from planner.effects import hyperparams
 
 ArrayLike = float | np.ndarray
 
@@ -210,12 +210,12 @@ def total_params_from_active(
 
 
 def ling_learning_rate(flops: ArrayLike) -> ArrayLike:
-    """Ling MoE η_opt = 1.1576·C^−0.1529 (see :func:`planner.hyperparams.ling_moe`)."""
+    """Ling MoE η_opt = 1.1576·C^−0.1529 (see :func:`planner.effects.hyperparams.ling_moe`)."""
     return hyperparams.ling_moe(flops).learning_rate
 
 
 def ling_batch_size(flops: ArrayLike) -> ArrayLike:
-    """Ling MoE B_opt = 0.0694·C^0.3644 tokens (presumed; :func:`planner.hyperparams.ling_moe`)."""
+    """Ling MoE B_opt = 0.0694·C^0.3644 tokens (presumed; :func:`planner.effects.hyperparams.ling_moe`)."""
     return hyperparams.ling_moe(flops).batch_size_tokens
 
 

@@ -27,120 +27,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-ArrayLike = float | np.ndarray
-
-CITATION = "Muennighoff et al. 2023, arXiv 2305.16264"
-
-# LAWS.md §2.9 (CONFIRMED)
-LN_A = 6.255414
-LN_B = 7.3049974
-LN_E = 0.6254804
-ALPHA = 0.3526596
-BETA = 0.3526596
-R_STAR_D = 15.387756  # decay constant of repeated data
-R_STAR_N = 5.309743  # decay constant of excess parameters
-FIT_MAX_PARAMS = 9e9  # runs ≤ 9B params, ≤ 900B tokens
-FIT_MAX_TOKENS = 9e11
-EXTRAPOLATION_LABEL = (
-    "Muennighoff decay terms (R*_D = 15.39, R*_N = 5.31) applied to another preset's "
-    "coefficients: an extrapolation (LAWS.md §2.9)"
+from planner.laws.base import ArrayLike
+from planner.laws.data_constrained import (
+    EXTRAPOLATION_LABEL,
+    FIT_MAX_PARAMS,
+    FIT_MAX_TOKENS,
+    MUENNIGHOFF,
+    DataConstrainedCoefficients,
+    effective_data,
+    effective_params,
+    loss,
+    unconstrained_allocation,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class DataConstrainedCoefficients:
-    """Chinchilla-form coefficients plus the two decay constants."""
-
-    E: float
-    A: float
-    B: float
-    alpha: float
-    beta: float
-    r_star_d: float = R_STAR_D
-    r_star_n: float = R_STAR_N
-    label: str = f"{CITATION} (C4 nats)"
-    extrapolated: bool = False
-
-    @classmethod
-    def muennighoff(cls) -> DataConstrainedCoefficients:
-        return cls(E=math.exp(LN_E), A=math.exp(LN_A), B=math.exp(LN_B), alpha=ALPHA, beta=BETA)
-
-    @classmethod
-    def from_chinchilla(
-        cls,
-        E: float,
-        A: float,
-        B: float,
-        alpha: float,
-        beta: float,
-        r_star_d: float = R_STAR_D,
-        r_star_n: float = R_STAR_N,
-    ) -> DataConstrainedCoefficients:
-        """Muennighoff's decay on another preset's coefficients (labelled extrapolation)."""
-        return cls(E, A, B, alpha, beta, r_star_d, r_star_n, EXTRAPOLATION_LABEL, True)
-
-    @property
-    def G(self) -> float:
-        """G = (αA/(βB))^(1/(α+β)) (LAWS.md §1)."""
-        return (self.alpha * self.A / (self.beta * self.B)) ** (1.0 / (self.alpha + self.beta))
-
-
-MUENNIGHOFF = DataConstrainedCoefficients.muennighoff()
-
-
-def plateau_factor(r_star: float) -> float:
-    """Limit of D′/U_D (or N′/U_N) for infinitely many repeats: 1 + R*."""
-    return 1.0 + r_star
-
-
-def epochs(n_tokens: ArrayLike, unique_tokens: ArrayLike) -> ArrayLike:
-    """Epochs D/U over the unique data (1 epoch = R_D = 0); < 1 when not all data is used."""
-    return n_tokens / unique_tokens
-
-
-def effective_data(
-    n_tokens: ArrayLike, unique_tokens: ArrayLike, r_star_d: float = R_STAR_D
-) -> ArrayLike:
-    """D′ = U_D + U_D·R*_D·(1 − e^(−R_D/R*_D)), U_D = min(U, D), R_D = D/U_D − 1."""
-    d = np.asarray(n_tokens, dtype=float)
-    u_d = np.minimum(unique_tokens, d)
-    r_d = d / u_d - 1.0
-    return u_d + u_d * r_star_d * -np.expm1(-r_d / r_star_d)
-
-
-def effective_params(
-    n_params: ArrayLike,
-    n_tokens: ArrayLike,
-    unique_tokens: ArrayLike,
-    coef: DataConstrainedCoefficients = MUENNIGHOFF,
-) -> ArrayLike:
-    """N′ = U_N + U_N·R*_N·(1 − e^(−R_N/R*_N)), U_N = min((U_D·G)^(β/α)·G, N)."""
-    n = np.asarray(n_params, dtype=float)
-    u_d = np.minimum(unique_tokens, np.asarray(n_tokens, dtype=float))
-    G = coef.G
-    u_n = np.minimum((u_d * G) ** (coef.beta / coef.alpha) * G, n)
-    r_n = np.maximum(n / u_n - 1.0, 0.0)
-    return u_n + u_n * coef.r_star_n * -np.expm1(-r_n / coef.r_star_n)
-
-
-def loss(
-    n_params: ArrayLike,
-    n_tokens: ArrayLike,
-    unique_tokens: ArrayLike = math.inf,
-    coef: DataConstrainedCoefficients = MUENNIGHOFF,
-) -> ArrayLike:
-    """L = E + A/N′^α + B/D′^β. Oracle: L(1e9, 2e10) = 2.56464 (U = ∞)."""
-    n_eff = effective_params(n_params, n_tokens, unique_tokens, coef)
-    d_eff = effective_data(n_tokens, unique_tokens, coef.r_star_d)
-    out = coef.E + coef.A * n_eff**-coef.alpha + coef.B * d_eff**-coef.beta
-    return float(out) if np.ndim(out) == 0 else out
-
-
-def unconstrained_allocation(flops: ArrayLike, coef: DataConstrainedCoefficients = MUENNIGHOFF):
-    """Closed-form (N*, D*) under C = 6ND (LAWS.md §1)."""
-    a = coef.beta / (coef.alpha + coef.beta)
-    c6 = np.asarray(flops, dtype=float) / 6.0
-    return coef.G * c6**a, c6 ** (1.0 - a) / coef.G
 
 
 @dataclass(frozen=True, slots=True)

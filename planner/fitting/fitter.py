@@ -38,8 +38,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from planner.intervals import plan_intervals
-from planner.runs import Runs, drop_highest_loss
+from planner.fitting.intervals import plan_intervals
+from planner.fitting.runs import Runs, drop_highest_loss
 
 __all__ = [
     "CHINCHILLA_PARAMS",
@@ -50,12 +50,9 @@ __all__ = [
     "HoldoutResult",
     "bootstrap",
     "fit",
-    "fit_provenance",  # noqa: F822 - resolved by __getattr__ (planner.fit_preset)
-    "fitted_law",  # noqa: F822
     "leave_largest_out",
     "plan_intervals",
     "residuals_by_compute",
-    "write_fitted_preset",  # noqa: F822
 ]
 
 CHINCHILLA_PARAMS = ("E", "A", "B", "alpha", "beta")
@@ -488,7 +485,7 @@ def fit(runs: Runs, *, form: str = "chinchilla", loss_fn: str = "huber", delta: 
     Parameters
     ----------
     runs : Runs
-        Parameter counts N, tokens D and final losses (see :func:`planner.runs.load_runs`).
+        Parameter counts N, tokens D and final losses (see :func:`planner.fitting.runs.load_runs`).
     form : {"chinchilla", "kaplan"}
         Law to fit (module docstring).
     loss_fn : {"huber", "ls"}
@@ -498,7 +495,7 @@ def fit(runs: Runs, *, form: str = "chinchilla", loss_fn: str = "huber", delta: 
     pin : mapping, optional
         Parameters held fixed, natural units, e.g. ``{"E": 1.8}``.
     drop_highest : int
-        Apply :func:`planner.runs.drop_highest_loss` with this k first (Epoch use 5).
+        Apply :func:`planner.fitting.runs.drop_highest_loss` with this k first (Epoch use 5).
     top_k : int
         Grid starts refined by the vectorised Newton stage.
     n_polish : int
@@ -770,15 +767,3 @@ def residuals_by_compute(fit_result: FitResult, runs: Runs) -> ComputeResiduals:
     return ComputeResiduals(runs.flops[order], runs.rows[order], actual, pred,
                             np.log(pred) - np.log(actual), pred / actual - 1.0)
 
-
-# The planner integration (laws and preset files from a fit) lives in planner.fit_preset; its
-# public functions are importable from here (resolved on first use: it imports this module).
-_FIT_PRESET = ("fit_provenance", "fitted_law", "write_fitted_preset")
-
-
-def __getattr__(name: str) -> object:
-    if name in _FIT_PRESET:
-        from planner import fit_preset
-
-        return getattr(fit_preset, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -21,7 +21,7 @@ def resource_dir(name: str) -> Path:
     frozen_root = getattr(sys, "_MEIPASS", None)
     if frozen_root:
         tried.append(Path(frozen_root) / name)
-    tried.append(Path(__file__).resolve().parent.parent / name)
+    tried.append(Path(__file__).resolve().parents[2] / name)  # source checkout: <repo>/<name>
     if name == "presets":
         try:
             from importlib.resources import files

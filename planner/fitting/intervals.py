@@ -128,7 +128,7 @@ def plan_intervals(samples: Any, flops: float | np.ndarray, level: float = 0.95,
     ----------
     samples : numpy.ndarray or BootstrapResult
         (k, 5) chinchilla-form samples (E, A, B, alpha, beta) or (k, 4) loss-only Kaplan
-        samples (N_c, D_c, alpha_N, alpha_D); a :class:`planner.fitting.BootstrapResult`.
+        samples (N_c, D_c, alpha_N, alpha_D); a :class:`planner.fitting.fitter.BootstrapResult`.
     flops : float or array
         Training budget(s) C in FLOP.
     level : float

@@ -1,23 +1,23 @@
 """Turn a fit of a team's runs into a law and a preset file (``planner fit -o``, the GUI's
 "Fit from runs..." dialog).
 
-Public (re-exported by :mod:`planner.fitting`)::
+Public (re-exported by :mod:`planner.fitting.fitter`)::
 
     fitted_law(boot_or_fit, runs, *, preset_id, name, holdout=None) -> Law
     write_fitted_preset(path, boot_or_fit, runs, *, preset_id, name, holdout=None, author="") -> Preset
     fit_provenance(boot_or_fit, runs, holdout=None) -> dict   # the [meta.fit] table
 
-A fitted law is a normal :class:`planner.laws.Law` with citation status ``FITTED``, the
+A fitted law is a normal :class:`planner.laws.forms.Law` with citation status ``FITTED``, the
 citation text "Fitted to <file> (<n> runs, sha256 <first 12 hex digits>)", ``fitted_range``
 from the runs, ``uncertainty`` = bootstrap standard errors and, when bootstrapped, the
 bootstrap samples (``law.info.bootstrap_samples``, read-only, at most
-:data:`planner.presets.MAX_BOOTSTRAP_ROWS` rows) from which :func:`planner.plan` derives plan
+:data:`planner.presets.load.MAX_BOOTSTRAP_ROWS` rows) from which :func:`planner.plan` derives plan
 intervals. A Kaplan fit gives a *loss-only* Kaplan law (N_c, D_c, alpha_N, alpha_D; the
 allocation is the minimum of its surface on C = 6ND).
 
 The law is built through the same validation as a preset file (``law_from_document``), so
 the law in memory is exactly the law the written file loads back to; coefficients the loader
-refuses (e.g. an exponent above 3) raise :class:`planner.presets.PresetError`.
+refuses (e.g. an exponent above 3) raise :class:`planner.presets.load.PresetError`.
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from typing import Any
 import numpy as np
 
 from planner import __version__
-from planner.fitting import BootstrapResult, FitResult, HoldoutResult
+from planner.fitting.fitter import BootstrapResult, FitResult, HoldoutResult
+from planner.fitting.runs import Runs, data_range, drop_highest_loss
 from planner.laws import ChinchillaLaw, Citation, FittedRange, KaplanLaw, Law, LawInfo
-from planner.presets import MAX_BOOTSTRAP_ROWS, Preset, law_from_document
-from planner.runs import Runs, data_range, drop_highest_loss
+from planner.presets.load import MAX_BOOTSTRAP_ROWS, Preset, law_from_document
 
 __all__ = ["fit_provenance", "fitted_law", "write_fitted_preset"]
 
@@ -72,9 +72,9 @@ def _data_label(runs: Runs) -> str:
 
 def fit_provenance(boot_or_fit: BootstrapResult | FitResult, runs: Runs,
                    holdout: HoldoutResult | None = None) -> dict[str, Any]:
-    """The ``[meta.fit]`` table for a fit of ``runs`` (keys in :data:`planner.presets.FIT_KEYS`).
+    """The ``[meta.fit]`` table for a fit of ``runs`` (keys in :data:`planner.presets.load.FIT_KEYS`).
 
-    ``runs`` are the runs handed to :func:`planner.fitting.fit` / ``bootstrap`` (before any
+    ``runs`` are the runs handed to :func:`planner.fitting.fitter` / ``bootstrap`` (before any
     ``drop_highest`` filter, whose removals are ``n_dropped``).
     """
     fit, boot = _parts(boot_or_fit)
@@ -168,10 +168,10 @@ def fitted_law(boot_or_fit: BootstrapResult | FitResult, runs: Runs, *, preset_i
 
     Raises
     ------
-    planner.presets.PresetError
+    planner.presets.load.PresetError
         The fitted coefficients are outside what a preset may hold (message names the key).
     """
-    from planner.preset_writer import preset_document
+    from planner.presets.write import preset_document
 
     fit, boot = _parts(boot_or_fit)
     law = _raw_law(fit, boot, runs, preset_id, name, holdout, n_meaning, loss_unit, notes)
@@ -185,8 +185,8 @@ def write_fitted_preset(path: str | Path, boot_or_fit: BootstrapResult | FitResu
     """Write the fitted law to ``path`` (TOML, or JSON for ``.json``) atomically; returns the preset
     as the loader reads it back. Tables: ``[law.coefficients]``, ``[law.uncertainty]`` (bootstrap
     SEs), ``[law.intervals]``, ``[law.fitted_range]``, ``[law.bootstrap]`` and ``[meta.fit]``.
-    Raises :class:`planner.presets.PresetError` (nothing written) or ``OSError``."""
-    from planner.preset_writer import write_preset
+    Raises :class:`planner.presets.load.PresetError` (nothing written) or ``OSError``."""
+    from planner.presets.write import write_preset
 
     fit, boot = _parts(boot_or_fit)
     law = _raw_law(fit, boot, runs, preset_id, name, holdout, n_meaning, loss_unit, notes)

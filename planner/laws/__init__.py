@@ -1,0 +1,24 @@
+"""Scaling laws as immutable value objects, one module per form.
+
+=============================  ==================================================================
+:class:`ChinchillaLaw`         L = E + A/N^α + B/D^β, C = 6ND (Hoffmann et al. 2022, arXiv
+                               2203.15556, Eq. 2, 4; closed forms LAWS.md §1)
+:class:`DataConstrainedLaw`    Chinchilla form on effective data D′ and parameters N′
+                               (Muennighoff et al. 2023, arXiv 2305.16264, LAWS.md §2.9)
+:class:`KaplanLaw`             L(N, D) = [(N_c/N)^(α_N/α_D) + D_c/D]^α_D with non-embedding N, C
+                               in PF-days; allocation from Table 6 (Kaplan et al. 2020)
+:class:`PowerLawAllocation`    N* = k_N·C^a_N, D* = k_D·C^a_D, no loss (Chinchilla Approach 1,
+                               Porian, Llama 3 token law, DeepSeek M*(C) via an architecture rule)
+=============================  ==================================================================
+"""
+
+from planner.laws.allocation import AllocationRule, PowerLawAllocation, deepseek_m
+from planner.laws.base import Citation, FittedRange, Law, LawInfo, NMeaning
+from planner.laws.chinchilla import ChinchillaLaw
+from planner.laws.data_constrained import DataConstrainedLaw
+from planner.laws.kaplan import KaplanLaw
+
+__all__ = [
+    "AllocationRule", "ChinchillaLaw", "Citation", "DataConstrainedLaw", "FittedRange", "KaplanLaw", "Law",
+    "LawInfo", "NMeaning", "PowerLawAllocation", "deepseek_m",
+]  # fmt: skip
