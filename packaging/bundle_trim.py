@@ -153,23 +153,17 @@ def _tool(name: str) -> str | None:
     return shutil.which(name)
 
 
-def trim_icu_data(src: Path, workdir: Path, trees: tuple[str, ...] = ICU_UNUSED_TREES) -> Path | None:
-    """A libicudata without the ``trees`` data, built in ``workdir``; None (and why) if not."""
-    found = icu_data_symbol(src)
-    if found is None:
-        print(f"bundle_trim: {src.name}: no ICU data symbol found; kept whole")
-        return None
-    symbol, blob = found
+def build_data_library(symbol: str, blob: bytes, soname: str, workdir: Path) -> Path | None:
+    """A shared library ``workdir/soname`` exporting ``blob`` as the 16-byte aligned object
+    ``symbol`` (what ICU's own data library is), made with GNU as and ld; None if it cannot be.
+    """
     assembler, linker = _tool("as"), _tool("ld")
     if not (assembler and linker):
-        print(f"bundle_trim: {src.name}: GNU as/ld (binutils) not found; ICU data kept whole")
         return None
-    header, items = read_common_data(blob)
-    kept = drop_trees(items, trees)
     workdir.mkdir(parents=True, exist_ok=True)
-    dat = workdir / f"{symbol[:-4]}l.dat"
-    dat.write_bytes(write_common_data(header, kept))
-    asm = workdir / "icudata.s"
+    dat = workdir / f"{symbol}.bin"
+    dat.write_bytes(blob)
+    asm, obj, out = workdir / f"{symbol}.s", workdir / f"{symbol}.o", workdir / soname
     asm.write_text(
         '\t.section .rodata,"a"\n'
         f"\t.globl {symbol}\n"
@@ -181,16 +175,34 @@ def trim_icu_data(src: Path, workdir: Path, trees: tuple[str, ...] = ICU_UNUSED_
         '\t.section .note.GNU-stack,"",%progbits\n',
         encoding="ascii",
     )
-    obj, out = workdir / "icudata.o", workdir / src.name
     try:
         subprocess.run([assembler, "-o", str(obj), str(asm)], check=True, capture_output=True)
         subprocess.run(
-            [linker, "-shared", "-soname", src.name, "-z", "noexecstack", "-o", str(out), str(obj)],
+            [linker, "-shared", "-soname", soname, "-z", "noexecstack", "-o", str(out), str(obj)],
             check=True,
             capture_output=True,
         )
-    except subprocess.CalledProcessError as exc:
-        print(f"bundle_trim: {src.name}: building the trimmed library failed ({exc}); kept whole")
+    except (OSError, subprocess.CalledProcessError) as exc:
+        print(f"bundle_trim: building {soname} failed: {exc}")
+        return None
+    finally:
+        for tmp in (dat, asm, obj):
+            tmp.unlink(missing_ok=True)
+    return out
+
+
+def trim_icu_data(src: Path, workdir: Path, trees: tuple[str, ...] = ICU_UNUSED_TREES) -> Path | None:
+    """A libicudata without the ``trees`` data, built in ``workdir``; None (and why) if not."""
+    found = icu_data_symbol(src)
+    if found is None:
+        print(f"bundle_trim: {src.name}: no ICU data symbol found; kept whole")
+        return None
+    symbol, blob = found
+    header, items = read_common_data(blob)
+    kept = drop_trees(items, trees)
+    out = build_data_library(symbol, write_common_data(header, kept), src.name, workdir)
+    if out is None:
+        print(f"bundle_trim: {src.name}: GNU as/ld (binutils) missing or failing; ICU data kept whole")
         return None
     check = icu_data_symbol(out)
     if check is None or check[0] != symbol or read_common_data(check[1])[1] != _padded(kept):
