@@ -306,3 +306,9 @@ def test_smoke_harness_fails_a_broken_bundle(
     out = capsys.readouterr().out
     assert "SMOKE TEST FAILED" in out
     assert expected in out
+
+
+def test_packaging_readme_section_is_the_readme_s_desktop_bundle_section() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Desktop bundle") :]
+    assert (PACKAGING / "README-section.md").read_text(encoding="utf-8") == section
