@@ -52,7 +52,9 @@ def _elf_dynsyms(data: bytes) -> list[tuple[str, int, int, int]] | None:
         return None
     (shoff,) = struct.unpack_from("<Q", data, 0x28)
     shentsize, shnum = struct.unpack_from("<HH", data, 0x3A)
-    sections = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize) for i in range(shnum)]
+    sections = [
+        struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize) for i in range(shnum)
+    ]
     out = []
     for _name, sh_type, _flags, _addr, offset, size, link, _info, _align, entsize in sections:
         if sh_type != _SHT_DYNSYM:
@@ -63,7 +65,9 @@ def _elf_dynsyms(data: bytes) -> list[tuple[str, int, int, int]] | None:
                 "<IBBHQQ", data, offset + i * entsize
             )
             end = data.index(b"\0", str_off + st_name)
-            out.append((data[str_off + st_name : end].decode("ascii", "replace"), shndx, value, st_size))
+            out.append(
+                (data[str_off + st_name : end].decode("ascii", "replace"), shndx, value, st_size)
+            )
         return out
     return []
 
@@ -143,7 +147,9 @@ def drop_trees(items: list[tuple[str, bytes]], trees: tuple[str, ...]) -> list[t
 
 def _padded(items: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
     """What ``read_common_data`` gives back for ``items`` written by ``write_common_data``."""
-    return [(n, d + b"\xaa" * (-len(d) % 16)) for n, d in sorted(items, key=lambda i: i[0].encode())]
+    return [
+        (n, d + b"\xaa" * (-len(d) % 16)) for n, d in sorted(items, key=lambda i: i[0].encode())
+    ]
 
 
 # --- the two trims ---------------------------------------------------------------------------
@@ -191,7 +197,9 @@ def build_data_library(symbol: str, blob: bytes, soname: str, workdir: Path) -> 
     return out
 
 
-def trim_icu_data(src: Path, workdir: Path, trees: tuple[str, ...] = ICU_UNUSED_TREES) -> Path | None:
+def trim_icu_data(
+    src: Path, workdir: Path, trees: tuple[str, ...] = ICU_UNUSED_TREES
+) -> Path | None:
     """A libicudata without the ``trees`` data, built in ``workdir``; None (and why) if not."""
     found = icu_data_symbol(src)
     if found is None:
@@ -202,7 +210,9 @@ def trim_icu_data(src: Path, workdir: Path, trees: tuple[str, ...] = ICU_UNUSED_
     kept = drop_trees(items, trees)
     out = build_data_library(symbol, write_common_data(header, kept), src.name, workdir)
     if out is None:
-        print(f"bundle_trim: {src.name}: GNU as/ld (binutils) missing or failing; ICU data kept whole")
+        print(
+            f"bundle_trim: {src.name}: GNU as/ld (binutils) missing or failing; ICU data kept whole"
+        )
         return None
     check = icu_data_symbol(out)
     if check is None or check[0] != symbol or read_common_data(check[1])[1] != _padded(kept):
@@ -223,7 +233,9 @@ def strip_debug(src: Path, dst: Path) -> Path | None:
         return None
     dst.parent.mkdir(parents=True, exist_ok=True)
     try:
-        subprocess.run([tool, "--strip-debug", "-o", str(dst), str(src)], check=True, capture_output=True)
+        subprocess.run(
+            [tool, "--strip-debug", "-o", str(dst), str(src)], check=True, capture_output=True
+        )
     except subprocess.CalledProcessError:
         return None
     return dst

@@ -52,8 +52,12 @@ def target_environments() -> dict[str, dict[str, str]]:
     base = {**default_environment(), "implementation_name": "cpython",
             "platform_python_implementation": "CPython"}  # fmt: skip
     return {
-        f"{system}, Python {py}": {**base, **env, "python_version": py,
-                                   "python_full_version": f"{py}.0"}  # fmt: skip
+        f"{system}, Python {py}": {
+            **base,
+            **env,
+            "python_version": py,
+            "python_full_version": f"{py}.0",
+        }
         for system, env in _SYSTEMS.items()
         for py in PYTHONS
     }

@@ -21,7 +21,9 @@ LOCK = PACKAGING / "requirements.lock"
 
 
 def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"planner_packaging_{name}", PACKAGING / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(
+        f"planner_packaging_{name}", PACKAGING / f"{name}.py"
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
     try:
@@ -149,7 +151,7 @@ def test_lockcheck_reads_markers_and_platform_only_pins(lockcheck) -> None:
     windows = lockcheck.problems(pyproject, pins, envs["Windows x86_64, Python 3.13"])
     assert windows == ["c is locked as c>=3, not an exact == pin"]
     pyproject["project"]["dependencies"].append("b; sys_platform == 'linux'")
-    assert "b; sys_platform == \"linux\" has no pin" in lockcheck.problems(
+    assert 'b; sys_platform == "linux" has no pin' in lockcheck.problems(
         pyproject, pins, envs["Linux aarch64, Python 3.13"]
     )
 
@@ -159,7 +161,7 @@ def test_dev_installs_the_lock_with_hashes_then_the_project_without_dependencies
     assert "LOCK=packaging/requirements.lock" in dev
     lines = [ln.strip() for ln in dev.splitlines()]
     check = next(i for i, ln in enumerate(lines) if "packaging/lockcheck.py)" in ln)
-    lock = next(i for i, ln in enumerate(lines) if "--require-hashes -r \"$LOCK\"" in ln)
+    lock = next(i for i, ln in enumerate(lines) if '--require-hashes -r "$LOCK"' in ln)
     own = next(i for i, ln in enumerate(lines) if "--no-deps --no-build-isolation -e ." in ln)
     assert check < lock < own
     # the set-up stamp covers the lock, so a lock change reinstalls
@@ -167,7 +169,7 @@ def test_dev_installs_the_lock_with_hashes_then_the_project_without_dependencies
     # nothing else installs packages: no bare `pip install -e .[...]` left anywhere
     for script in (ROOT / "dev", PACKAGING / "build.sh", ROOT / ".ci" / "run"):
         assert "-e .[" not in script.read_text(encoding="utf-8"), script
-        assert "-e \".[" not in script.read_text(encoding="utf-8"), script
+        assert '-e ".[' not in script.read_text(encoding="utf-8"), script
 
 
 def test_lock_script_resolves_universally_with_hashes_and_all_extras() -> None:
@@ -321,7 +323,9 @@ linux_binutils = pytest.mark.skipif(
 
 @linux_binutils
 def test_trimmed_icu_library_exports_the_data_and_reads_back(bundle_trim, tmp_path, capsys) -> None:
-    lib = bundle_trim.build_data_library("icudt99_dat", _package(ITEMS), "libicudata.so.99", tmp_path)
+    lib = bundle_trim.build_data_library(
+        "icudt99_dat", _package(ITEMS), "libicudata.so.99", tmp_path
+    )
     assert lib is not None and lib.name == "libicudata.so.99"
     out = bundle_trim.trim_icu_data(lib, tmp_path / "trimmed")
     assert out is not None and out.name == "libicudata.so.99"
@@ -363,7 +367,8 @@ def test_qt_calls_only_the_icu_functions_the_trim_was_checked_for(bundle_trim) -
 
 
 PROBE = r"""
-from PySide6.QtCore import QCollator, QDateTime, QLocale, QStringConverter, QStringDecoder, QTimeZone
+from PySide6.QtCore import (QCollator, QDateTime, QLocale, QStringConverter, QStringDecoder,
+                            QTimeZone)
 out = []
 for loc in ("de_DE", "sv_SE", "zh_CN", "ja_JP", "en_US", "tr_TR"):
     c = QCollator(QLocale(loc))
@@ -374,7 +379,8 @@ for tz in (b"Europe/Berlin", b"America/Los_Angeles", b"Asia/Tokyo"):
     for loc in ("de_DE", "en_US", "ja_JP"):
         for t in QTimeZone.TimeType:
             for n in QTimeZone.NameType:
-                out.append(f"{tz} {loc} {t.name} {n.name}: {QTimeZone(tz).displayName(t, n, QLocale(loc))}")
+                name = QTimeZone(tz).displayName(t, n, QLocale(loc))
+                out.append(f"{tz} {loc} {t.name} {n.name}: {name}")
 out.append(f"codecs {len(QStringConverter.availableCodecs())}")
 for name in ("Shift_JIS", "GB18030", "windows-1252", "KOI8-R", "EUC-KR", "Big5"):
     out.append(f"{name} {QStringDecoder(name).isValid()}")
