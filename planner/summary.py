@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from planner.units import fmt_bytes, fmt_duration_days, fmt_sci, fmt_usd
 
 if TYPE_CHECKING:
-    from planner.solve.plan import Plan
+    from planner.solve.result import Plan
 
 N_UNIT = {"total": "params", "non_embedding": "non-emb. params", "flops_per_token": "non-emb. params"}
 

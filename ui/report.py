@@ -62,7 +62,7 @@ from planner.units import fmt_sci, fmt_usd
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
-    from planner.solve.plan import Plan
+    from planner import Plan
 
 APP_NAME = "Compute Budget Planner"
 PAGE_SIZES: dict[str, QPageSize.PageSizeId] = {

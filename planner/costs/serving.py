@@ -19,20 +19,23 @@ should override ``n_layer``/``d_model``/``kv_dim``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from planner.costs.hardware import Hardware
+from planner.costs.hardware import BYTES_PER_PARAM, Hardware
+from planner.solve.problem import Conflict, Point, Problem, Term
+
+if TYPE_CHECKING:
+    from planner.question import Question
 
 ASPECT_RATIO = 128.0
 KV_DIM_DEFAULT = 8 * 128
 DEFAULT_CONTEXT = 4096
 DEFAULT_DECODE_BATCH = 64
 DEFAULT_BANDWIDTH_UTIL = 0.8
-BYTES_PER_PARAM = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5, "fp32": 4.0}
 
 
-@dataclass(frozen=True, slots=True)
-class Shape:
+class Shape(NamedTuple):
     n_layer: float
     d_model: float
     kv_dim: float
@@ -44,8 +47,18 @@ def shape_for_params(n_params: float, aspect_ratio: float = ASPECT_RATIO) -> Sha
     return Shape(n_layer=d / aspect_ratio, d_model=d, kv_dim=min(KV_DIM_DEFAULT, d))
 
 
-@dataclass(frozen=True, slots=True)
-class InferenceCost:
+def kv_bytes_per_token(n_active: float, precision: str = "bf16") -> float:
+    """KV-cache bytes per cached token, 2·n_layer·n_kv·d_head·bytes, at the stated shape rule."""
+    shape = shape_for_params(n_active)
+    return 2.0 * shape.n_layer * shape.kv_dim * BYTES_PER_PARAM[precision]
+
+
+def serving_memory_bytes(n_active: float, n_total: float, context: int, batch: int, precision: str = "bf16") -> float:
+    """One replica's memory: N_total·bytes + KV cache for ``batch`` sequences of ``context`` tokens."""
+    return n_total * BYTES_PER_PARAM[precision] + kv_bytes_per_token(n_active, precision) * context * batch
+
+
+class InferenceCost(NamedTuple):
     flops_per_token: float
     usd_per_million_tokens: float
     usd_per_million_compute_bound: float
@@ -84,7 +97,7 @@ def inference_cost(
     t_compute = flops / (hw.peak_flops * hw.mfu)
     t_memory = (weight_bytes / batch + kv_per_token * context) / (acc.bandwidth_bytes * bandwidth_util)
     usd_per_s = hw.price / 3600.0
-    serving_memory = n_total * bpp + kv_per_token * context * batch
+    serving_memory = n_total * bpp + kv_per_token * context * batch  # = serving_memory_bytes(...)
     return InferenceCost(
         flops_per_token=flops,
         usd_per_million_tokens=max(t_compute, t_memory) * usd_per_s * 1e6,
@@ -98,3 +111,39 @@ def inference_cost(
         batch=batch,
         gpus_to_hold=max(1, -(-int(serving_memory) // int(acc.memory_bytes))),
     )
+
+
+class ServingLimitTerm(Term):
+    """The model must serve from ``serve_on``: N_total·bytes + KV cache at the serving context and
+    decode batch fit its memory, so N is bounded above (memory grows with N)."""
+
+    name = "serving_memory"
+    constraint = True
+
+    def applies(self, q: Question) -> bool:
+        return q.serve_target is not None
+
+    def pose(self, p: Problem) -> None:
+        from scipy.optimize import brentq
+
+        q = p.question
+        target, ratio = q.serve_target, p.total_per_active
+        limit = target.memory_bytes  # type: ignore[union-attr]
+
+        def excess(x: float) -> float:
+            n = math.exp(x)
+            return math.log(serving_memory_bytes(n, n * ratio, q.context, q.decode_batch, q.serve_precision) / limit)
+
+        lo, hi = math.log(1e3), math.log(1e16)
+        if excess(lo) > 0:
+            raise Conflict(f"serving on {target.label} ({limit / 1024**3:,.1f} GiB) cannot hold the KV cache of "  # type: ignore[union-attr]
+                           f"even the smallest model at {q.context:,}-token context and decode batch "
+                           f"{q.decode_batch}: lower --context or --decode-batch, or serve on more memory")  # fmt: skip
+        n_max = math.exp(hi) if excess(hi) < 0 else math.exp(brentq(excess, lo, hi, xtol=1e-12))
+        p.bound("hi", n_max, "serving_memory")
+
+    def report(self, p: Problem, pt: Point, out: dict[str, Any]) -> None:
+        out["serve_memory_limit_bytes"] = p.question.serve_target.memory_bytes  # type: ignore[union-attr]
+
+
+TERM = ServingLimitTerm()
