@@ -85,7 +85,7 @@ def optimum_params(flops: float, unique_tokens: float, coef: DataConstrainedCoef
         return math.exp(lo)
     if slope(hi) <= 0:
         return math.exp(hi)
-    return math.exp(brentq(slope, lo, hi, xtol=1e-13, rtol=1e-15))
+    return math.exp(brentq(slope, lo, hi, xtol=1e-13, rtol=1e-15, maxiter=400, disp=False))
 
 
 def allocate(
@@ -175,7 +175,7 @@ def flat_range(p: Problem, pt: Point, tol: float = PLATEAU_TOLERANCE) -> tuple[f
 
     ends = []
     for far in (x0 - 30.0, x0 + 30.0):
-        ends.append(far if excess(far) <= 0 else brentq(excess, min(x0, far), max(x0, far), xtol=1e-12))
+        ends.append(far if excess(far) <= 0 else brentq(excess, min(x0, far), max(x0, far), xtol=1e-12, maxiter=400, disp=False))
     return math.exp(ends[0]), math.exp(ends[1])
 
 

@@ -216,7 +216,8 @@ def _numerical(p: Problem) -> float:
                 return math.exp(lo)
             if not g_hi > 0:
                 return math.exp(hi)
-            return math.exp(brentq(lambda x: _slope(p, x), lo, hi, xtol=1e-13, rtol=4 * np.finfo(float).eps))
+            return math.exp(brentq(lambda x: _slope(p, x), lo, hi, xtol=1e-13, rtol=4 * np.finfo(float).eps,
+                                   maxiter=400, disp=False))
         grid = np.linspace(lo, hi, 241)
         n_grid = np.exp(grid)
         values = p.loss(n_grid, p.flops / np.array([p.per_token(float(v)) for v in n_grid]))  # type: ignore[misc]
