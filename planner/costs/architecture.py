@@ -75,10 +75,9 @@ class Architecture:
     name: str = ""
 
     def __post_init__(self) -> None:
-        for f in ("n_layers", "d_model", "n_heads", "n_kv_heads", "head_dim", "vocab_size"):
-            v = getattr(self, f)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"{f} = {v!r} must be a positive integer")
+        if not (self.n_layers >= 1 and self.d_model >= 1 and self.n_heads >= 1 and self.n_kv_heads >= 1
+                and self.head_dim >= 1 and self.vocab_size >= 1):  # fmt: skip
+            raise ValueError(f"layers, width, heads, KV heads, head size and vocabulary must be positive: {self!r}")
         if self.n_heads % self.n_kv_heads:
             raise ValueError(f"n_heads {self.n_heads} is not a multiple of n_kv_heads {self.n_kv_heads}")
         if self.n_experts and not 0 < self.experts_per_token <= self.n_experts:
@@ -230,3 +229,10 @@ class Architecture:
             kv_bytes_per_token_bf16=self.kv_bytes_per_token(2.0),
         )
         return d
+
+
+def describe(*args: Any, **kwargs: Any) -> Any:
+    """:func:`planner.costs.proposal.describe` (re-exported here: the shape of a plan)."""
+    from planner.costs.proposal import describe as _describe
+
+    return _describe(*args, **kwargs)
