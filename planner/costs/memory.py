@@ -57,6 +57,8 @@ USABLE_FRACTION = 0.9
 GPUS_PER_NODE = 8
 TP_CHOICES = (1, 2, 4, 8)
 DEFAULT_ZERO_STAGE = 1
+ACTIVATION_NOTE = ("Activation memory: Korthikanti et al. 2022 (arXiv 2205.05198) Table 2, derived for GPT blocks; "
+                   "approximate for SwiGLU, grouped-query and MoE layers.")  # fmt: skip
 DEFAULT_RECOMPUTE: Recompute = "selective"
 
 
@@ -386,9 +388,6 @@ def training_plan(
     lay = layout or _least_layout(m, n)
     w, g, o = m.states(lay.tp, lay.pp, lay.dp, lay.ep)
     a = m.act_bytes(lay.tp, lay.pp)
-    if arch.is_moe or arch.ffn_kind != "gelu" or arch.n_kv_heads != arch.n_heads:
-        warnings.append("Activation memory uses Korthikanti et al.'s GPT-block formula; approximate for "
-                        "SwiGLU, grouped-query and MoE layers.")  # fmt: skip
     bpp = sum(m.bw)
     return TrainingMemory(
         bytes_per_gpu=w + g + o + a, min_gpus=min_n, layout=layout, min_layout=min_layout, n_gpus=n,
