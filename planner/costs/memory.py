@@ -119,6 +119,27 @@ class TrainingMemory:
         return d
 
 
+def model_state_bytes(n_params: float, optimizer: str = "adamw", zero_stage: int = 0, dp: int = 1) -> float:
+    """Model-state bytes per GPU of ZeRO Table 1: (2 + 2 + K)Ψ, (4 + K/N_d)Ψ, (2 + (2 + K)/N_d)Ψ, (4 + K)Ψ/N_d.
+
+    Parameters
+    ----------
+    n_params : float
+        Ψ, parameters held by the data-parallel group (after tensor/pipeline splits), count.
+    optimizer : {"adamw", "adamw8bit"}
+        K = 12 or 6 bytes of optimizer state per parameter.
+    zero_stage : {0, 1, 2, 3}
+    dp : int
+        N_d, data-parallel degree.
+    """
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {optimizer!r} (expected one of {', '.join(OPTIMIZERS)})")
+    w, g, k = OPTIMIZERS[optimizer]
+    shard = (1.0 / dp if zero_stage >= 3 else 1.0, 1.0 / dp if zero_stage >= 2 else 1.0,
+             1.0 / dp if zero_stage >= 1 else 1.0)  # fmt: skip
+    return n_params * (w * shard[0] + g * shard[1] + k * shard[2])
+
+
 def activation_bytes_per_layer(seq_len: float, micro_batch: float, d_model: float, n_heads: float,
                                recompute: str = DEFAULT_RECOMPUTE, tp: int = 1) -> float:  # fmt: skip
     """Korthikanti et al. 2022 Table 2 (bytes, one layer, one micro-batch, sequence parallel over tp).

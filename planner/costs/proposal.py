@@ -20,7 +20,7 @@ The rule (:class:`ShapeRule`; every part can be fixed by the user)
 * **FFN.** SwiGLU, width 1.3·(8/3)·d rounded up to a multiple of 1024 (the Llama 3 rule:
   ``ffn_dim_multiplier`` 1.3, ``multiple_of`` 1024 in Meta-Llama-3-8B's params.json; 14,336 at
   d = 4096 and 28,672 at 8192). To meet N within 1% the search moves it in steps of 128 and
-  says how far it moved. GELU (Kaplan's d_ff = 4d) on request.
+  says how far it moved (never beyond ½× to 2×; open models span 2.7·d to 5.3·d). GELU (Kaplan's d_ff = 4d) on request.
 * **Vocabulary** from the plan (default 32,000), **untied** embeddings.
 * **MoE** (:class:`MoESpec`): Ling's activation ratio A = (k + s)/(E + s) and granularity
   G = 2·d/d_expert (Tian et al. 2025, arXiv 2507.17702; LAWS.md §4.1), one shared expert (their
@@ -46,6 +46,7 @@ from planner.costs.architecture import DEFAULT_SEQ_LEN, Architecture, FfnKind, M
 TOLERANCE = 0.01
 WIDTH_MULTIPLE = 128
 FFN_STEP = 128
+FFN_RANGE = (0.5, 2.0)  # the FFN may move within this factor of the rule's width to meet N
 KV_PENALTY = 0.5  # rank cost of a head count that cannot have the rule's 8 KV heads
 MIN_LAYERS, MIN_WIDTH = 2, 256
 DEFAULT_VOCAB = 32_000
@@ -277,16 +278,19 @@ def propose(
                     zero, slope = 6.0 * ne0 + 12.0 * L * seq_len * nh * hd, 6.0 * slope
                 else:
                     zero = ne0 + emb * d
+                f_rule = (4 * d) if not swiglu else f_mult * math.ceil(f_ratio * d / f_mult - 1e-9)
                 fe = (target - zero) / slope
                 f = FFN_STEP * round(fe / FFN_STEP)
-                if f < FFN_STEP:
-                    f = FFN_STEP
+                lo_f = FFN_STEP * max(1, math.ceil(FFN_RANGE[0] * f_rule / FFN_STEP))
+                if f < lo_f:
+                    f = lo_f
+                elif f > FFN_RANGE[1] * f_rule:
+                    f = FFN_STEP * math.floor(FFN_RANGE[1] * f_rule / FFN_STEP)
                 mis = (zero + slope * f) * inv_t - 1.0
                 if not -TOLERANCE <= mis <= TOLERANCE:
                     if best_any is None or abs(mis) < abs(best_any[1]):
                         best_any = (0.0, mis, L, d, hd, f)
                     continue
-                f_rule = (4 * d) if not swiglu else f_mult * math.ceil(f_ratio * d / f_mult - 1e-9)
                 cost = lnl + abs(log(d / d0)) + 2.0 * abs(log(f / f_rule))
                 if nkv < cap and nkv < nh:
                     cost += KV_PENALTY
