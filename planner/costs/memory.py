@@ -169,7 +169,7 @@ class _Model:
     """Precomputed constants of one (architecture, settings) pair: memory of any layout is cheap."""
 
     __slots__ = ("E", "L", "X", "Y", "act", "bw", "c_keep", "c_shard", "divs", "exp", "heads", "k", "non_exp",
-                 "psi", "z")
+                 "psi", "tps", "z")
 
     def __init__(self, arch: Architecture, s: float, b: float, optimizer: str, zero: int, recompute: str) -> None:
         if optimizer not in OPTIMIZERS:
@@ -183,6 +183,7 @@ class _Model:
         self.non_exp = self.psi - self.exp
         self.L, self.E, self.heads = arch.n_layers, arch.n_experts, arch.n_heads
         self.divs = _divisors(arch.n_layers)
+        self.tps = tuple(t for t in TP_CHOICES if arch.n_heads % t == 0)
         per = activation_bytes_per_layer(s, b, arch.d_model, arch.n_heads, recompute, 1)
         extra = activation_bytes_per_layer(s, b, arch.d_model, arch.n_heads, "none", 1) if recompute == "full" else 0.0
         base = arch.n_layers * per + extra + 4.0 * s * b * arch.vocab_size
@@ -229,7 +230,7 @@ def _divisors(n: int) -> tuple[int, ...]:
 
 
 def _tps(m: _Model, limit: int) -> tuple[int, ...]:
-    return tuple(t for t in TP_CHOICES if t <= limit and m.heads % t == 0)
+    return m.tps if limit >= GPUS_PER_NODE else tuple(t for t in m.tps if t <= limit)
 
 
 def _choose(m: _Model, n: int, usable: float) -> tuple[Layout | None, float]:
@@ -241,42 +242,49 @@ def _choose(m: _Model, n: int, usable: float) -> tuple[Layout | None, float]:
     """
     best = best_key = None
     best_mem = math.inf
+    dense = not m.exp
+    psi, c_keep, c_shard, X, Y, divs = m.psi, m.c_keep, m.c_shard, m.X, m.Y, m.divs
     for tp in _tps(m, min(GPUS_PER_NODE, n)):
-        r = usable - m.act[tp]
+        act = m.act[tp]
+        r = usable - act
         q = n // tp
         if r <= 0 or q < 1:
             continue
-        if m.exp:
-            pp0 = 1
-        else:
-            room = r - m.X / (tp * q)
+        if dense:
+            room = r - X / (tp * q)
             if room <= 0:
                 continue
-            pp0 = max(1, math.ceil(m.Y / (tp * room) - 1e-9)) if m.Y else 1
+            pp0 = max(1, math.ceil(Y / (tp * room) - 1e-9)) if Y else 1
+        else:
+            pp0 = 1
         if pp0 > q or (best_key is not None and (0, tp * pp0, pp0) > best_key):
             continue
-        fallback = None
-        for pp in m.divs:
+        found = None
+        even = n % tp == 0
+        for pp in divs:
             if pp < pp0:
                 continue
             if pp > q:
                 break
             dp = q // pp
-            ep = m.ep_for(dp)
-            mem = m.total(tp, pp, dp, ep)
+            if dense:
+                ep = 1
+                mem = psi / (tp * pp) * (c_keep + c_shard / dp) + act
+            else:
+                ep = m.ep_for(dp)
+                mem = m.total(tp, pp, dp, ep)
             if mem > usable:
                 continue
-            if q % pp == 0 and n % tp == 0:
-                fallback = (0, pp, dp, ep, mem)
+            if even and q % pp == 0:
+                found = (0, pp, dp, ep, mem)
                 break
-            if fallback is None:
-                fallback = (1, pp, dp, ep, mem)
-        if fallback is not None:
-            idle, pp, dp, ep, mem = fallback
-            key = (idle, tp * pp, pp)
+            if found is None:
+                found = (1, pp, dp, ep, mem)
+        if found is not None:
+            key = (found[0], tp * found[1], found[1])
             if best_key is None or key < best_key:
-                best, best_key, best_mem = Layout(tp, pp, dp, ep), key, mem
-    return best, best_mem
+                best, best_key, best_mem = (tp, found[1], found[2], found[3]), key, found[4]
+    return (Layout(*best) if best else None), best_mem
 
 
 def lowest_bytes_per_gpu(m_or_arch: Any, n: int, **kw: Any) -> float:
@@ -308,21 +316,23 @@ def _min_gpus(m: _Model, usable: float) -> tuple[int | None, Layout | None]:
         return _min_gpus_moe(m, usable)
     best_n, best = None, None
     X, Y = m.X, m.Y
-    for tp in _tps(m, GPUS_PER_NODE):
+    for tp in m.tps:
         r = usable - m.act[tp]
         if r <= 0:
             continue
+        if best_n is not None and tp * math.ceil((X + Y) / (tp * r) - 1e-9) > best_n:
+            continue  # p·dp >= (X + Y)/(t·r): this t cannot beat the best count found
         for pp in m.divs:
             denom = tp * pp * r - Y
             if denom <= 0:
                 continue
             dp = max(1, math.ceil(X / denom - 1e-9)) if X > 0 else 1
             n = tp * pp * dp
-            if best_n is None or n < best_n or (n == best_n and (tp * pp, pp) < (best.tp * best.pp, best.pp)):
-                best_n, best = n, Layout(tp, pp, dp, 1)
+            if best_n is None or n < best_n or (n == best_n and (tp * pp, pp) < (best[0] * best[1], best[1])):
+                best_n, best = n, (tp, pp, dp)
             if dp == 1:
                 break
-    return best_n, best
+    return best_n, (Layout(*best, 1) if best else None)
 
 
 def _min_gpus_moe(m: _Model, usable: float) -> tuple[int | None, Layout | None]:
@@ -396,8 +406,10 @@ def training_plan(
                         "exceed one GPU's memory at tensor parallel 8.")  # fmt: skip
     layout, mem = _choose(m, n, usable)
     gib = 1024.0**3
+    least = None
     if layout is None:  # report the least-memory layout on n GPUs and the shortfall
-        mem = _best_effort(m, n)
+        least = _least_layout(m, n)
+        mem = m.total(least.tp, least.pp, least.dp, least.ep)
         short = mem - usable
         more = (f"the smallest count that holds it is {min_n:,} GPUs ({min_layout.text()})" if min_layout
                 else "no GPU count holds it with these settings (activations alone exceed one GPU: try full "
@@ -406,7 +418,7 @@ def training_plan(
                         f"{usable / gib:,.1f} GiB usable, short by {short / gib:,.1f} GiB; {more}.")  # fmt: skip
     elif layout.gpus < n:
         warnings.append(f"No layout uses all {n:,} GPUs evenly; {layout.text()} uses {layout.gpus:,}.")
-    lay = layout or _least_layout(m, n)
+    lay = layout or least
     w, g, o = m.states(lay.tp, lay.pp, lay.dp, lay.ep)
     a = m.act_bytes(lay.tp, lay.pp)
     bpp = sum(m.bw)
@@ -422,18 +434,18 @@ def training_plan(
 
 def _least_layout(m: _Model, n: int) -> Layout:
     """The layout of ``n`` GPUs that needs the least memory per GPU (for the shortfall message)."""
-    best, low = Layout(1, 1, n, m.ep_for(n)), math.inf
+    best, low = (1, 1, n), math.inf
+    psi, c_keep, c_shard = m.psi, m.c_keep, m.c_shard
     for tp in _tps(m, min(GPUS_PER_NODE, n)):
+        act = m.act[tp]
+        q = n // tp
         for pp in m.divs:
-            if pp > n // tp:
+            if pp > q:
                 break
-            dp = n // (tp * pp)
-            mem = m.total(tp, pp, dp, m.ep_for(dp))
+            dp = q // pp
+            mem = m.total(tp, pp, dp, m.ep_for(dp)) if m.exp else psi / (tp * pp) * (c_keep + c_shard / dp) + act
             if mem < low:
-                best, low = Layout(tp, pp, dp, m.ep_for(dp)), mem
-    return best
+                best, low = (tp, pp, dp), mem
+    return Layout(*best, m.ep_for(best[2]))
 
 
-def _best_effort(m: _Model, n: int) -> float:
-    lay = _least_layout(m, n)
-    return m.total(lay.tp, lay.pp, lay.dp, lay.ep)

@@ -125,8 +125,17 @@ class ArchitecturePlan:
     seq_len: int
     source: str  # "proposed", "config" or "given"
     rule: str
-    notes: tuple[str, ...] = ()
+    search_notes: tuple[str, ...] = ()
     law_seq_len: float = DEEPSEEK_LAW_SEQ
+    ffn_rule: int = 0  # the rule's FFN width for this d_model (0: not proposed)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the search did: below the smallest shape, no shape within 1%, FFN moved off the rule."""
+        f, fr = self.architecture.d_ff, self.ffn_rule
+        if not fr or f == fr or self.architecture.is_moe:
+            return self.search_notes
+        return (*self.search_notes, f"FFN width {f:,} is {f / fr - 1:+.1%} from the rule's {fr:,} to meet N")
 
     @property
     def within_tolerance(self) -> bool:
@@ -224,7 +233,7 @@ def propose(
     Returns ``(architecture, mismatch, notes)`` with mismatch = N_shape/target − 1. ``n_layers``,
     ``d_model`` and ``head_dim`` fix those dimensions; the others are searched. ``seq_len`` only
     matters for ``meaning="flops_per_token"`` (the l_seq inside DeepSeek's M). Candidates are
-    ranked by |ln(L/L0)| + |ln(d/d0)| + 2·|ln(d_ff/d_ff,rule)| (+0.5 when the head count does not
+    ranked by |L/L0 − 1| + |d/d0 − 1| + 2·|d_ff/d_ff,rule − 1| (+0.5 when the head count does not
     allow the rule's KV heads), (L0, d0) being the rule's continuous solution.
     """
     if not (target > 0 and math.isfinite(target)):
@@ -244,28 +253,31 @@ def propose(
     emb = vocab_size * (1 if rule.tied_embeddings else 2) if meaning == "total" else 0
     big_from, hd_small, hd_big = rule.large_head_from, rule.small_head_dim, rule.large_head_dim
     f_mult, f_ratio = rule.ffn_multiple, rule.ffn_multiplier * 8.0 / 3.0
-    log, inv_t = math.log, 1.0 / target
+    inv_t = 1.0 / target
     best = best_any = None
     best_cost = math.inf
-    for span in (0, 1, 2, 5):
+    # passes: widths whose head count allows the rule's KV heads first (the others pay KV_PENALTY and
+    # can only win when none of those meets N), nearest depth first; then every width, wider spans
+    for span, kv_only in ((0, True), (1, True), (2, False), (5, False)):
         if n_layers is not None:
             layers: Any = (n_layers,)
-            if span:
-                span = 5
+            if span == 1:
+                continue
         elif span == 0:
             layers = (max(MIN_LAYERS, round(L0)),)
         else:
             fl = math.floor(L0)
             layers = range(max(MIN_LAYERS, fl - span), max(MIN_LAYERS, fl + span + 1) + 1)
         for L in layers:
-            lnl = abs(log(L / L0))
+            lnl = abs(L - L0) / L0
             if d_model is not None:
                 widths: Any = (d_model,)
             else:
-                dc = d0 if span == 0 else _width_for(L, target, *args)
-                widths = set(_near(dc, step, max(MIN_WIDTH, step), span))
+                dc = d0 if L == L0 or (span == 0 and n_layers is None) else _width_for(L, target, *args)
                 kv_step = math.lcm(step, cap * (hd_fixed or (hd_big if dc >= big_from else hd_small)))
-                widths.update(_near(dc, kv_step, kv_step, 0))  # head counts that allow 8 KV heads
+                widths = _near(dc, kv_step, kv_step, 0)  # head counts that allow 8 KV heads
+                if not kv_only:
+                    widths = set(widths).union(_near(dc, step, max(MIN_WIDTH, step), span))
             for d in widths:
                 hd = hd_fixed or (hd_big if d >= big_from else hd_small)
                 if d % hd:
@@ -291,7 +303,7 @@ def propose(
                     if best_any is None or abs(mis) < abs(best_any[1]):
                         best_any = (0.0, mis, L, d, hd, f)
                     continue
-                cost = lnl + abs(log(d / d0)) + 2.0 * abs(log(f / f_rule))
+                cost = lnl + abs(d - d0) / d0 + 2.0 * abs(f - f_rule) / f_rule
                 if nkv < cap and nkv < nh:
                     cost += KV_PENALTY
                 if cost < best_cost:
@@ -309,9 +321,6 @@ def propose(
     arch = Architecture(n_layers=L, d_model=d, n_heads=nh, n_kv_heads=_kv_heads(nh, cap), head_dim=hd, d_ff=f,
                         vocab_size=vocab_size, ffn_kind=rule.ffn_kind, tied_embeddings=rule.tied_embeddings,
                         name="proposed")  # fmt: skip
-    f_rule = rule.d_ff(d)
-    if f != f_rule:
-        notes.append(f"FFN width {f:,} is {f / f_rule - 1:+.1%} from the rule's {f_rule:,} to meet N")
     return arch, mis, tuple(notes)
 
 
@@ -417,7 +426,7 @@ def describe(
         a, more = _moe_shape(a, moe)
         notes += more
         mis = a.measure(meaning, law_seq_len) / target - 1.0
-    return ArchitecturePlan(a, target, n_meaning, target * (1.0 + mis), mis, seq_len,
-                            source or "proposed", RULE_TEXT, tuple(notes), law_seq_len)  # fmt: skip
+    return ArchitecturePlan(a, target, n_meaning, target * (1.0 + mis), mis, seq_len, source or "proposed",
+                            RULE_TEXT, tuple(notes), law_seq_len, 0 if a is smallest else rule.d_ff(a.d_model))  # fmt: skip
 
 
