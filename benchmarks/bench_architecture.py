@@ -26,7 +26,7 @@ TARGET_S = 20e-6
 
 def main() -> None:
     law = get_law("epoch-2024")
-    E, A, B, alpha, beta = law.E, law.A, law.B, law.alpha, law.beta  # type: ignore[attr-defined]
+    A, B, alpha, beta = law.A, law.B, law.alpha, law.beta  # type: ignore[attr-defined]
     budgets = np.logspace(19, 27, 400)
     n_star = [law.allocate_scalar(float(c))[0] for c in budgets]
     shapes = [describe(n).architecture for n in n_star]

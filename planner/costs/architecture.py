@@ -116,7 +116,8 @@ class Architecture:
         d, nh = self.d_model, self.n_heads
         if self.is_mla:
             qk = self.qk_nope_head_dim + self.qk_rope_head_dim
-            q = d * self.q_lora_rank + self.q_lora_rank + self.q_lora_rank * nh * qk if self.q_lora_rank else d * nh * qk
+            r_q = self.q_lora_rank
+            q = d * r_q + r_q + r_q * nh * qk if r_q else d * nh * qk
             kv = d * (self.kv_lora_rank + self.qk_rope_head_dim) + self.kv_lora_rank
             kv += self.kv_lora_rank * nh * (self.qk_nope_head_dim + self.v_head_dim)
             return q + kv + nh * self.v_head_dim * d

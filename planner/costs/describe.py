@@ -57,7 +57,8 @@ def architecture_rows(
     ]  # fmt: skip
     if a.is_moe:
         rows.append(Row("architecture.params_active", "Active parameters", f"{a.params_active:,}", "params per token"))
-    rows.append(Row("architecture.flops_per_token", "Training FLOPs per token", fmt_sci(a.train_flops_per_token(plan.seq_len), 4),
+    flops = fmt_sci(a.train_flops_per_token(plan.seq_len), 4)
+    rows.append(Row("architecture.flops_per_token", "Training FLOPs per token", flops,
                     f"FLOPs/token at {plan.seq_len:,}-token sequences (6N + attention, fwd + bwd)"))  # fmt: skip
     if memory is not None:
         m = memory

@@ -20,7 +20,8 @@ The rule (:class:`ShapeRule`; every part can be fixed by the user)
 * **FFN.** SwiGLU, width 1.3·(8/3)·d rounded up to a multiple of 1024 (the Llama 3 rule:
   ``ffn_dim_multiplier`` 1.3, ``multiple_of`` 1024 in Meta-Llama-3-8B's params.json; 14,336 at
   d = 4096 and 28,672 at 8192). To meet N within 1% the search moves it in steps of 128 and
-  says how far it moved (never beyond ½× to 2×; open models span 2.7·d to 5.3·d). GELU (Kaplan's d_ff = 4d) on request.
+  says how far it moved (never beyond ½× to 2×; open models span 2.7·d to 5.3·d). GELU
+  (Kaplan's d_ff = 4d) on request.
 * **Vocabulary** from the plan (default 32,000), **untied** embeddings.
 * **MoE** (:class:`MoESpec`): Ling's activation ratio A = (k + s)/(E + s) and granularity
   G = 2·d/d_expert (Tian et al. 2025, arXiv 2507.17702; LAWS.md §4.1), one shared expert (their
@@ -343,7 +344,8 @@ def _moe_shape(dense: Architecture, moe: MoESpec) -> tuple[Architecture, tuple[s
     k = k_plus_s - s
     n_exp = max(k, round(k_plus_s / moe.activation - s))
     arch = dense.with_(n_experts=n_exp, experts_per_token=k, d_expert=d_e, n_shared_experts=s,
-                       d_shared_expert=d_e if s else 0, n_dense_layers=min(moe.dense_layers, dense.n_layers))  # fmt: skip
+                       d_shared_expert=d_e if s else 0,
+                       n_dense_layers=min(moe.dense_layers, dense.n_layers))  # fmt: skip
     a_real = k_plus_s / (n_exp + s)
     notes = (f"MoE: {n_exp} routed experts, {k} per token + {s} shared, expert width {d_e:,} "
              f"(A = {a_real:.2%}, G = 2·d/d_expert = {2.0 * d / d_e:.3g})",)  # fmt: skip
@@ -426,7 +428,8 @@ def describe(
         a, more = _moe_shape(a, moe)
         notes += more
         mis = a.measure(meaning, law_seq_len) / target - 1.0
+    ffn_rule = 0 if a is smallest else rule.d_ff(a.d_model)
     return ArchitecturePlan(a, target, n_meaning, target * (1.0 + mis), mis, seq_len, source or "proposed",
-                            RULE_TEXT, tuple(notes), law_seq_len, 0 if a is smallest else rule.d_ff(a.d_model))  # fmt: skip
+                            RULE_TEXT, tuple(notes), law_seq_len, ffn_rule)  # fmt: skip
 
 

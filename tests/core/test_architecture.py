@@ -6,6 +6,7 @@ in tests/data/hf_configs hold the public config.json values.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from pathlib import Path
@@ -242,5 +243,5 @@ def test_moe_proposal_follows_ling_activation_and_granularity() -> None:
 
 def test_proposals_grow_with_n() -> None:
     shapes = [describe(float(n), "total").architecture for n in np.logspace(9, 13, 30)]
-    assert all(b.n_layers >= a.n_layers - 2 for a, b in zip(shapes, shapes[1:], strict=False))
+    assert all(b.n_layers >= a.n_layers - 2 for a, b in itertools.pairwise(shapes))
     assert math.isclose(shapes[0].d_model / shapes[0].n_layers, 128, rel_tol=0.35)
