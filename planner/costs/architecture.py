@@ -231,9 +231,3 @@ class Architecture:
         )
         return d
 
-
-def describe(*args: Any, **kwargs: Any) -> Any:
-    """:func:`planner.costs.proposal.describe` (re-exported here: the shape of a plan)."""
-    from planner.costs.proposal import describe as _describe
-
-    return _describe(*args, **kwargs)

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from planner.costs.architecture import Architecture
 from planner.costs.hf_config import ConfigError, load_hf_config, parse_hf_config
-from planner.costs.proposal import DEFAULT_RULE, TOLERANCE, MoESpec, describe, propose, rule_width
+from planner.costs.proposal import DEFAULT_RULE, TOLERANCE, ArchitecturePlan, MoESpec, describe, propose, rule_width
 from planner.presets.load import builtin_presets
 
 CONFIGS = Path(__file__).resolve().parents[1] / "data" / "hf_configs"
@@ -163,15 +163,23 @@ def _check_shape(a: Architecture) -> None:
     assert a.n_heads * a.head_dim == a.d_model and a.n_heads % a.n_kv_heads == 0
 
 
+# vocabulary each preset's tokens refer to (LAWS.md §0.3, §2.6; planner.solve.plan.REFERENCE_VOCAB)
+REFERENCE_VOCAB = {"kaplan-2020": 50_257, "deepseek-2024": 102_400}
+
+
 @pytest.mark.parametrize("preset", [p.id for p in builtin_presets()])
 def test_proposal_matches_every_preset_within_1_percent_from_1e19(preset: str) -> None:
     law = next(p.law for p in builtin_presets() if p.id == preset)
-    for c in np.logspace(19, 27, 33):
-        n, _ = law.allocate_scalar(float(c))
-        plan = describe(n, law.info.n_meaning)
-        assert abs(plan.mismatch) <= TOLERANCE, (preset, c, plan.notes)
-        assert plan.shape_n == pytest.approx(plan.architecture.measure(law.info.n_meaning), rel=1e-12)
-        _check_shape(plan.architecture)
+    for vocab in {32_000, REFERENCE_VOCAB.get(preset, 32_000)}:
+        for c in np.logspace(19, 27, 33):
+            n, _ = law.allocate_scalar(float(c))
+            _check_proposal(describe(n, law.info.n_meaning, vocab_size=vocab), law.info.n_meaning, preset, c)
+
+
+def _check_proposal(plan: ArchitecturePlan, meaning: str, preset: str, c: float) -> None:
+    assert abs(plan.mismatch) <= TOLERANCE, (preset, c, plan.notes)
+    assert plan.shape_n == pytest.approx(plan.architecture.measure(meaning), rel=1e-12)  # type: ignore[arg-type]
+    _check_shape(plan.architecture)
 
 
 def test_deepseek_target_is_the_laws_own_m() -> None:
