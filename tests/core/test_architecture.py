@@ -18,7 +18,15 @@ from hypothesis import strategies as st
 
 from planner.costs.architecture import Architecture
 from planner.costs.hf_config import ConfigError, load_hf_config, parse_hf_config
-from planner.costs.proposal import DEFAULT_RULE, TOLERANCE, ArchitecturePlan, MoESpec, describe, propose, rule_width
+from planner.costs.proposal import (
+    DEFAULT_RULE,
+    TOLERANCE,
+    ArchitecturePlan,
+    MoESpec,
+    describe,
+    propose,
+    rule_width,
+)
 from planner.presets.load import builtin_presets
 
 CONFIGS = Path(__file__).resolve().parents[1] / "data" / "hf_configs"
