@@ -187,7 +187,7 @@ class _Model:
         per = activation_bytes_per_layer(s, b, arch.d_model, arch.n_heads, recompute, 1)
         extra = activation_bytes_per_layer(s, b, arch.d_model, arch.n_heads, "none", 1) if recompute == "full" else 0.0
         base = arch.n_layers * per + extra + 4.0 * s * b * arch.vocab_size
-        self.act = {t: base / t for t in TP_CHOICES}
+        self.act = (0.0, base, base / 2, 0.0, base / 4, 0.0, 0.0, 0.0, base / 8)  # indexed by t
         self.k = (arch, s, b, recompute)
         self.c_keep = (w + g + o) if zero == 0 else (w + g if zero == 1 else (w if zero == 2 else 0.0))
         self.c_shard = w + g + o - self.c_keep
@@ -351,6 +351,64 @@ def _min_gpus_moe(m: _Model, usable: float) -> tuple[int | None, Layout | None]:
     return hi, _choose(m, hi, usable)[0]
 
 
+def _dense_search(m: _Model, n: int, usable: float) -> tuple[int | None, tuple | None, tuple | None, float]:
+    """Dense: fewest GPUs (as :func:`_min_gpus`) and the layout on ``n`` GPUs (as :func:`_choose`), one pass."""
+    psi, c_keep, c_shard, X, Y, divs = m.psi, m.c_keep, m.c_shard, m.X, m.Y, m.divs
+    ceil = math.ceil
+    min_n = min_lay = best = best_key = None
+    best_mem = math.inf
+    for tp in m.tps:
+        act = m.act[tp]
+        r = usable - act
+        if r <= 0:
+            continue
+        # fewest GPUs with this t (p a divisor of L; p·dp >= (X + Y)/(t·r))
+        if min_n is None or tp * ceil((X + Y) / (tp * r) - 1e-9) <= min_n:
+            for pp in divs:
+                denom = tp * pp * r - Y
+                if denom <= 0:
+                    continue
+                dp = ceil(X / denom - 1e-9) if X > 0 else 1
+                if dp < 1:
+                    dp = 1
+                k = tp * pp * dp
+                if min_n is None or k < min_n or (k == min_n and (tp * pp, pp) < (min_lay[0] * min_lay[1], min_lay[1])):
+                    min_n, min_lay = k, (tp, pp, dp)
+                if dp == 1:
+                    break
+        # the layout on n GPUs with this t
+        q = n // tp
+        if tp > n or q < 1:
+            continue
+        room = r - X / (tp * q)
+        if room <= 0:
+            continue
+        pp0 = max(1, ceil(Y / (tp * room) - 1e-9)) if Y else 1
+        if pp0 > q or (best_key is not None and (0, tp * pp0, pp0) > best_key):
+            continue
+        even = n % tp == 0
+        found = None
+        for pp in divs:
+            if pp < pp0:
+                continue
+            if pp > q:
+                break
+            dp = q // pp
+            mem = psi / (tp * pp) * (c_keep + c_shard / dp) + act
+            if mem > usable:
+                continue
+            if even and q % pp == 0:
+                found = (0, pp, dp, mem)
+                break
+            if found is None:
+                found = (1, pp, dp, mem)
+        if found is not None:
+            key = (found[0], tp * found[1], found[1])
+            if best_key is None or key < best_key:
+                best, best_key, best_mem = (tp, found[1], found[2], 1), key, found[3]
+    return min_n, min_lay, best, best_mem
+
+
 def training_plan(
     arch: Architecture, hardware: Hardware | Accelerator, *, n_gpus: int | None = None,
     seq_len: int = DEFAULT_SEQ_LEN, micro_batch: int = 1, optimizer: str = "adamw",
@@ -396,15 +454,21 @@ def training_plan(
     auto = recompute == "auto"
     if auto:
         recompute = DEFAULT_RECOMPUTE
-    m = _model(arch, seq_len, micro_batch, optimizer, zero_stage, recompute)
-    min_n, min_layout = _min_gpus(m, usable)
+    def search(rc: str) -> tuple[_Model, int | None, Layout | None, Layout | None, float]:
+        m = _model(arch, seq_len, micro_batch, optimizer, zero_stage, rc)
+        if m.exp:
+            mn, ml = _min_gpus(m, usable)
+            lay, mem = _choose(m, n, usable)
+            return m, mn, ml, lay, mem
+        mn, ml, lay, mem = _dense_search(m, n, usable)
+        return m, mn, (Layout(*ml, 1) if ml else None), (Layout(*lay) if lay else None), mem
+
+    m, min_n, min_layout, layout, mem = search(recompute)
     if auto and min_n is None:  # selective recomputation cannot hold it anywhere: recompute everything
         recompute = "full"
-        m = _model(arch, seq_len, micro_batch, optimizer, zero_stage, recompute)
-        min_n, min_layout = _min_gpus(m, usable)
+        m, min_n, min_layout, layout, mem = search(recompute)
         warnings.append("Full activation recomputation: with selective recomputation the activations alone "
                         "exceed one GPU's memory at tensor parallel 8.")  # fmt: skip
-    layout, mem = _choose(m, n, usable)
     gib = 1024.0**3
     least = None
     if layout is None:  # report the least-memory layout on n GPUs and the shortfall

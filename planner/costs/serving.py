@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from planner.costs.architecture import Architecture
 from planner.costs.hardware import Hardware
@@ -59,6 +60,12 @@ def shape_for_params(n_params: float, aspect_ratio: float | None = None) -> Shap
     if aspect_ratio is not None:
         d = (aspect_ratio * n_params / 12.0) ** (1.0 / 3.0)
         return Shape(n_layer=d / aspect_ratio, d_model=d, kv_dim=min(KV_DIM_DEFAULT, d))
+    return _proposed_shape(float(f"{n_params:.4e}"))
+
+
+@lru_cache(maxsize=4096)
+def _proposed_shape(n_params: float) -> Shape:
+    """The proposal for N given to 5 significant figures (cached: repeated plans cost a lookup)."""
     a = describe(n_params, "total").architecture
     return Shape(n_layer=float(a.n_layers), d_model=float(a.n_heads * a.head_dim),
                  kv_dim=float(a.n_kv_heads * a.head_dim))  # fmt: skip
