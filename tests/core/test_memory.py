@@ -169,3 +169,20 @@ def test_moe_decoding_reads_active_weights_at_batch_1_and_all_at_large_batch() -
     a = arch("mixtral-8x7b")
     assert serving_from_shape(a, hw, batch=1).weight_bytes_per_step == pytest.approx(2 * a.params_active)
     assert serving_from_shape(a, hw, batch=512).weight_bytes_per_step == pytest.approx(2 * a.params_total, rel=1e-6)
+
+
+def test_results_are_plain_json() -> None:
+    import json
+
+    from planner.costs.describe import architecture_rows
+
+    hw = Hardware(H100, n_gpus=16)
+    plan = describe(3e10, "total")
+    t = training_plan(plan.architecture, hw)
+    s = serving_from_shape(plan.architecture, hw, precision="fp8")
+    text = json.dumps({"architecture": plan.to_dict(), "training_memory": t.to_dict(), "serving": s.to_dict()})
+    back = json.loads(text)
+    assert back["architecture"]["n_layers"] == plan.architecture.n_layers
+    assert back["training_memory"]["layout"]["gpus"] <= 16
+    keys = [r.key for r in architecture_rows(plan, t, s)]
+    assert keys[:2] == ["architecture.shape", "architecture.shape_n"] and "training_memory.min_gpus" in keys
