@@ -27,10 +27,12 @@ The rule (:class:`ShapeRule`; every part can be fixed by the user)
   G = 2·d/d_expert (Tian et al. 2025, arXiv 2507.17702; LAWS.md §4.1), one shared expert (their
   finding); the FFN knob becomes the active expert width (k + s)·d_expert.
 
-The search: the depth L0 at which the rule curve meets N (a table per rule, cached), the two
-integer depths around it, the two widths (multiples of 128) around the width that meets N at
-that depth, and the two FFN widths (multiples of 128) around the exact one; the candidate within
-1% that deviates least from the rule wins (a wider search runs only if none is within 1%).
+The search: the rule curve gives the depth L0 and width d0 that meet N (a table per rule, cached).
+First, the two widths around d0 whose head count allows 8 KV heads, each at the depth that meets N
+with the rule's FFN, the FFN width then taking up the rounding (at most 25% off the rule). If none
+is within 1%, nearby depths and widths are tried, then every multiple of 128 (the KV-head rule may
+then give way). Among candidates within 1% the one nearest the rule wins:
+|L/L0 − 1| + |d/d0 − 1| + 2·|d_ff/d_ff,rule − 1| (+0.5 when fewer than 8 KV heads).
 Below the smallest sensible shape (2 layers × 256) the mismatch is reported, not hidden.
 """
 
@@ -48,7 +50,8 @@ TOLERANCE = 0.01
 WIDTH_MULTIPLE = 128
 FFN_STEP = 128
 FFN_RANGE = (0.5, 2.0)  # the FFN may move within this factor of the rule's width to meet N
-KV_PENALTY = 0.5  # rank cost of a head count that cannot have the rule's 8 KV heads
+KV_PENALTY = 0.5
+KV_PASS_FFN_DEV = 0.25  # the first passes accept an FFN at most 25% off the rule  # rank cost of a head count that cannot have the rule's 8 KV heads
 MIN_LAYERS, MIN_WIDTH = 2, 256
 DEFAULT_VOCAB = 32_000
 DEEPSEEK_LAW_SEQ = 4096.0  # l_seq of DeepSeek's Table 3 (arXiv 2401.02954), the preset's seq_len
@@ -257,58 +260,91 @@ def propose(
     inv_t = 1.0 / target
     best = best_any = None
     best_cost = math.inf
-    # passes: widths whose head count allows the rule's KV heads first (the others pay KV_PENALTY and
-    # can only win when none of those meets N), nearest depth first; then every width, wider spans
-    for span, kv_only in ((0, True), (1, True), (2, False), (5, False)):
+
+    def kv_widths(dc: float, span: int) -> range:
+        kv_step = math.lcm(step, cap * (hd_fixed or (hd_big if dc >= big_from else hd_small)))
+        return _near(dc, kv_step, kv_step, span)  # head counts that allow the rule's KV heads
+
+    def depth_for(d: int) -> float:
+        """Depth at which width d with the rule's FFN meets the target (continuous)."""
+        hd = hd_fixed or (hd_big if d >= big_from else hd_small)
+        nh = d // hd
+        nkv = cap if nh % cap == 0 else _kv_heads(nh, cap)
+        fr = (4 * d) if not swiglu else f_mult * math.ceil(f_ratio * d / f_mult - 1e-9)
+        per = 2 * d * nh * hd + 2 * d * nkv * hd + (3 * d * fr if swiglu else 2 * d * fr + fr + d) + 2 * d
+        if fps:
+            return (target - 6.0 * d) / (6.0 * per + 12.0 * seq_len * nh * hd)
+        return (target - d - emb * d) / per
+
+    def pairs(p: int) -> list[tuple[int, int]]:
+        """(L, d) candidates of pass p: widths that allow 8 KV heads first, nearest first."""
+        if n_layers is not None and d_model is not None:
+            return [(n_layers, d_model)] if p == 0 else []
         if n_layers is not None:
-            layers: Any = (n_layers,)
-            if span == 1:
-                continue
-        elif span == 0:
-            layers = (max(MIN_LAYERS, round(L0)),)
-        else:
+            dc = d0
+            ws = kv_widths(dc, (0, 1, 3)[p]) if p < 3 else _near(dc, step, max(MIN_WIDTH, step), 5)
+            return [(n_layers, d) for d in ws] if p < 4 else []
+        if d_model is not None:
             fl = math.floor(L0)
-            layers = range(max(MIN_LAYERS, fl - span), max(MIN_LAYERS, fl + span + 1) + 1)
-        for L in layers:
-            lnl = abs(L - L0) / L0
-            if d_model is not None:
-                widths: Any = (d_model,)
-            else:
-                dc = d0 if L == L0 or (span == 0 and n_layers is None) else _width_for(L, target, *args)
-                kv_step = math.lcm(step, cap * (hd_fixed or (hd_big if dc >= big_from else hd_small)))
-                widths = _near(dc, kv_step, kv_step, 0)  # head counts that allow 8 KV heads
-                if not kv_only:
-                    widths = set(widths).union(_near(dc, step, max(MIN_WIDTH, step), span))
-            for d in widths:
-                hd = hd_fixed or (hd_big if d >= big_from else hd_small)
-                if d % hd:
-                    continue
-                nh = d // hd
-                nkv = cap if nh % cap == 0 else _kv_heads(nh, cap)
-                ne0 = L * (2 * d * nh * hd + 2 * d * nkv * hd + (0 if swiglu else d) + 2 * d) + d
-                slope = L * (3 * d if swiglu else 2 * d + 1)
-                if fps:
-                    zero, slope = 6.0 * ne0 + 12.0 * L * seq_len * nh * hd, 6.0 * slope
+            span = (0, 1, 3, 6)[p] if p < 4 else -1
+            return [(L, d_model) for L in range(max(MIN_LAYERS, fl - span), max(MIN_LAYERS, fl + span + 1) + 1)]
+        if p == 0:  # each nearby width at the depth that meets N: the FFN only absorbs rounding
+            out = []
+            for d in kv_widths(d0, 0):
+                lx = depth_for(d)
+                if lx >= 16:  # a layer is <= 6% of N: the FFN absorbs rounding to the nearest depth
+                    out.append((round(lx), d))
                 else:
-                    zero = ne0 + emb * d
-                f_rule = (4 * d) if not swiglu else f_mult * math.ceil(f_ratio * d / f_mult - 1e-9)
-                fe = (target - zero) / slope
-                f = FFN_STEP * round(fe / FFN_STEP)
-                lo_f = FFN_STEP * max(1, math.ceil(FFN_RANGE[0] * f_rule / FFN_STEP))
-                if f < lo_f:
-                    f = lo_f
-                elif f > FFN_RANGE[1] * f_rule:
-                    f = FFN_STEP * math.floor(FFN_RANGE[1] * f_rule / FFN_STEP)
-                mis = (zero + slope * f) * inv_t - 1.0
-                if not -TOLERANCE <= mis <= TOLERANCE:
-                    if best_any is None or abs(mis) < abs(best_any[1]):
-                        best_any = (0.0, mis, L, d, hd, f)
-                    continue
-                cost = lnl + abs(d - d0) / d0 + 2.0 * abs(f - f_rule) / f_rule
-                if nkv < cap and nkv < nh:
-                    cost += KV_PENALTY
-                if cost < best_cost:
-                    best_cost, best = cost, (cost, mis, L, d, hd, f)
+                    out += [(L, d) for L in {max(MIN_LAYERS, math.floor(lx)), max(MIN_LAYERS, math.ceil(lx))}]
+            return out
+        if p >= 5:
+            return []
+        span, kv_only = ((1, True), (3, True), (2, False), (5, False))[p - 1]
+        fl = math.floor(L0)
+        out = []
+        for L in range(max(MIN_LAYERS, fl - span), max(MIN_LAYERS, fl + span + 1) + 1):
+            dc = _width_for(L, target, *args)
+            ws = kv_widths(dc, span // 3)
+            if not kv_only:
+                ws = set(ws).union(_near(dc, step, max(MIN_WIDTH, step), span))
+            out += [(L, d) for d in ws]
+        return out
+
+    for p in range(6):
+        kv_only = p < 3
+        for L, d in pairs(p):
+            hd = hd_fixed or (hd_big if d >= big_from else hd_small)
+            if d % hd:
+                continue
+            nh = d // hd
+            nkv = cap if nh % cap == 0 else _kv_heads(nh, cap)
+            ne0 = L * (2 * d * nh * hd + 2 * d * nkv * hd + (0 if swiglu else d) + 2 * d) + d
+            slope = L * (3 * d if swiglu else 2 * d + 1)
+            if fps:
+                zero, slope = 6.0 * ne0 + 12.0 * L * seq_len * nh * hd, 6.0 * slope
+            else:
+                zero = ne0 + emb * d
+            f_rule = (4 * d) if not swiglu else f_mult * math.ceil(f_ratio * d / f_mult - 1e-9)
+            fe = (target - zero) / slope
+            f = FFN_STEP * round(fe / FFN_STEP)
+            lo_f = FFN_STEP * max(1, math.ceil(FFN_RANGE[0] * f_rule / FFN_STEP))
+            if f < lo_f:
+                f = lo_f
+            elif f > FFN_RANGE[1] * f_rule:
+                f = FFN_STEP * math.floor(FFN_RANGE[1] * f_rule / FFN_STEP)
+            mis = (zero + slope * f) * inv_t - 1.0
+            if not -TOLERANCE <= mis <= TOLERANCE:
+                if best_any is None or abs(mis) < abs(best_any[1]):
+                    best_any = (0.0, mis, L, d, hd, f)
+                continue
+            dev = abs(f - f_rule) / f_rule
+            if kv_only and dev > KV_PASS_FFN_DEV and n_layers is None and d_model is None:
+                continue
+            cost = abs(L - L0) / L0 + abs(d - d0) / d0 + 2.0 * dev
+            if nkv < cap and nkv < nh:
+                cost += KV_PENALTY
+            if cost < best_cost:
+                best_cost, best = cost, (cost, mis, L, d, hd, f)
         if best is not None:
             break
     notes: list[str] = []
