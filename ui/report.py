@@ -50,10 +50,9 @@ from PySide6.QtGui import (
 import planner
 from planner.costs.hardware import CATALOGUE
 from planner.costs.serving import (
-    ASPECT_RATIO,
     DEFAULT_BANDWIDTH_UTIL,
     DEFAULT_DECODE_BATCH,
-    KV_DIM_DEFAULT,
+    SHAPE_RULE_TEXT,
 )
 from planner.laws import ChinchillaLaw, Law
 from planner.summary import Row, result_rows
@@ -282,8 +281,7 @@ def assumptions(law: Law, plan: Plan) -> list[str]:
     )
     out.append(
         "Serving cost assumes an architecture derived from N (a scaling law has none): "
-        f"d_model/n_layer = {ASPECT_RATIO:g}, N = 12·n_layer·d_model², grouped-query attention with "
-        f"{KV_DIM_DEFAULT // 128} KV heads of 128 dims, BF16 weights, decode batch {DEFAULT_DECODE_BATCH}, "
+        f"{SHAPE_RULE_TEXT}; BF16 weights, decode batch {DEFAULT_DECODE_BATCH}, "
         f"{DEFAULT_BANDWIDTH_UTIL:.0%} of memory bandwidth and compute at the training MFU."
     )
     if plan.moe_activation is not None:
