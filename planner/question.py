@@ -22,6 +22,7 @@ import math
 from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
+from planner.costs.architecture import Architecture
 from planner.costs.hardware import (
     BYTES_PER_PARAM,
     CATALOGUE,
@@ -75,6 +76,10 @@ LIMITS: dict[str, Limit] = {
     "context": Limit(1, 10_000_000, "tokens", integer=True),
     "decode_batch": Limit(1, 1_000_000, "sequences", integer=True),
     "seq_len": Limit(16, 10_000_000, "tokens", integer=True),
+    "n_layers": Limit(1, 100_000, "layers", integer=True),
+    "d_model": Limit(64, 1_000_000, "width", integer=True),
+    "head_dim": Limit(16, 1024, "head size", integer=True),
+    "micro_batch": Limit(1, 100_000, "sequences", integer=True),
 }
 """One table of limits: the preset schema, the CLI, the window and :class:`Question` use it."""
 
@@ -131,6 +136,14 @@ class Question:
     context: int = 4096
     decode_batch: int = 64
     seq_len: int = 4096
+    arch: Architecture | None = None  # a known shape (a config.json): plan around it
+    n_layers: int | None = None  # fix the proposed shape's depth
+    d_model: int | None = None  # fix its width
+    head_dim: int | None = None  # fix its head size
+    optimizer: Literal["adamw", "adamw8bit"] = "adamw"
+    zero_stage: int = 1  # ZeRO stage (3 = FSDP full sharding)
+    recompute: Literal["auto", "none", "selective", "full"] = "auto"
+    micro_batch: int = 1
     method: Literal["auto", "closed", "numerical"] = "auto"
     hardware: Hardware = field(init=False, repr=False, compare=False)
     serve_target: ServeTarget | None = field(init=False, repr=False, compare=False)
@@ -148,7 +161,10 @@ class Question:
             raise ValueError(f"give one budget, not {' and '.join('--' + b.replace('_', '-') for b in budgets)}")
         for name, value, choices in (("moe_law", self.moe_law, MOE_LAWS), ("method", self.method, METHODS),
                                      ("serve_precision", self.serve_precision, SERVE_PRECISIONS),
-                                     ("precision", self.precision, ("bf16", "fp8"))):  # fmt: skip
+                                     ("precision", self.precision, ("bf16", "fp8")),
+                                     ("optimizer", self.optimizer, ("adamw", "adamw8bit")),
+                                     ("zero_stage", self.zero_stage, (0, 1, 2, 3)),
+                                     ("recompute", self.recompute, ("auto", "none", "selective", "full"))):  # fmt: skip
             if value not in choices:
                 raise ValueError(f"{name} = {value!r} is not one of {', '.join(choices)}")
         try:
@@ -172,6 +188,15 @@ class Question:
     def serve_bytes_per_param(self) -> float:
         return BYTES_PER_PARAM[self.serve_precision]
 
+    @property
+    def fixed_params(self) -> float | None:
+        """The fixed N: ``n_params``, or a known architecture's N in the law's meaning."""
+        if self.n_params is not None or self.arch is None:
+            return self.n_params
+        meaning = self.law.info.n_meaning
+        n = self.arch.measure(meaning)
+        return float(self.law.params_from_m(n)) if meaning == "flops_per_token" else n  # type: ignore[attr-defined]
+
     def with_(self, **changes: Any) -> Question:
         """A copy with ``changes`` (validated); giving a budget form clears the other forms."""
         if any(k in changes for k in BUDGET_KINDS):
@@ -180,8 +205,10 @@ class Question:
 
     def inputs(self) -> dict[str, Any]:
         """The fields that differ from the defaults, JSON-able (the law is not included)."""
-        return {f.name: getattr(self, f.name) for f in _INPUT_FIELDS
-                if getattr(self, f.name) != f.default}  # fmt: skip
+        out = {f.name: getattr(self, f.name) for f in _INPUT_FIELDS if getattr(self, f.name) != f.default}
+        if "arch" in out:
+            out["arch"] = out["arch"].shape_dict()
+        return out
 
     @classmethod
     def from_inputs(cls, law: Law, inputs: dict[str, Any]) -> Question:
@@ -189,6 +216,8 @@ class Question:
         unknown = sorted(set(inputs) - INPUT_NAMES)
         if unknown:
             raise ValueError(f"unknown input {unknown[0]!r}")
+        if isinstance(inputs.get("arch"), dict):
+            inputs = {**inputs, "arch": Architecture(**inputs["arch"])}
         return cls(law=law, **inputs)
 
 

@@ -27,6 +27,7 @@ EXAMPLES = """examples:
   planner plan --flops 1e24 --serve-on "8xH100 SXM"            # it must serve from one 8-GPU node
   planner plan --n-params 7e9 --flops 1e23                     # we must ship a 7B model: how many tokens?
   planner plan --n-params 7e9                                  # the budget at which 7B is compute-optimal
+  planner plan --arch config.json --flops 1e23                 # train this architecture: tokens, loss
 """
 
 
@@ -100,7 +101,18 @@ def add_plan_arguments(p: argparse.ArgumentParser) -> None:
     v.add_argument("--context", type=limited("context", "--context"), help=_help("serving context (tokens)", "context"))
     v.add_argument("--decode-batch", type=limited("decode_batch", "--decode-batch"),
                    help=_help("sequences decoded together (serving cost and memory)", "decode_batch"))  # fmt: skip
-    p.add_argument("--seq-len", type=limited("seq_len", "--seq-len"), help=_help("training sequence length", "seq_len"))
+    a = p.add_argument_group("architecture and training memory")
+    a.add_argument("--arch", metavar="CONFIG", help="train this architecture: a Hugging Face config.json (plain JSON)")
+    a.add_argument("--layers", dest="n_layers", type=limited("n_layers", "--layers"), help="fix the proposed depth")
+    a.add_argument("--d-model", type=limited("d_model", "--d-model"), help="fix the proposed width")
+    a.add_argument("--head-dim", type=limited("head_dim", "--head-dim"), help="fix the proposed head size")
+    a.add_argument("--seq-len", type=limited("seq_len", "--seq-len"), help=_help("training sequence length", "seq_len"))
+    a.add_argument("--optimizer", choices=("adamw", "adamw8bit"), help=_help("optimizer states", "optimizer"))
+    a.add_argument("--zero-stage", type=int, choices=(0, 1, 2, 3), help=_help("ZeRO stage (3 = FSDP)", "zero_stage"))
+    a.add_argument("--recompute", choices=("auto", "none", "selective", "full"),
+                   help=_help("activation recomputation", "recompute"))  # fmt: skip
+    a.add_argument("--micro-batch", type=limited("micro_batch", "--micro-batch"),
+                   help=_help("sequences per micro-batch", "micro_batch"))  # fmt: skip
     p.add_argument("--method", choices=("auto", "closed", "numerical"), help=_help("how N* is found", "method"))
     p.add_argument("--json", action="store_true", help="print one JSON object (full precision)")
 
@@ -108,7 +120,8 @@ def add_plan_arguments(p: argparse.ArgumentParser) -> None:
 _INPUT_FLAGS = ("flops", "gpu_hours", "usd", "days", "gpu", "n_gpus", "mfu", "usd_per_gpu_hour", "precision",
                 "n_params", "n_tokens", "vocab_size", "optimal_vocab", "moe_activation", "moe_granularity",
                 "moe_law", "inference_tokens", "target_loss", "unique_tokens", "serve_on", "serve_precision",
-                "context", "decode_batch", "seq_len", "method")  # fmt: skip
+                "context", "decode_batch", "seq_len", "n_layers", "d_model", "head_dim", "optimizer", "zero_stage",
+                "recompute", "micro_batch", "method")  # fmt: skip
 
 
 def load_preset(args: argparse.Namespace) -> Preset:
@@ -133,6 +146,13 @@ def question_from_args(args: argparse.Namespace, preset: Preset) -> Question:
         for k in ("flops", "gpu_hours", "usd", "days"):
             inputs.pop(k, None)
     inputs.update(given)
+    if getattr(args, "arch", None):
+        from planner.costs.hf_config import ConfigError, load_hf_config
+
+        try:
+            inputs["arch"] = load_hf_config(args.arch).architecture
+        except ConfigError as exc:
+            raise CliError(str(exc)) from None
     try:
         return Question(law=preset.law, **inputs)
     except ValueError as exc:

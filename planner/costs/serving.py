@@ -27,15 +27,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import NamedTuple
 
 from planner.costs.architecture import Architecture
 from planner.costs.hardware import BYTES_PER_PARAM, Hardware
 from planner.costs.proposal import RULE_TEXT, describe
-from planner.solve.problem import Conflict, Point, Problem, Term
-
-if TYPE_CHECKING:
-    from planner.question import Question
 
 ASPECT_RATIO = 128.0
 KV_DIM_DEFAULT = 8 * 128
@@ -206,39 +202,3 @@ def serving_from_shape(
         usd_per_million_tokens=max(t_compute, t_memory) * hw.price / 3600.0 * 1e6,
         bound="compute" if t_compute >= t_memory else "bandwidth", gpu=acc.name,
     )  # fmt: skip
-
-
-class ServingLimitTerm(Term):
-    """The model must serve from ``serve_on``: N_total·bytes + KV cache at the serving context and
-    decode batch fit its memory, so N is bounded above (memory grows with N)."""
-
-    name = "serving_memory"
-    constraint = True
-
-    def applies(self, q: Question) -> bool:
-        return q.serve_target is not None
-
-    def pose(self, p: Problem) -> None:
-        from scipy.optimize import brentq
-
-        q = p.question
-        target, ratio = q.serve_target, p.total_per_active
-        limit = target.memory_bytes  # type: ignore[union-attr]
-
-        def excess(x: float) -> float:
-            n = math.exp(x)
-            return math.log(serving_memory_bytes(n, n * ratio, q.context, q.decode_batch, q.serve_precision) / limit)
-
-        lo, hi = math.log(1e3), math.log(1e16)
-        if excess(lo) > 0:
-            raise Conflict(f"serving on {target.label} ({limit / 1024**3:,.1f} GiB) cannot hold the KV cache of "  # type: ignore[union-attr]
-                           f"even the smallest model at {q.context:,}-token context and decode batch "
-                           f"{q.decode_batch}: lower --context or --decode-batch, or serve on more memory")  # fmt: skip
-        n_max = math.exp(hi) if excess(hi) < 0 else math.exp(brentq(excess, lo, hi, xtol=1e-12))
-        p.bound("hi", n_max, "serving_memory")
-
-    def report(self, p: Problem, pt: Point, out: dict[str, Any]) -> None:
-        out["serve_memory_limit_bytes"] = p.question.serve_target.memory_bytes  # type: ignore[union-attr]
-
-
-TERM = ServingLimitTerm()

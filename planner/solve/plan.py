@@ -15,7 +15,6 @@ import math
 from typing import Any
 
 from planner.costs.hardware import budget_to_flops, gpu_hours_to_days, gpu_hours_to_usd
-from planner.costs.serving import inference_cost
 from planner.laws import ChinchillaLaw, Law
 from planner.question import LIMITS, Question
 from planner.solve.problem import Conflict, Point, Problem, Term, solve
@@ -65,7 +64,7 @@ def pose(q: Question, terms: list[Term], flops: float, *, constrained: bool = Tr
                 grad_log=getattr(law, "loss_grad_log", None), closed=law.allocate_scalar,
                 closed_loss=law.frontier_loss if law.form == "kaplan" else None)  # fmt: skip
     if constrained:
-        p.fixed_n, p.fixed_d = q.n_params, q.n_tokens
+        p.fixed_n, p.fixed_d = q.fixed_params, q.n_tokens
     for term in terms:
         if constrained or not getattr(term, "constraint", False):
             term.pose(p)
@@ -90,11 +89,12 @@ def resolve_budget(q: Question, terms: list[Term]) -> tuple[float, str]:
         if not MIN_FLOPS <= c <= MAX_FLOPS:
             raise Conflict(f"the budget of {c:.3g} FLOPs is out of range ({MIN_FLOPS:g} to {MAX_FLOPS:g} FLOPs)")
         return c, kind
-    if q.n_params is not None and q.n_tokens is not None:
+    n_fixed = q.fixed_params
+    if n_fixed is not None and q.n_tokens is not None:
         p = pose(q, terms, 1e20)
-        return p.per_token(q.n_params) * q.n_tokens, "fixed_size"
-    if q.n_params is not None:
-        return _budget_where(q, terms, 0, q.n_params), "compute_optimal_size"
+        return p.per_token(n_fixed) * q.n_tokens, "fixed_size"
+    if n_fixed is not None:
+        return _budget_where(q, terms, 0, n_fixed), "compute_optimal_size"
     if q.n_tokens is not None:
         return _budget_where(q, terms, 1, q.n_tokens), "compute_optimal_tokens"
     if q.target_loss is not None:
@@ -178,15 +178,11 @@ def core_fields(p: Problem, pt: Point, kind: str) -> dict[str, Any]:
 
 
 def finish(p: Problem, out: dict[str, Any], terms: list[Term]) -> None:
-    """Price the plan (training and serving), and the loss its binding constraints cost."""
+    """Price the training run, and the loss its binding constraints cost (serving is priced by
+    the shape, :mod:`planner.costs.launch`)."""
     q, hw = p.question, p.hardware
     gh = p.flops / hw.flops_per_gpu_hour
-    inf = inference_cost(out["n_params_active"], hw, n_total=out["n_params_total"], context=q.context,
-                         batch=q.decode_batch, precision=q.serve_precision)  # fmt: skip
-    out.update(gpu_hours=gh, wall_clock_days=gpu_hours_to_days(gh, hw), cost_usd=gpu_hours_to_usd(gh, hw),
-               inference_flops_per_token=inf.flops_per_token,
-               inference_usd_per_million_tokens=inf.usd_per_million_tokens, inference_bound=inf.bound,
-               serving_memory_bytes=inf.serving_memory_bytes, serving_gpus=inf.gpus_to_hold)  # fmt: skip
+    out.update(gpu_hours=gh, wall_clock_days=gpu_hours_to_days(gh, hw), cost_usd=gpu_hours_to_usd(gh, hw))
     if out["binding"] and out["loss"] is not None:
         p0, pt0 = _free_point(q, terms, p.flops)
         out["unconstrained_loss"] = law_loss(p0, pt0)

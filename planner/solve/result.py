@@ -80,6 +80,9 @@ class Plan(NamedTuple):
     # --- filled for presets with bootstrap samples: {"n_params": (lo, hi), ...}
     intervals: dict[str, tuple[float, float]] | None = None
     interval_note: str = ""
+    architecture: Any = None  # planner.costs.proposal.ArchitecturePlan: the shape beside the law's N
+    training_memory: Any = None  # planner.costs.memory.TrainingMemory: bytes per GPU, fewest GPUs, layout
+    serving: Any = None  # planner.costs.serving.ShapeServing: one replica of the shape
     extras: dict[str, Any] | None = None  # details by effect: {"moe": ..., "vocab": ..., ...}
     question: Question | None = None
 
@@ -101,6 +104,8 @@ class Plan(NamedTuple):
 
 
 def _plain(value: Any) -> Any:
+    if hasattr(value, "to_dict"):  # a result object (shape, memory, serving)
+        return _plain(value.to_dict())
     if isinstance(value, tuple) and hasattr(value, "_asdict"):  # a named record: an object
         return _plain(value._asdict())
     if isinstance(value, dict):

@@ -214,3 +214,31 @@ def test_contradictions_are_one_line_exit_2(capsys: pytest.CaptureFixture[str], 
     code, out, err = run(capsys, "plan", *argv)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and needle in err
+
+
+@pytest.mark.parametrize("preset", ["epoch-2024", "chinchilla-2022-a1", "kaplan-2020", "porian-2024",
+                                    "deepseek-2024", "llama3-2024", "muennighoff-2023"])
+def test_every_plan_has_a_shape_memory_and_layout(capsys: pytest.CaptureFixture[str], preset: str) -> None:
+    code, out, _ = run(capsys, "plan", "--preset", preset, "--flops", "1e22", "--json")
+    d = json.loads(out)
+    assert code == 0
+    arch = d["architecture"]
+    assert {"n_layers", "d_model", "n_heads", "n_kv_heads", "d_ff", "vocab_size", "params_total", "params_active",
+            "flops_per_token"} <= set(arch)
+    assert abs(arch["mismatch"]) <= 0.01  # the shape's N within 1% of the law's (in the law's meaning)
+    assert {"bytes_per_gpu", "min_gpus", "layout"} <= set(d["training_memory"])
+    code, out, _ = run(capsys, "plan", "--preset", preset, "--flops", "1e22")
+    assert "Shape" in out and "Fewest GPUs to train" in out
+
+
+def test_train_a_known_architecture(capsys: pytest.CaptureFixture[str], repo_root: Path) -> None:
+    config = repo_root / "tests" / "data" / "hf_configs" / "llama-2-7b.json"
+    code, out, _ = run(capsys, "plan", "--arch", str(config), "--flops", "1e23", "--json")
+    d = json.loads(out)
+    assert code == 0 and d["architecture"]["source"] == "config"
+    assert d["n_params"] == d["architecture"]["params_total"] == 6_738_415_616
+    assert d["n_tokens"] == pytest.approx(1e23 / (6 * 6_738_415_616), rel=1e-12)
+    code, out, _ = run(capsys, "plan", "--layers", "48", "--flops", "1e23", "--json")
+    assert json.loads(out)["architecture"]["n_layers"] == 48
+    code, _, err = run(capsys, "plan", "--arch", str(repo_root / "README.md"), "--flops", "1e23")
+    assert code == 2 and err.count("\n") == 1 and "README.md" in err

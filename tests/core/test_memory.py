@@ -174,7 +174,7 @@ def test_moe_decoding_reads_active_weights_at_batch_1_and_all_at_large_batch() -
 def test_results_are_plain_json() -> None:
     import json
 
-    from planner.costs.describe import architecture_rows
+    from planner.summary import architecture_rows
 
     hw = Hardware(H100, n_gpus=16)
     plan = describe(3e10, "total")

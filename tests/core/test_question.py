@@ -121,7 +121,7 @@ def test_serving_constraint_binds_and_names_itself() -> None:
     p = plan(law, 1e25, serve_on="1xH100 SXM")
     assert p.binding == ("serving_memory",)
     assert p.serving_memory_bytes <= get_accelerator("H100 SXM").memory_bytes * (1 + 1e-9)
-    assert p.serving_memory_bytes == pytest.approx(get_accelerator("H100 SXM").memory_bytes, rel=1e-9)
+    assert p.serving_memory_bytes >= 0.99 * get_accelerator("H100 SXM").memory_bytes  # shapes come in steps
     assert p.n_params < free.n_params and p.loss > free.loss
     assert p.unconstrained_loss == pytest.approx(free.loss, rel=1e-12)
     assert p.serve_memory_limit_bytes == 80e9
