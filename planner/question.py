@@ -40,9 +40,16 @@ if TYPE_CHECKING:
 BUDGET_KINDS = ("flops", "gpu_hours", "usd", "days")
 HARDWARE_INPUTS = ("gpu", "n_gpus", "mfu", "usd_per_gpu_hour", "precision")
 """Inputs a preset's ``[hardware]`` table holds; every other input goes in ``[budget]``."""
-MOE_LAWS = ("ling", "krajewski")
-SERVE_PRECISIONS = ("bf16", "fp8", "int4")
-METHODS = ("auto", "closed", "numerical")
+CHOICES: dict[str, tuple[Any, ...]] = {
+    "precision": ("bf16", "fp8"),
+    "moe_law": ("ling", "krajewski"),
+    "serve_precision": ("bf16", "fp8", "int4"),
+    "optimizer": ("adamw", "adamw8bit"),
+    "zero_stage": (0, 1, 2, 3),
+    "recompute": ("auto", "none", "selective", "full"),
+    "method": ("auto", "closed", "numerical"),
+}
+"""The inputs that take one of a few values, and those values."""
 NEW_PLAN_FLOPS = 1e24
 """The budget a new window opens with (a question the user has not asked yet)."""
 
@@ -159,14 +166,10 @@ class Question:
         budgets = [k for k in BUDGET_KINDS if getattr(self, k) is not None]
         if len(budgets) > 1:
             raise ValueError(f"give one budget, not {' and '.join('--' + b.replace('_', '-') for b in budgets)}")
-        for name, value, choices in (("moe_law", self.moe_law, MOE_LAWS), ("method", self.method, METHODS),
-                                     ("serve_precision", self.serve_precision, SERVE_PRECISIONS),
-                                     ("precision", self.precision, ("bf16", "fp8")),
-                                     ("optimizer", self.optimizer, ("adamw", "adamw8bit")),
-                                     ("zero_stage", self.zero_stage, (0, 1, 2, 3)),
-                                     ("recompute", self.recompute, ("auto", "none", "selective", "full"))):  # fmt: skip
-            if value not in choices:
-                raise ValueError(f"{name} = {value!r} is not one of {', '.join(choices)}")
+        for name, choices in CHOICES.items():
+            value = getattr(self, name)
+            if value not in choices or isinstance(value, bool):
+                raise ValueError(f"{name} = {value!r} is not one of {', '.join(map(str, choices))}")
         try:
             acc = get_accelerator(self.gpu)
         except KeyError as exc:

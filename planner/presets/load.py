@@ -1,27 +1,14 @@
 """Load and validate preset files (TOML, or JSON with the same structure).
 
-A preset file describes one law, plus optional hardware and budget defaults; the schema is
-documented in ``docs/presets.md``::
+A preset file describes one law, plus optional hardware and budget defaults. Its format is
+declared once, in :mod:`planner.presets.schema` (msgspec structs: types, ranges, required and
+unknown keys), which also generates the field reference in ``docs/presets.md`` and the JSON
+Schema shipped for editors. This module parses the text (``tomllib`` or ``json``: nothing read
+from a file is executed), migrates older ``schema_version`` documents, converts the document to
+the schema, checks the rules that span fields, and builds the law.
 
-    schema_version = 1
-    [meta]              id, name, notes, warnings, default, author, date
-    [meta.fit]          provenance of a fitted preset (objective, n_points, data_sha256, ...)
-    [law]               form, n_params (what N means), loss_unit, compute, rule
-    [law.citation]      text, arxiv, locator, status
-    [law.coefficients]  form-specific numbers
-    [law.uncertainty]   standard errors (optional)
-    [law.intervals]     confidence intervals per coefficient, name = [lo, hi] (optional)
-    [law.fitted_range]  n_params, n_tokens, flops as [low, high] (optional)
-    [hardware]          gpu, n_gpus, mfu, usd_per_gpu_hour, precision (optional)
-    [budget]            flops or gpu_hours, context, ... (optional)
-
-Every problem raises :class:`PresetError`, whose message names the file, the key path
-(e.g. ``law.coefficients.alpha``), the reason and what was expected. Nothing read from a
-file is executed: TOML is parsed by the standard library ``tomllib``, JSON by ``json``.
-
-Older ``schema_version`` values are brought up to date by the functions registered in
-:data:`MIGRATIONS` (``MIGRATIONS[v]`` turns a version-``v`` document into version ``v + 1``);
-newer versions are refused with a message asking for a newer planner.
+Every problem raises :class:`PresetError`, whose one-line message names the file, the key path
+(e.g. ``law.coefficients.alpha``), the reason and what was expected.
 """
 
 from __future__ import annotations
@@ -38,9 +25,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import msgspec
 import numpy as np
 
-from planner.costs.hardware import CATALOGUE, Hardware, get_accelerator
+from planner.costs.hardware import CATALOGUE, Hardware, get_accelerator, parse_serve_target
 from planner.files.resources import resource_dir
 from planner.laws import (
     ChinchillaLaw,
@@ -52,18 +40,22 @@ from planner.laws import (
     LawInfo,
     PowerLawAllocation,
 )
+from planner.presets import schema
+from planner.presets.schema import FORMS, MAX_BOOTSTRAP_ROWS, SCHEMA_VERSION, PresetDoc  # noqa: F401 (re-exported)
+from planner.question import BUDGET_KINDS, LIMITS
 
-SCHEMA_VERSION = 1
 MAX_PRESET_BYTES = 256 * 1024  # 1,000 bootstrap rows of 5 numbers take about 170 KB
-MAX_BOOTSTRAP_ROWS = 1000
 DEFAULT_PRESET_ID = "epoch-2024"
-MAX_SHORT_TEXT = 4000
-MAX_NOTES_TEXT = 20000
-MAX_WARNINGS = 50
-# Budget limits: the same as the optimiser's (planner.solve.plan.MIN_FLOPS / MAX_FLOPS) and the CLI's.
-MIN_FLOPS, MAX_FLOPS = 1e10, 1e35
+MIN_FLOPS, MAX_FLOPS = LIMITS["flops"].lo, LIMITS["flops"].hi
+BOOTSTRAP_NAMES: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "chinchilla": ("E", "A", "B", "alpha", "beta"), "kaplan": ("N_c", "D_c", "alpha_N", "alpha_D"),
+})  # fmt: skip
+"""Columns of ``[law.bootstrap].samples`` per form (the fitted coefficients)."""
 
 _EMPTY: MappingProxyType = MappingProxyType({})
+_INT_KEYS = {name for name, lim in LIMITS.items() if lim.integer} | {
+    "n_points", "n_dropped", "n_bootstrap", "n_starts", "n_refined", "n_at_best", "seed", "n_bootstrap_ok",
+    "n_skipped", "holdout_n", "zero_stage", "schema_version"}  # fmt: skip
 
 
 class PresetError(ValueError):
@@ -78,110 +70,6 @@ class PresetError(ValueError):
 
     def __reduce__(self) -> tuple:
         return (type(self), (self.source, self.key, self.reason, self.expected))
-
-
-# (lower, upper, inclusive-lower) bounds for every coefficient of every form.
-_POS = (0.0, 1e30, False)
-_EXP = (0.0, 3.0, False)
-_FORMS: dict[str, dict[str, tuple[float, float, bool]]] = {
-    "chinchilla": {"E": (0.0, 100.0, True), "A": _POS, "B": _POS, "alpha": _EXP, "beta": _EXP},
-    "data_constrained": {
-        "E": (0.0, 100.0, True), "A": _POS, "B": _POS, "alpha": _EXP, "beta": _EXP,
-        "R_D_star": (0.0, 1e6, False), "R_N_star": (0.0, 1e6, False),
-    },
-    "kaplan": {
-        "alpha_N": _EXP, "alpha_D": _EXP, "N_c": _POS, "D_c": _POS, "alpha_C": _EXP, "C_c": _POS,
-        "n_coef": _POS, "n_exp": _EXP, "d_coef": _POS, "d_exp": _EXP,
-    },
-    "power_law": {
-        "n_coef": _POS, "n_exp": _EXP, "d_coef": _POS, "d_exp": _EXP,
-        "aspect_ratio": (1.0, 1e4, True), "seq_len": (1.0, 1e8, True),
-    },
-}  # fmt: skip
-FORMS: Mapping[str, tuple[str, ...]] = MappingProxyType({f: tuple(s) for f, s in _FORMS.items()})
-"""Coefficient names of every law form (read-only)."""
-_OPTIONAL_COEFS = {
-    "power_law": {"n_coef", "n_exp", "aspect_ratio", "seq_len"},
-    # a loss-only Kaplan law (fitted): no published allocation, N*/D* from the surface minimum
-    "kaplan": set(KaplanLaw.ALLOCATION),
-}
-#: Columns of ``[law.bootstrap].samples`` per form (the fitted coefficients).
-BOOTSTRAP_NAMES: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "chinchilla": ("E", "A", "B", "alpha", "beta"),
-    "kaplan": ("N_c", "D_c", "alpha_N", "alpha_D"),
-})
-_BOOTSTRAP_KEYS = {"level", "names", "samples"}
-_RULES = ("power_law", "tokens_only", "deepseek_m")
-_N_MEANINGS = ("total", "non_embedding", "flops_per_token")
-_STATUSES = ("CONFIRMED", "AUTHORS' CODE OR DATA ONLY", "SECONDARY", "DERIVED", "UNCONFIRMED", "FITTED")
-
-_TOP_KEYS = {"schema_version", "meta", "law", "hardware", "budget"}
-_META_KEYS = {"id", "name", "notes", "warnings", "default", "author", "date", "fit"}
-_LAW_KEYS = {
-    "form", "n_params", "loss_unit", "compute", "rule", "citation", "coefficients", "uncertainty",
-    "fitted_range", "intervals", "bootstrap",
-}  # fmt: skip
-_CITATION_KEYS = {"text", "arxiv", "locator", "status"}
-_RANGE_KEYS = {"n_params", "n_tokens", "flops"}
-_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,80}$")
-
-# [hardware]: key -> (kind, bounds)
-_HARDWARE: dict[str, tuple[str, tuple[float, float, bool] | None]] = {
-    "gpu": ("gpu", None),
-    "n_gpus": ("int", (1, 10_000_000, True)),
-    "mfu": ("float", (0.0, 1.0, False)),
-    "usd_per_gpu_hour": ("float", (0.0, 1e5, True)),
-    "precision": ("precision", None),
-}
-# [budget]: key -> (kind, bounds); flops and gpu_hours are mutually exclusive.
-_BUDGET: dict[str, tuple[str, tuple[float, float, bool]]] = {
-    "flops": ("float", (MIN_FLOPS, MAX_FLOPS, True)),
-    "gpu_hours": ("float", (1e-3, 1e12, True)),
-    "context": ("int", (1, 10_000_000, True)),
-    "vocab_size": ("int", (256, 10_000_000, True)),
-    "moe_activation": ("float", (0.0, 1.0, False)),
-    "moe_granularity": ("float", (1.0, 1e4, True)),
-    "inference_tokens": ("float", (0.0, 1e20, True)),
-    "unique_tokens": ("float", (1e6, 1e17, True)),
-    "target_loss": ("float", (0.0, 100.0, False)),
-}
-_NONNEG = (0.0, 1e300, True)
-_COUNT = (0, 10**12, True)
-# [meta.fit]: provenance of a fitted preset (written by ``planner fit``).
-_FIT: dict[str, tuple[str, tuple[float, float, bool] | None]] = {
-    "objective": ("float", _NONNEG),
-    "n_points": ("int", (1, 10**12, True)),
-    "n_dropped": ("int", _COUNT),
-    "n_bootstrap": ("int", _COUNT),
-    "n_starts": ("int", _COUNT),
-    "n_refined": ("int", _COUNT),
-    "n_at_best": ("int", _COUNT),
-    "seed": ("int", (0, 2**64, True)),
-    "level": ("float", (0.0, 1.0, False)),
-    "delta": ("float", (0.0, 1e6, False)),
-    "grad_norm": ("float", _NONNEG),
-    "seconds": ("float", _NONNEG),
-    "converged": ("bool", None),
-    "form": ("form", None),
-    "loss_fn": ("loss_fn", None),
-    "data_sha256": ("sha256", None),
-    "data_file": ("str", None),
-    "date": ("date", None),
-    "message": ("str", None),
-    "tool": ("str", None),
-    "planner_version": ("str", None),
-    "pinned": ("numbers", None),
-    "se": ("numbers", None),
-    "n_bootstrap_ok": ("int", _COUNT),
-    "n_skipped": ("int", _COUNT),
-    "holdout_n": ("int", _COUNT),
-    "holdout_mean_abs_rel_error": ("float", _NONNEG),
-    "holdout_max_abs_rel_error": ("float", _NONNEG),
-    "holdout_train_max_flops": ("float", _NONNEG),
-}
-FIT_KEYS = frozenset(_FIT)
-HARDWARE_KEYS = frozenset(_HARDWARE)
-BUDGET_KEYS = frozenset(_BUDGET)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,140 +117,6 @@ class Preset:
             if key in self.hardware:
                 changes[key] = self.hardware[key]
         return hw.with_(**changes) if changes else hw
-
-
-class _Checker:
-    """Typed access to a parsed document that raises :class:`PresetError` with key paths."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, key: str, reason: str, expected: str = "") -> PresetError:
-        return PresetError(self.source, key, reason, expected)
-
-    def table(self, doc: Mapping, key: str, path: str, allowed: set[str] | frozenset[str] | None,
-              required: bool = True) -> dict:  # fmt: skip
-        full = f"{path}.{key}" if path else key
-        if key not in doc:
-            if required:
-                raise self.fail(full, "missing table", f"a [{full}] table")
-            return {}
-        value = doc[key]
-        if not isinstance(value, Mapping):
-            raise self.fail(full, f"is a {_type_name(value)}", "a table")
-        if allowed is not None:
-            unknown = sorted(set(value) - set(allowed), key=str)
-            if unknown:
-                raise self.fail(f"{full}.{_key_text(unknown[0])}", "unknown key", "one of " + ", ".join(sorted(allowed)))
-        return dict(value)
-
-    def checked(self, value: object, path: str, allowed: set[str]) -> dict:
-        """``value`` must be a table whose keys are all in ``allowed``."""
-        if not isinstance(value, Mapping):
-            raise self.fail(path, f"is a {_type_name(value)}", "a table")
-        unknown = sorted(set(value) - allowed, key=str)
-        if unknown:
-            raise self.fail(f"{path}.{_key_text(unknown[0])}", "unknown key", "one of " + ", ".join(sorted(allowed)))
-        return dict(value)
-
-    def string(self, doc: Mapping, key: str, path: str, required: bool = True, default: str = "",
-               limit: int = MAX_SHORT_TEXT) -> str:  # fmt: skip
-        full = f"{path}.{key}"
-        if key not in doc:
-            if required:
-                raise self.fail(full, "missing", "a string")
-            return default
-        value = doc[key]
-        if not isinstance(value, str):
-            raise self.fail(full, f"is a {_type_name(value)}", "a string")
-        if len(value) > limit:
-            raise self.fail(full, f"is longer than {limit} characters", "a shorter string")
-        return value
-
-    def choice(self, doc: Mapping, key: str, path: str, options: tuple[str, ...] | Mapping,
-               default: str | None = None) -> str:  # fmt: skip
-        value = self.string(doc, key, path, required=default is None, default=default or "")
-        if value not in options:
-            raise self.fail(f"{path}.{key}", f"{value[:80]!r} is not known", "one of " + ", ".join(options))
-        return value
-
-    def number(self, doc: Mapping, key: str, path: str, bounds: tuple[float, float, bool]) -> float:
-        full = f"{path}.{key}"
-        if key not in doc:
-            raise self.fail(full, "missing", "a number")
-        value = doc[key]
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(full, f"is a {_type_name(value)}", "a number")
-        try:
-            x = float(value)
-        except OverflowError:
-            raise self.fail(full, "is too large", "a finite number") from None
-        lo, hi, inclusive = bounds
-        if not math.isfinite(x):
-            raise self.fail(full, f"is {x!r}", "a finite number")
-        if x < lo or (x == lo and not inclusive) or x > hi:
-            lo_s = f">= {lo:g}" if inclusive else f"> {lo:g}"
-            raise self.fail(full, f"{x:g} is out of range", f"a number {lo_s} and <= {hi:g}")
-        return x
-
-    def integer(self, doc: Mapping, key: str, path: str, bounds: tuple[float, float, bool]) -> int:
-        full = f"{path}.{key}"
-        value = doc.get(key)
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)  # JSON writers sometimes emit 1024.0
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(full, f"is a {_type_name(value)}", "a whole number")
-        lo, hi, _ = bounds
-        if not lo <= value <= hi:
-            raise self.fail(full, f"{value if abs(value) < 10**15 else 'a huge number'} is out of range",
-                            f"a whole number from {lo:g} to {hi:g}")  # fmt: skip
-        return value
-
-    def boolean(self, doc: Mapping, key: str, path: str) -> bool:
-        value = doc[key]
-        if not isinstance(value, bool):
-            raise self.fail(f"{path}.{key}", f"is a {_type_name(value)}", "true or false")
-        return value
-
-    def date(self, doc: Mapping, key: str, path: str) -> str:
-        """A TOML date/datetime or an ISO 8601 string; returned as an ISO string."""
-        full = f"{path}.{key}"
-        value = doc[key]
-        if isinstance(value, _dt.date | _dt.datetime):
-            return value.isoformat()
-        if isinstance(value, str) and len(value) <= 64:
-            for parse in (_dt.date.fromisoformat, _dt.datetime.fromisoformat):
-                try:
-                    return parse(value).isoformat()
-                except ValueError:
-                    continue
-        shown = repr(value)[:40] if isinstance(value, str) else f"a {_type_name(value)}"
-        raise self.fail(full, f"{shown} is not a date", "a date like 2025-01-31 or 2025-01-31T12:00:00Z")
-
-    def pair(self, doc: Mapping, key: str, path: str,
-             bounds: tuple[float, float, bool] = _POS) -> tuple[float, float] | None:  # fmt: skip
-        full = f"{path}.{key}"
-        if key not in doc:
-            return None
-        value = doc[key]
-        if not isinstance(value, list) or len(value) != 2:
-            shown = f"a list of {len(value)}" if isinstance(value, list) else f"a {_type_name(value)}"
-            raise self.fail(full, f"is {shown}", "a list [low, high]")
-        lo = self.number({"0": value[0]}, "0", full, bounds)
-        hi = self.number({"1": value[1]}, "1", full, bounds)
-        if lo > hi:
-            raise self.fail(full, f"low {lo:g} is above high {hi:g}", "low <= high")
-        return (lo, hi)
-
-    def numbers(self, doc: Mapping, key: str, path: str) -> dict[str, float]:
-        full = f"{path}.{key}"
-        table = self.table(doc, key, path, None)
-        out = {}
-        for name in table:
-            if not isinstance(name, str) or not _ID_RE.match(name):
-                raise self.fail(f"{full}.{_key_text(name)}", "is not a name", "names of letters, digits, '_'")
-            out[name] = self.number(table, name, full, (-1e300, 1e300, True))
-        return out
 
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
@@ -503,143 +257,406 @@ def migrate(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
     return out
 
 
+
 # ---------------------------------------------------------------------------------------------
-# validation
+# validation: the schema converts; the messages say what a person needs to fix
+
+
+def _integral_floats(doc: Any, key: str = "") -> Any:
+    """JSON writers sometimes emit 1024.0 for a count: whole floats in integer fields become ints
+    (and numpy scalars from code become plain numbers)."""
+    if isinstance(doc, dict):
+        return {k: _integral_floats(v, k) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [_integral_floats(v) for v in doc]
+    if isinstance(doc, np.generic):
+        doc = doc.item()
+    if isinstance(doc, float) and key in _INT_KEYS and doc.is_integer() and abs(doc) < 2**62:
+        return int(doc)
+    return doc
+
+
+def _convert(doc: Any, cls: Any, source: str, prefix: str = "") -> Any:
+    """``msgspec.convert(doc, cls)`` with a :class:`PresetError` naming the key on failure."""
+    try:
+        return msgspec.convert(_integral_floats(doc), cls)
+    except msgspec.ValidationError as exc:
+        raise _explain(str(exc), doc, cls, source, prefix) from None
+
+
+_AT = re.compile(r"^(.*?)(?: - at `\$(.*)`)?$")
+
+
+def _path_parts(at: str) -> list[str]:
+    return [p for p in re.split(r"\.|\[|\]", at) if p]
+
+
+def _walk(doc: Any, parts: list[str]) -> Any:
+    for p in parts:
+        if isinstance(doc, Mapping):
+            doc = doc.get(p)
+        elif isinstance(doc, list) and p.isdigit() and int(p) < len(doc):
+            doc = doc[int(p)]
+        else:
+            return None
+    return doc
+
+
+def _name_the_key(at: str, message: str, doc: Any, cls: Any) -> str:
+    """msgspec writes ``[...]`` for a table key; find the key whose value gives the same error."""
+    head, _, tail = at.partition("[...]")
+    table = _walk(doc, _path_parts(head))
+    if not isinstance(table, Mapping):
+        return head + tail
+    for key in table:
+        probe = _replace_at(doc, _path_parts(head), {key: table[key]})
+        try:
+            msgspec.convert(_integral_floats(probe), cls)
+        except msgspec.ValidationError as exc:
+            if str(exc) == message:
+                return f"{head}.{key}{tail}"
+    return head + tail
+
+
+def _replace_at(doc: Any, parts: list[str], value: Any) -> Any:
+    if not parts:
+        return value
+    return {**doc, parts[0]: _replace_at(doc[parts[0]], parts[1:], value)}
+
+
+def _type_at(cls: Any, doc: Any, parts: list[str]) -> Any:
+    """The msgspec type of the value at ``parts`` (tagged unions resolved by the document)."""
+    ti = msgspec.inspect
+    t: Any = ti.type_info(cls)
+    node = doc
+    for p in [*parts, None]:
+        while True:
+            if isinstance(t, ti.Metadata):
+                t = t.type
+            elif isinstance(t, ti.UnionType):
+                structs = [x for x in t.types if isinstance(x, ti.StructType)]
+                tag = node.get(structs[0].tag_field) if structs and isinstance(node, Mapping) else None
+                match = [x for x in structs if x.tag == tag]
+                others = [x for x in t.types if not isinstance(x, ti.NoneType)]
+                t = match[0] if match else (structs[0] if structs else others[0])
+            else:
+                break
+        if p is None:
+            return t
+        if isinstance(t, ti.StructType):
+            fields = {f.encode_name: f.type for f in t.fields}
+            if p not in fields:
+                return None
+            t = fields[p]
+        elif isinstance(t, ti.DictType):
+            t = t.value_type
+        elif isinstance(t, ti.ListType):
+            t = t.item_type
+        elif isinstance(t, ti.TupleType):
+            t = t.item_types[int(p)] if p.isdigit() and int(p) < len(t.item_types) else None
+        else:
+            return None
+        node = _walk(node, [p])
+    return t
+
+
+def _expected(t: Any) -> str:
+    """What a person should write for type ``t`` ("a number > 0 and <= 1e+30", "one of ...")."""
+    ti = msgspec.inspect
+    while isinstance(t, ti.Metadata | ti.UnionType):
+        t = t.type if isinstance(t, ti.Metadata) else next(x for x in t.types if not isinstance(x, ti.NoneType))
+    if isinstance(t, ti.FloatType):
+        lo = f"> {t.gt:g}" if t.gt is not None else f">= {t.ge:g}" if t.ge is not None else ""
+        hi = f"< {t.lt:g}" if t.lt is not None else f"<= {t.le:g}" if t.le is not None else ""
+        return "a number" + (f" {lo}" if lo else "") + (" and" if lo and hi else "") + (f" {hi}" if hi else "")
+    if isinstance(t, ti.IntType):
+        lo, hi = t.ge if t.ge is not None else (t.gt + 1 if t.gt is not None else None), t.le
+        return "a whole number" + (f" from {lo:g} to {hi:g}" if lo is not None and hi is not None else "")
+    if isinstance(t, ti.LiteralType):
+        return "one of " + ", ".join(map(str, t.values))
+    if isinstance(t, ti.BoolType):
+        return "true or false"
+    if isinstance(t, ti.StrType):
+        return "a string"
+    if isinstance(t, ti.StructType | ti.DictType):
+        return "a table"
+    if isinstance(t, ti.TupleType):
+        return f"a list [{', '.join('low high'.split()[: len(t.item_types)])}]" if len(t.item_types) == 2 else "a list"
+    if isinstance(t, ti.ListType):
+        return "a list of strings" if isinstance(t.item_type, ti.StrType) else "a list"
+    return "a valid value"
+
+
+def _explain(message: str, doc: Any, cls: Any, source: str, prefix: str) -> PresetError:
+    """A msgspec validation message as a :class:`PresetError` in the planner's words."""
+    m = _AT.match(message)
+    reason, at = (m.group(1), m.group(2) or "") if m else (message, "")
+    if "[...]" in at:
+        at = _name_the_key(at, message, doc, cls)
+    parts = _path_parts(at)
+    key = ".".join(([prefix] if prefix else []) + parts)
+    value = _walk(doc, parts)
+    t = _type_at(cls, doc, parts)
+    if found := re.match(r"Object missing required field `(.+)`", reason):
+        name = found.group(1)
+        return PresetError(source, f"{key}.{name}".lstrip("."), "missing", _expected(_type_at(cls, doc, [*parts, name])))
+    if found := re.match(r"Object contains unknown field `(.+)`", reason):
+        name, allowed = found.group(1), []
+        if isinstance(t, msgspec.inspect.StructType):
+            allowed = [f.encode_name for f in t.fields]
+        if name == "rule" and parts == ["law"]:
+            return PresetError(source, "law.rule", f"applies only to form 'power_law', not {value.get('form')!r}",
+                               "no rule key")  # fmt: skip
+        return PresetError(source, f"{key}.{_key_text(name)}".lstrip("."), "unknown key", "one of " + ", ".join(allowed))
+    if re.match(r"Invalid (enum )?value", reason) or (isinstance(t, msgspec.inspect.LiteralType) and
+                                                     isinstance(value, str)):  # fmt: skip
+        shown = repr(value)[:80] if isinstance(value, str) else repr(value)
+        return PresetError(source, key, f"{shown} is not known", _expected(t))
+    if reason == "Number out of range":
+        return PresetError(source, key, "is too large", "a finite number")
+    if found := re.match(r"Expected `[^`]+`, got `(\w+)`", reason):
+        return PresetError(source, key, f"is a {_type_name(value)}", _expected(t))
+    if isinstance(value, float) and not math.isfinite(value):
+        return PresetError(source, key, f"is {value!r}", "a finite number")
+    if found := re.match(r"Expected `array` of length (\d+)", reason):
+        return PresetError(source, key, f"is a list of {len(value) if isinstance(value, list) else '?'}", _expected(t))
+    if key.endswith("bootstrap.samples") and re.match(r"Expected `array` of length [<>]=", reason):
+        return PresetError(source, key, f"has {len(value) if isinstance(value, list) else 'no'} rows",
+                           f"1 to {MAX_BOOTSTRAP_ROWS} rows")  # fmt: skip
+    if found := re.match(r"Expected `(?:array|object)` of length <= (\d+)", reason):
+        return PresetError(source, key, f"has {len(value) if hasattr(value, '__len__') else 'too many'} entries",
+                           f"at most {int(found.group(1)):,}")  # fmt: skip
+    if found := re.match(r"Expected `(?:array|object)` of length >= (\d+)", reason):
+        return PresetError(source, key, "is empty", f"at least {found.group(1)} entries")
+    if found := re.match(r"Expected `str` of length <= (\d+)", reason):
+        return PresetError(source, key, f"is longer than {found.group(1)} characters", "a shorter string")
+    if re.match(r"Expected `str` of length >= 1", reason):
+        return PresetError(source, key, "is empty", "a short human-readable text")
+    if re.match(r"Expected `str` matching regex", reason):
+        if key.endswith("sha256"):
+            return PresetError(source, key, "is not a SHA-256 digest", "64 hexadecimal digits")
+        return PresetError(source, key, f"{str(value)[:80]!r} is not a valid id", "1-80 letters, digits, '-', '_' or '.'")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        shown = (f"{value:g}" if isinstance(value, float) else str(value) if abs(value) < 10**15 else "a huge number")
+        return PresetError(source, key, f"{shown} is out of range", _expected(t))
+    return PresetError(source, key, reason, _expected(t))
+
+
+def _iso_date(value: Any, source: str, key: str) -> str:
+    """A TOML date/datetime or an ISO 8601 string, as an ISO string."""
+    if isinstance(value, _dt.date | _dt.datetime):
+        return value.isoformat()
+    if isinstance(value, str) and len(value) <= 64:
+        for parse in (_dt.date.fromisoformat, _dt.datetime.fromisoformat):
+            try:
+                return parse(value).isoformat()
+            except ValueError:
+                continue
+    shown = repr(value)[:40] if isinstance(value, str) else f"a {_type_name(value)}"
+    raise PresetError(source, key, f"{shown} is not a date", "a date like 2025-01-31 or 2025-01-31T12:00:00Z")
+
+
+def _table(struct: Any) -> dict[str, Any]:
+    """The keys a struct was given (defaults left out), as plain values."""
+    return {k: v for k, v in msgspec.structs.asdict(struct).items() if v is not None}
 
 
 def validate_hardware(table: Mapping[str, Any], source: str, path: str = "hardware") -> dict[str, Any]:
-    """Validate a ``[hardware]`` table; returns it with the canonical GPU name."""
-    ck = _Checker(source)
-    t = ck.checked(table, path, set(_HARDWARE))
-    out: dict[str, Any] = {}
-    for key in t:
-        kind, bounds = _HARDWARE[key]
-        if kind == "gpu":
-            name = ck.string(t, key, path, limit=80)
-            try:
-                out[key] = get_accelerator(name).name
-            except KeyError:
-                raise ck.fail(f"{path}.gpu", f"{name!r} is not in the GPU catalogue",
+    """A ``[hardware]`` table checked against the schema; the GPU name made canonical."""
+    out = _table(_convert(table, schema.Hardware, source, path))
+    if "gpu" in out:
+        try:
+            out["gpu"] = get_accelerator(out["gpu"]).name
+        except KeyError:
+            raise PresetError(source, f"{path}.gpu", f"{out['gpu'][:80]!r} is not in the GPU catalogue",
                               "one of " + ", ".join(CATALOGUE)) from None  # fmt: skip
-        elif kind == "precision":
-            out[key] = ck.choice(t, key, path, ("bf16", "fp8"))
-        elif kind == "int":
-            out[key] = ck.integer(t, key, path, bounds)  # type: ignore[arg-type]
-        else:
-            out[key] = ck.number(t, key, path, bounds)  # type: ignore[arg-type]
     if out.get("precision") == "fp8":
         acc = CATALOGUE[out.get("gpu", "H100 SXM")]
         if acc.fp8_flops is None:
-            raise ck.fail(f"{path}.precision", f"{acc.name} has no FP8 peak in the catalogue", '"bf16"')
+            raise PresetError(source, f"{path}.precision", f"{acc.name} has no FP8 peak in the catalogue", '"bf16"')
     return out
 
 
 def validate_budget(table: Mapping[str, Any], source: str, path: str = "budget") -> dict[str, Any]:
-    """Validate a ``[budget]`` table (at most one of ``flops`` and ``gpu_hours``)."""
-    ck = _Checker(source)
-    t = ck.checked(table, path, set(_BUDGET))
-    out: dict[str, Any] = {}
-    for key in t:
-        kind, bounds = _BUDGET[key]
-        out[key] = ck.integer(t, key, path, bounds) if kind == "int" else ck.number(t, key, path, bounds)
-    if "flops" in t and "gpu_hours" in t:
-        raise ck.fail(f"{path}.gpu_hours", "given together with budget.flops", "one budget: flops or gpu_hours")
+    """A ``[budget]`` table checked against the schema (at most one budget form)."""
+    out = _table(_convert(table, schema.Budget, source, path))
+    given = [k for k in BUDGET_KINDS if k in out]
+    if len(given) > 1:
+        raise PresetError(source, f"{path}.{given[1]}", f"given together with {path}.{given[0]}",
+                          "one budget: " + ", ".join(BUDGET_KINDS))  # fmt: skip
+    if "serve_on" in out:
+        try:
+            parse_serve_target(out["serve_on"])
+        except ValueError as exc:
+            raise PresetError(source, f"{path}.serve_on", str(exc)) from None
     return out
 
 
 def validate_fit(table: Mapping[str, Any], source: str, path: str = "meta.fit") -> dict[str, Any]:
-    """Validate a ``[meta.fit]`` provenance table (keys in :data:`FIT_KEYS`)."""
-    ck = _Checker(source)
-    t = ck.checked(table, path, set(_FIT))
-    out: dict[str, Any] = {}
-    for key in t:
-        kind, bounds = _FIT[key]
-        full = f"{path}.{key}"
-        if kind == "int":
-            out[key] = ck.integer(t, key, path, bounds)  # type: ignore[arg-type]
-        elif kind == "float":
-            out[key] = ck.number(t, key, path, bounds)  # type: ignore[arg-type]
-        elif kind == "bool":
-            out[key] = ck.boolean(t, key, path)
-        elif kind == "form":
-            out[key] = ck.choice(t, key, path, tuple(_FORMS))
-        elif kind == "loss_fn":
-            out[key] = ck.choice(t, key, path, ("huber", "ls"))
-        elif kind == "sha256":
-            digest = ck.string(t, key, path, limit=100)
-            if not re.fullmatch(r"[0-9a-fA-F]{64}", digest):
-                raise ck.fail(full, "is not a SHA-256 digest", "64 hexadecimal digits")
-            out[key] = digest.lower()
-        elif kind == "date":
-            out[key] = ck.date(t, key, path)
-        elif kind == "numbers":
-            out[key] = ck.numbers(t, key, path)
-        else:
-            out[key] = ck.string(t, key, path)
-    if "n_points" in out and "n_dropped" in out and out["n_dropped"] > 10**12 - out["n_points"]:
-        raise ck.fail(f"{path}.n_dropped", "is absurdly large", "fewer dropped runs than 1e12")
+    """A ``[meta.fit]`` provenance table checked against the schema."""
+    out = _table(_convert(table, schema.Fit, source, path))
+    if "date" in out:
+        out["date"] = _iso_date(out["date"], source, f"{path}.date")
+    if "data_sha256" in out:
+        out["data_sha256"] = out["data_sha256"].lower()
     return out
 
 
-def validate_bootstrap(table: Mapping[str, Any], source: str, form: str,
-                       path: str = "law.bootstrap") -> tuple[np.ndarray, float]:
-    """Validate a ``[law.bootstrap]`` table; returns (read-only samples array, level).
+def _bounds(form: str, name: str) -> tuple[float, float, bool]:
+    """(low, high, low inclusive) of a coefficient, read from the schema."""
+    t = _type_at(PresetDoc, {"law": {"form": form}}, ["law", "coefficients", name])
+    lo = t.gt if t.gt is not None else t.ge
+    return float(lo), float(t.le), t.gt is None
 
-    ``names`` must be the fitted coefficients of ``form`` (:data:`BOOTSTRAP_NAMES`) in order,
-    ``samples`` 1 to :data:`MAX_BOOTSTRAP_ROWS` rows of that many finite numbers, positive
-    (E of the Chinchilla form may be 0), ``level`` in (0, 1).
+
+def validate_bootstrap(table: Mapping[str, Any], source: str, form: str, path: str = "law.bootstrap",
+                       estimate: Mapping[str, float] | None = None) -> tuple[np.ndarray, float]:  # fmt: skip
+    """A ``[law.bootstrap]`` table: (read-only samples array, level).
+
+    ``names`` must be the fitted coefficients of ``form`` in order; every sample is validated
+    like the coefficients themselves (finite, inside each coefficient's range), and each
+    coefficient's estimate must lie inside its samples' range (samples far from the estimate
+    would give intervals that exclude it).
     """
-    ck = _Checker(source)
-    t = ck.checked(table, path, _BOOTSTRAP_KEYS)
+    boot = _convert(table, schema.Bootstrap, source, path)
     expected = BOOTSTRAP_NAMES.get(form)
     if expected is None:
-        raise ck.fail(path, f"bootstrap samples are not supported for form {form!r}",
-                      "form chinchilla or kaplan")  # fmt: skip
-    for key in ("level", "names", "samples"):
-        if key not in t:
-            raise ck.fail(f"{path}.{key}", "missing", {"level": "a number in (0, 1)", "names": "a list of names",
-                                                       "samples": "a list of rows"}[key])  # fmt: skip
-    level = ck.number(t, "level", path, (0.0, 1.0, False))
-    if level >= 1.0:
-        raise ck.fail(f"{path}.level", f"{level:g} is out of range", "a number in (0, 1)")
-    names = t["names"]
-    if not isinstance(names, list) or [str(n) for n in names] != list(expected) or not all(
-            isinstance(n, str) for n in names):  # fmt: skip
-        shown = repr(names)[:80] if isinstance(names, list) else f"a {_type_name(names)}"
-        raise ck.fail(f"{path}.names", f"is {shown}", f"{list(expected)} for form {form!r}")
-    rows = t["samples"]
-    if not isinstance(rows, list):
-        raise ck.fail(f"{path}.samples", f"is a {_type_name(rows)}", "a list of rows")
-    if not 1 <= len(rows) <= MAX_BOOTSTRAP_ROWS:
-        raise ck.fail(f"{path}.samples", f"has {len(rows)} rows", f"1 to {MAX_BOOTSTRAP_ROWS} rows")
+        raise PresetError(source, path, f"bootstrap samples are not supported for form {form!r}",
+                          "form chinchilla or kaplan")  # fmt: skip
+    if list(boot.names) != list(expected):
+        raise PresetError(source, f"{path}.names", f"is {repr(boot.names)[:80]}", f"{list(expected)} for form {form!r}")
     width = len(expected)
-    for i, row in enumerate(rows):
-        if not isinstance(row, list) or len(row) != width:
-            shown = f"a list of {len(row)}" if isinstance(row, list) else f"a {_type_name(row)}"
-            raise ck.fail(f"{path}.samples.{i}", f"is {shown}", f"a list of {width} numbers ({', '.join(expected)})")
-        for j, x in enumerate(row):
-            if isinstance(x, bool) or not isinstance(x, int | float):
-                raise ck.fail(f"{path}.samples.{i}.{j}", f"is a {_type_name(x)}", "a number")
-    try:
-        arr = np.array(rows, dtype=float)
-    except OverflowError:
-        raise ck.fail(f"{path}.samples", "has a number too large to convert", "finite numbers") from None
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        i, j = (int(v) for v in np.argwhere(bad)[0])
-        raise ck.fail(f"{path}.samples.{i}.{j}", f"is {float(arr[i, j])!r}", "a finite number")
-    low_ok = arr > 0
-    if form == "chinchilla":
-        low_ok[:, 0] = arr[:, 0] >= 0  # the irreducible loss E may be 0
-    if not low_ok.all():
-        i, j = (int(v) for v in np.argwhere(~low_ok)[0])
-        raise ck.fail(f"{path}.samples.{i}.{j}", f"{arr[i, j]:g} ({expected[j]}) is out of range",
-                      f"{'>= 0' if (form, j) == ('chinchilla', 0) else '> 0'}")  # fmt: skip
+    for i, row in enumerate(boot.samples):
+        if len(row) != width:
+            raise PresetError(source, f"{path}.samples.{i}", f"is a list of {len(row)}",
+                              f"a list of {width} numbers ({', '.join(expected)})")  # fmt: skip
+    arr = np.array(boot.samples, dtype=float)
+    for j, name in enumerate(expected):
+        lo, hi, inclusive = _bounds(form, name)
+        col = arr[:, j]
+        bad = ~np.isfinite(col) | (col < lo) | (col > hi) | ((col == lo) & (not inclusive))
+        if bad.any():
+            i, x = int(np.argmax(bad)), float(col[int(np.argmax(bad))])
+            if not math.isfinite(x):
+                raise PresetError(source, f"{path}.samples.{i}.{j}", f"is {x!r}", "a finite number")
+            raise PresetError(source, f"{path}.samples.{i}.{j}", f"{x:g} ({name}) is out of range",
+                              f"a number {'>=' if inclusive else '>'} {lo:g} and <= {hi:g}, like the coefficient")
+        if estimate is not None and not col.min() <= estimate[name] <= col.max():
+            raise PresetError(source, f"{path}.samples", f"the estimate {name} = {estimate[name]:g} lies outside its "
+                              f"samples' range [{col.min():g}, {col.max():g}]", "samples of refits around the estimate")
     arr.setflags(write=False)
-    return arr, level
+    return arr, boot.level
 
 
-def _check_law_numbers(law: Law, ck: _Checker) -> None:
+def law_from_document(doc: Mapping[str, Any], source: str) -> Preset:
+    """Validate a parsed preset document (any supported schema version) and build its law."""
+    if not isinstance(doc, Mapping):
+        raise PresetError(source, "", f"top level is a {_type_name(doc)}", "a table")
+    if "schema_version" not in doc:
+        raise PresetError(source, "schema_version", "missing", f"schema_version = {SCHEMA_VERSION}")
+    version = doc["schema_version"]
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise PresetError(source, "schema_version", f"is a {_type_name(version)}", "an integer")
+    if version == SCHEMA_VERSION:
+        return _build(doc, source, version)
+    migrated = migrate(doc, source)
+    try:
+        return _build(migrated, source, version)
+    except PresetError as exc:
+        raise PresetError(source, exc.key, f"{exc.reason} (after migrating from schema_version {version})",
+                          exc.expected) from None  # fmt: skip
+
+
+def _build(doc: Mapping[str, Any], source: str, file_version: int) -> Preset:
+    parsed = _convert(doc, PresetDoc, source)
+    meta, law = parsed.meta, parsed.law
+    if not meta.name.strip():
+        raise PresetError(source, "meta.name", "is empty", "a short human-readable name")
+    meta_out = {"id": meta.id, "name": meta.name}
+    raw_meta = doc["meta"]
+    for key in ("notes", "warnings", "default", "author"):
+        if key in raw_meta:
+            meta_out[key] = list(getattr(meta, key)) if key == "warnings" else getattr(meta, key)
+    if meta.date is not None:
+        meta_out["date"] = _iso_date(meta.date, source, "meta.date")
+    fit = validate_fit(raw_meta["fit"], source) if meta.fit is not None else {}
+    if fit:
+        meta_out["fit"] = fit
+    form = law.__struct_config__.tag
+    coefs = _table(law.coefficients)
+    for table in ("uncertainty", "intervals"):
+        for name in getattr(law, table):
+            if name not in FORMS[form]:
+                raise PresetError(source, f"law.{table}.{_key_text(name)}", "unknown key",
+                                  "one of " + ", ".join(FORMS[form]))  # fmt: skip
+    intervals: dict[str, tuple[float, float]] = {}
+    for name, (lo, hi) in law.intervals.items():
+        b_lo, b_hi, inclusive = _bounds(form, name)
+        for i, x in enumerate((lo, hi)):
+            if not math.isfinite(x) or x < b_lo or x > b_hi or (x == b_lo and not inclusive):
+                raise PresetError(source, f"law.intervals.{name}.{i}", f"{x:g} is out of range",
+                                  f"a number within {name}'s range")  # fmt: skip
+        if lo > hi:
+            raise PresetError(source, f"law.intervals.{name}", f"low {lo:g} is above high {hi:g}", "low <= high")
+        intervals[name] = (lo, hi)
+    fitted = law.fitted_range or schema.FittedRange()
+    for key in ("n_params", "n_tokens", "flops"):
+        pair = getattr(fitted, key)
+        if pair is not None and pair[0] > pair[1]:
+            raise PresetError(source, f"law.fitted_range.{key}", f"low {pair[0]:g} is above high {pair[1]:g}",
+                              "low <= high")  # fmt: skip
+    boot_samples, boot_level = None, None
+    if law.bootstrap is not None:
+        boot_samples, boot_level = validate_bootstrap(doc["law"]["bootstrap"], source, form, estimate=coefs)
+    info = LawInfo(
+        id=meta.id, title=meta.name, n_meaning=law.n_params, loss_unit=law.loss_unit, compute=law.compute,
+        citation=Citation(law.citation.text, law.citation.arxiv, law.citation.locator, law.citation.status),
+        fitted_range=FittedRange(fitted.n_params, fitted.n_tokens, fitted.flops),
+        uncertainty=MappingProxyType(dict(law.uncertainty)), notes=meta.notes, warnings=tuple(meta.warnings),
+        source=source, bootstrap_samples=boot_samples, bootstrap_level=boot_level,
+    )  # fmt: skip
+    built = _law(form, info, coefs, law, source)
+    _check_law_numbers(built, source)
+    hardware = validate_hardware(doc["hardware"], source) if parsed.hardware is not None else {}
+    budget = validate_budget(doc["budget"], source) if parsed.budget is not None else {}
+    extra: dict[str, Any] = {"meta": meta_out}
+    for key, value in (("hardware", hardware), ("budget", budget), ("intervals", intervals)):
+        if value:
+            extra[key] = value
+    return Preset(
+        law=built, path=None, default=meta.default, extra=MappingProxyType(extra),
+        hardware=MappingProxyType(hardware), budget=MappingProxyType(budget),
+        meta=MappingProxyType(meta_out), intervals=MappingProxyType(intervals),
+        fit=MappingProxyType(fit), schema_version=file_version,
+    )  # fmt: skip
+
+
+def _law(form: str, info: LawInfo, coefs: dict[str, float], law: Any, source: str) -> Law:
+    """The law object of ``form`` (rules that span coefficients checked here)."""
+    try:
+        if form == "chinchilla":
+            return ChinchillaLaw(info, **coefs)
+        if form == "data_constrained":
+            return DataConstrainedLaw(info, **coefs)
+        if form == "kaplan":
+            given = [name for name in KaplanLaw.ALLOCATION if name in coefs]
+            if given and len(given) != len(KaplanLaw.ALLOCATION):
+                missing = next(name for name in KaplanLaw.ALLOCATION if name not in coefs)
+                raise PresetError(source, f"law.coefficients.{missing}", "missing",
+                                  "all six of alpha_C, C_c, n_coef, n_exp, d_coef, d_exp, or none of them "
+                                  "(a loss-only Kaplan law)")  # fmt: skip
+            return KaplanLaw(info, **coefs)
+        if law.rule != "tokens_only":
+            for name in ("n_coef", "n_exp"):
+                if name not in coefs:
+                    raise PresetError(source, f"law.coefficients.{name}", "missing", f"a number (rule {law.rule!r})")
+        return PowerLawAllocation(info, rule=law.rule, **coefs)
+    except (OverflowError, ZeroDivisionError) as exc:
+        raise PresetError(source, "law.coefficients", f"these coefficients overflow ({exc})",
+                          "a law with finite optimum") from None  # fmt: skip
+
+
+def _check_law_numbers(law: Law, source: str) -> None:
     """The law must give finite, positive N*, D* (and finite loss) over every allowed budget."""
     budgets = np.logspace(math.log10(MIN_FLOPS), math.log10(MAX_FLOPS), 26)
     with np.errstate(all="ignore"):
@@ -652,161 +669,8 @@ def _check_law_numbers(law: Law, ck: _Checker) -> None:
             what = "the loss"
     if bad.any():
         c = budgets[int(np.argmax(bad))]
-        raise ck.fail("law.coefficients", f"these coefficients give a non-finite {what} "
+        raise PresetError(source, "law.coefficients", f"these coefficients give a non-finite {what} "
                       f"at C = {c:.0e} FLOPs", f"a law that is finite from {MIN_FLOPS:g} to {MAX_FLOPS:g} FLOPs")
-
-
-def law_from_document(doc: Mapping[str, Any], source: str) -> Preset:
-    """Validate a parsed preset document (any supported schema version) and build its law."""
-    ck = _Checker(source)
-    if not isinstance(doc, Mapping):
-        raise ck.fail("", f"top level is a {_type_name(doc)}", "a table")
-    if "schema_version" not in doc:
-        raise ck.fail("schema_version", "missing", f"schema_version = {SCHEMA_VERSION}")
-    version = doc["schema_version"]
-    if isinstance(version, bool) or not isinstance(version, int):
-        raise ck.fail("schema_version", f"is a {_type_name(version)}", "an integer")
-    if version == SCHEMA_VERSION:
-        return _build(doc, ck, version)
-    migrated = migrate(doc, source)
-    try:
-        return _build(migrated, ck, version)
-    except PresetError as exc:
-        raise PresetError(source, exc.key, f"{exc.reason} (after migrating from schema_version {version})",
-                          exc.expected) from None  # fmt: skip
-
-
-def _build(doc: Mapping[str, Any], ck: _Checker, file_version: int) -> Preset:
-    unknown = sorted(set(doc) - _TOP_KEYS, key=str)
-    if unknown:
-        raise ck.fail(_key_text(unknown[0]), "unknown key", "one of " + ", ".join(sorted(_TOP_KEYS)))
-    meta = ck.table(doc, "meta", "", _META_KEYS)
-    preset_id = ck.string(meta, "id", "meta", limit=200)
-    if not _ID_RE.match(preset_id):
-        raise ck.fail("meta.id", f"{preset_id[:80]!r} is not a valid id",
-                      "1-80 letters, digits, '-', '_' or '.'")  # fmt: skip
-    title = ck.string(meta, "name", "meta", limit=300)
-    if not title.strip():
-        raise ck.fail("meta.name", "is empty", "a short human-readable name")
-    notes = ck.string(meta, "notes", "meta", required=False, limit=MAX_NOTES_TEXT)
-    warnings = meta.get("warnings", [])
-    if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
-        raise ck.fail("meta.warnings", f"is a {_type_name(warnings)}", "a list of strings")
-    if len(warnings) > MAX_WARNINGS or any(len(w) > MAX_SHORT_TEXT for w in warnings):
-        raise ck.fail("meta.warnings", "is too long", f"at most {MAX_WARNINGS} strings of {MAX_SHORT_TEXT} characters")
-    default = ck.boolean(meta, "default", "meta") if "default" in meta else False
-    meta_out: dict[str, Any] = {"id": preset_id, "name": title}
-    if "notes" in meta:
-        meta_out["notes"] = notes
-    if warnings:
-        meta_out["warnings"] = list(warnings)
-    if "default" in meta:
-        meta_out["default"] = default
-    if "author" in meta:
-        meta_out["author"] = ck.string(meta, "author", "meta", limit=300)
-    if "date" in meta:
-        meta_out["date"] = ck.date(meta, "date", "meta")
-    fit: dict[str, Any] = {}
-    if "fit" in meta:
-        fit = validate_fit(ck.table(meta, "fit", "meta", None), ck.source)
-        meta_out["fit"] = fit
-
-    law = ck.table(doc, "law", "", _LAW_KEYS)
-    form = ck.choice(law, "form", "law", tuple(_FORMS))
-    n_meaning = ck.choice(law, "n_params", "law", _N_MEANINGS, default="total")
-    cit = ck.table(law, "citation", "law", _CITATION_KEYS)
-    citation = Citation(
-        text=ck.string(cit, "text", "law.citation"),
-        arxiv=ck.string(cit, "arxiv", "law.citation", required=False, limit=200),
-        locator=ck.string(cit, "locator", "law.citation", required=False),
-        status=ck.choice(cit, "status", "law.citation", _STATUSES, default="CONFIRMED"),
-    )
-    if not citation.text.strip():
-        raise ck.fail("law.citation.text", "is empty", "the paper, or where the fitted data came from")
-
-    spec = _FORMS[form]
-    optional = _OPTIONAL_COEFS.get(form, set())
-    coefs_raw = ck.table(law, "coefficients", "law", set(spec))
-    coefs = {
-        name: ck.number(coefs_raw, name, "law.coefficients", bounds)
-        for name, bounds in spec.items()
-        if name in coefs_raw or name not in optional
-    }
-    unc_raw = ck.table(law, "uncertainty", "law", set(spec), required=False)
-    uncertainty = {name: ck.number(unc_raw, name, "law.uncertainty", _POS_OR_ZERO) for name in unc_raw}
-    int_raw = ck.table(law, "intervals", "law", set(spec), required=False)
-    intervals: dict[str, tuple[float, float]] = {}
-    for name in int_raw:
-        lo, hi, _ = spec[name]
-        pair = ck.pair(int_raw, name, "law.intervals", (lo, hi, True))
-        assert pair is not None
-        intervals[name] = pair
-    boot_samples, boot_level = None, None
-    if "bootstrap" in law:
-        boot_samples, boot_level = validate_bootstrap(ck.table(law, "bootstrap", "law", None), ck.source, form)
-    rng = ck.table(law, "fitted_range", "law", _RANGE_KEYS, required=False)
-    fitted = FittedRange(*(ck.pair(rng, k, "law.fitted_range") for k in ("n_params", "n_tokens", "flops")))
-
-    info = LawInfo(
-        id=preset_id,
-        title=title,
-        citation=citation,
-        n_meaning=n_meaning,  # type: ignore[arg-type]
-        loss_unit=ck.string(law, "loss_unit", "law", required=False, default="nats/token", limit=300),
-        compute=ck.string(law, "compute", "law", required=False, default="C = 6ND", limit=300),
-        fitted_range=fitted,
-        uncertainty=MappingProxyType(uncertainty),
-        notes=notes,
-        warnings=tuple(warnings),
-        source=ck.source,
-        bootstrap_samples=boot_samples,
-        bootstrap_level=boot_level,
-    )
-    built: Law
-    try:
-        if form == "chinchilla":
-            built = ChinchillaLaw(info, **coefs)
-        elif form == "data_constrained":
-            built = DataConstrainedLaw(info, **coefs)
-        elif form == "kaplan":
-            given = [name for name in KaplanLaw.ALLOCATION if name in coefs]
-            if given and len(given) != len(KaplanLaw.ALLOCATION):
-                missing = next(name for name in KaplanLaw.ALLOCATION if name not in coefs)
-                raise ck.fail(f"law.coefficients.{missing}", "missing",
-                              "all six of alpha_C, C_c, n_coef, n_exp, d_coef, d_exp, or none of them "
-                              "(a loss-only Kaplan law)")  # fmt: skip
-            built = KaplanLaw(info, **coefs)
-        else:
-            rule = ck.choice(law, "rule", "law", _RULES, default="power_law")
-            if rule != "tokens_only":
-                for name in ("n_coef", "n_exp"):
-                    if name not in coefs:
-                        raise ck.fail(f"law.coefficients.{name}", "missing", f"a number (rule {rule!r})")
-            built = PowerLawAllocation(info, rule=rule, **coefs)  # type: ignore[arg-type]
-    except (OverflowError, ZeroDivisionError) as exc:
-        raise ck.fail("law.coefficients", f"these coefficients overflow ({exc})", "a law with finite optimum") from None
-    if form != "power_law" and "rule" in law:
-        raise ck.fail("law.rule", f"applies only to form 'power_law', not {form!r}", "no rule key")
-    _check_law_numbers(built, ck)
-
-    hardware = validate_hardware(ck.table(doc, "hardware", "", None), ck.source) if "hardware" in doc else {}
-    budget = validate_budget(ck.table(doc, "budget", "", None), ck.source) if "budget" in doc else {}
-    extra: dict[str, Any] = {"meta": meta_out}
-    if hardware:
-        extra["hardware"] = hardware
-    if budget:
-        extra["budget"] = budget
-    if intervals:
-        extra["intervals"] = intervals
-    return Preset(
-        law=built, path=None, default=default, extra=MappingProxyType(extra),
-        hardware=MappingProxyType(hardware), budget=MappingProxyType(budget),
-        meta=MappingProxyType(meta_out), intervals=MappingProxyType(intervals),
-        fit=MappingProxyType(fit), schema_version=file_version,
-    )  # fmt: skip
-
-
-_POS_OR_ZERO = (0.0, 1e30, True)
 
 
 def load_preset_text(text: str | bytes, source: str, fmt: str = "toml") -> Preset:
