@@ -14,7 +14,15 @@ from collections.abc import Sequence
 
 from planner import __version__
 from planner.cli import fit, gpus, plan, presets
-from planner.cli.common import _COMMANDS, CliError, Command, _Parser, register
+from planner.cli.common import (
+    _COMMANDS,
+    CliError,
+    Command,
+    _Parser,
+    one_line_warnings,
+    print_error,
+    register,
+)
 from planner.cli.plan import add_plan_arguments, plan_from_args, plan_json
 from planner.presets.load import PresetError
 
@@ -53,21 +61,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``planner`` console script; returns the exit status."""
     _load_plugins()
     try:
-        args = build_parser().parse_args(argv)
-        return int(args._run(args))
+        with one_line_warnings():
+            args = build_parser().parse_args(argv)
+            return int(args._run(args))
     except CliError as exc:
-        print(f"planner: error: {exc}", file=sys.stderr)
+        print_error(exc)
         return 2
     except BrokenPipeError:  # e.g. `planner plan --json | head`: the reader left; say nothing
         sys.stderr.close()
         return 0
     except (PresetError, ValueError, KeyError, OSError) as exc:
-        print(f"planner: error: {exc.args[0] if isinstance(exc, KeyError) else exc}", file=sys.stderr)
+        print_error(exc.args[0] if isinstance(exc, KeyError) else exc)
         return 2
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
-        print(f"planner: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print_error(f"{type(exc).__name__}: {exc}", internal=True)
         return 1
 
 
