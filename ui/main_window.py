@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from planner.laws import Law
 from planner.presets.load import PresetError, load_preset_file
 from planner.solve.plan import Plan
-from ui import file_actions, settings, theme
+from ui import dialogs, file_actions, settings, theme
 from ui.controller import Controller, PresetRegistry, apply_preset_defaults
 from ui.plots import PLOT_KEYS, PlotPanel
 from ui.state import InputsState, PlanInputs
@@ -355,7 +355,7 @@ class MainWindow(QMainWindow):
 
     def _error(self, title: str, text: str) -> None:
         self.statusBar().showMessage(text, 10000)
-        QMessageBox.warning(self, title, text)
+        dialogs.warning(self, title, text)  # plain text: the message may quote a file's content
 
     # ---------------------------------------------------------------- recent files, settings, theme
     def _make_library(self):
