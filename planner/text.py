@@ -35,7 +35,13 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def printable(text: object) -> str:
-    """``str(text)`` with control, separator, surrogate and bidi characters escaped (see module doc)."""
+def printable(text: object, *, keep_newlines: bool = False) -> str:
+    """``str(text)`` with control, separator, surrogate and bidi characters escaped (see module doc).
+
+    ``keep_newlines=True`` keeps ``\n`` (only) as a line break, for output that is several lines
+    by design: ``print(printable(text_table(plan), keep_newlines=True))``.
+    """
     s = text if isinstance(text, str) else str(text)
+    if keep_newlines:
+        return "\n".join(printable(line) for line in s.split("\n"))
     return _UNSAFE.sub(_escape, s) if _UNSAFE.search(s) else s

@@ -155,6 +155,11 @@ def test_printable_escapes_control_characters(text: str, shown: str) -> None:
     assert printable(text) == shown
 
 
+def test_printable_can_keep_line_breaks_of_multi_line_output() -> None:
+    table = "Title \x1b[31m\r\n  Loss  2.3\n"
+    assert printable(table, keep_newlines=True) == "Title \\x1b[31m\\r\n  Loss  2.3\n"
+
+
 @given(st.text())
 def test_printable_output_has_no_control_characters(text: str) -> None:
     out = printable(text)
