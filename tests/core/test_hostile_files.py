@@ -12,6 +12,7 @@ Each test here failed before the fix it guards:
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -22,6 +23,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from planner.files import atomic, autosave
 from planner.files.atomic import (
@@ -400,3 +403,63 @@ def test_planner_presets_with_a_dotted_key_bomb_is_fast(tmp_path: Path) -> None:
     assert proc.returncode == 0
     assert "bomb.toml: line 1: key 'a.a.a" in proc.stdout and "key-depth limit" in proc.stdout
     assert time.monotonic() - t0 < 20  # interpreter start-up included; was 44 s of parsing alone
+
+
+_names = st.one_of(st.from_regex(r"[A-Za-z0-9_-]{1,8}", fullmatch=True), st.text(min_size=1, max_size=6))
+_leaves = st.one_of(st.integers(-(10**6), 10**6), st.floats(allow_nan=False, allow_infinity=False), st.booleans(),
+                    st.text(max_size=20), st.lists(st.integers(0, 9), max_size=4))  # fmt: skip
+_documents = st.recursive(
+    st.dictionaries(_names, _leaves, max_size=4),
+    lambda inner: st.dictionaries(_names, st.one_of(inner, st.lists(inner, min_size=1, max_size=2)), max_size=3),
+    max_leaves=30,
+)
+
+
+@given(doc=_documents, as_json=st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_the_pre_scan_never_refuses_a_document_within_the_limits(doc: dict, as_json: bool) -> None:
+    """Documents at most a few levels deep, with few keys, written by tomli_w or json: never refused."""
+    import tomllib
+
+    import tomli_w
+
+    from hypothesis import assume
+
+    from planner.presets.prescan import check_structure
+
+    def depth(x: object) -> int:
+        if isinstance(x, dict):
+            return 1 + max((depth(v) for v in x.values()), default=0)
+        if isinstance(x, list):
+            return 1 + max((depth(v) for v in x), default=0)
+        return 0
+
+    assume(depth(doc) <= MAX_KEY_DEPTH)  # deeper is refused on purpose
+    if as_json:
+        check_structure(json.dumps(doc), "json")
+    else:
+        text = tomli_w.dumps(doc)
+        assert tomllib.loads(text) == doc
+        check_structure(text, "toml")
+
+
+@given(text=st.text(alphabet=st.sampled_from(list("ab.\"'\\[]{}=,#\n \t")), max_size=400))
+@settings(max_examples=500, deadline=None)
+def test_the_pre_scan_raises_only_its_own_error_on_any_text(text: str) -> None:
+    from planner.presets.prescan import Overlimit, check_structure
+
+    for fmt in ("toml", "json"):
+        with contextlib.suppress(Overlimit):
+            check_structure(text, fmt)
+
+
+@pytest.mark.parametrize("unit", ['"\\', '"""\\', "'''", '"', "\\\"", "[", "{a=", '{"a":', "a."])
+def test_the_pre_scan_is_linear_on_adversarial_text(unit: str) -> None:
+    from planner.presets.prescan import Overlimit, check_structure
+
+    text = unit * (250_000 // len(unit))
+    for fmt in ("toml", "json"):
+        t0 = time.perf_counter()
+        with contextlib.suppress(Overlimit):
+            check_structure(text, fmt)
+        assert time.perf_counter() - t0 < 1.0, (unit, fmt)
