@@ -422,7 +422,6 @@ def test_the_pre_scan_never_refuses_a_document_within_the_limits(doc: dict, as_j
     import tomllib
 
     import tomli_w
-
     from hypothesis import assume
 
     from planner.presets.prescan import check_structure
