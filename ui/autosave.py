@@ -134,7 +134,7 @@ class WindowAutosave(QObject):
         self._first_unsaved = None
         try:
             written = autosave.save(inputs_to_autosave(self._state.inputs), self._path)
-        except (PresetError, OSError) as exc:
+        except (PresetError, ValueError, OSError) as exc:  # never let a save take the window down
             message = f"Autosave failed: {exc}"
             if message != self.last_error:
                 self.last_error = message

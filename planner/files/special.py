@@ -79,6 +79,8 @@ def file_kind(path: str | os.PathLike[str]) -> str:
     """
     try:
         return _kind_of_mode(os.stat(path).st_mode)
+    except ValueError:  # "embedded null byte": no file can have such a name
+        raise OSError(errno.EINVAL, "the path holds a NUL character", os.fspath(path)) from None
     except FileNotFoundError:
         try:
             if stat.S_ISLNK(os.lstat(path).st_mode):
