@@ -462,3 +462,13 @@ def test_the_pre_scan_is_linear_on_adversarial_text(unit: str) -> None:
         with contextlib.suppress(Overlimit):
             check_structure(text, fmt)
         assert time.perf_counter() - t0 < 1.0, (unit, fmt)
+
+
+def test_preset_writer_refuses_an_empty_path_before_any_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from planner.presets.load import get_law
+    from planner.presets.write import write_preset
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(WriteError, match="^cannot write '': the file name is empty$"):
+        write_preset("", get_law())
+    assert list(tmp_path.iterdir()) == []
