@@ -48,12 +48,16 @@ __all__ = ["DEBOUNCE_MS", "MAX_WAIT_MS", "WindowAutosave", "inputs_from_autosave
 
 
 def inputs_to_autosave(inputs: PlanInputs) -> dict[str, Any]:
-    """The window's inputs as a :func:`planner.files.autosave.save` document (JSON-able)."""
-    flat = inputs.to_json_dict()
+    """The window's inputs as a :func:`planner.files.autosave.save` document (JSON-able).
+
+    A field holding None ("the default": e.g. the GPU's catalogue price) is left out, and
+    :func:`inputs_from_autosave` gives it its default back.
+    """
+    flat = {k: v for k, v in inputs.to_json_dict().items() if v is not None}
     return {
         "preset": flat.pop("preset"),
         "budget": {"flops": flat.pop("flops")},
-        "hardware": {name: flat.pop(name) for name in _HARDWARE_FIELDS},
+        "hardware": {name: flat.pop(name) for name in _HARDWARE_FIELDS if name in flat},
         "sliders": flat,  # vocabulary, MoE, inference, unique data, compare mode
     }
 
