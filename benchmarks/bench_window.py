@@ -72,6 +72,7 @@ def drive(steps: int, compare: bool, full_repaint: bool = False) -> tuple[list[f
 
     tmp = tempfile.mkdtemp(prefix="bench-settings-")
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tmp)
+    os.environ["PLANNER_STATE_DIR"] = os.path.join(tmp, "state")  # the window's autosave, not the user's
     app = QApplication.instance() or QApplication([])
     from ui import theme
     from ui.main_window import MainWindow

@@ -8,6 +8,7 @@ user sees it.
 from __future__ import annotations
 
 import math
+import re
 
 SECONDS_PER_HOUR = 3600.0
 HOURS_PER_DAY = 24.0
@@ -71,24 +72,42 @@ def fmt_duration_days(days: float | None) -> str:
     return f"{days / 365.25:.1f} years"
 
 
-def parse_number(text: str) -> float:
-    """Parse a user-typed number such as ``3.8e25``, ``1_000``, ``2.5 B`` or ``400K``.
+_SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
+_GROUPED = {
+    sep: re.compile(rf"[+-]?[0-9]{{1,3}}(?:{sep}[0-9]{{3}})+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?")
+    for sep in (",", " ")
+}
 
-    Raises ``ValueError`` with a readable reason for anything else (including NaN and
-    infinities, which no field of the planner accepts).
+
+def parse_number(text: str) -> float:
+    """Parse a user-typed number such as ``3.8e25``, ``1_000``, ``4,096``, ``2.5 B`` or ``400K``.
+
+    One rule for every field (command line and window): a comma, or a space, is only a
+    thousands separator between groups of three digits (``4,096``, ``1,000,000``,
+    ``1 000 000``); anything else holding one is refused rather than misread, so ``3,8``
+    (a decimal comma) is an error, never 38, and ``3,8e25`` is never 3.8e26. A space may also
+    stand between the number and its suffix (``2.5 B``). Raises ``ValueError`` with a
+    one-line reason for anything else (including NaN and infinities, which no field of the
+    planner accepts).
     """
-    s = text.strip().replace("_", "").replace(",", "").replace(" ", "")
+    shown = text.strip()
+    s = shown.replace("_", "")
     if not s:
         raise ValueError("empty value")
-    suffixes = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
     scale = 1.0
-    if s[-1].lower() in suffixes and not s[-1].lower() == "e":
-        scale = suffixes[s[-1].lower()]
-        s = s[:-1]
+    if s[-1].lower() in _SUFFIXES:
+        scale = _SUFFIXES[s[-1].lower()]
+        s = s[:-1].rstrip()
+    for sep, name in ((",", "comma"), (" ", "space")):
+        if sep in s:
+            if ("," in s and " " in s) or not _GROUPED[sep].fullmatch(s):
+                raise ValueError(f"{shown!r} is not a number: a {name} may only separate thousands, as in "
+                                 f"4{sep}096 or 1{sep}000{sep}000 (write a decimal with a point: 3.8)")  # fmt: skip
+            s = s.replace(sep, "")
     try:
         value = float(s) * scale
     except ValueError:
-        raise ValueError(f"{text.strip()!r} is not a number (expected e.g. 3.8e25)") from None
+        raise ValueError(f"{shown!r} is not a number (expected e.g. 3.8e25)") from None
     if not math.isfinite(value):
-        raise ValueError(f"{text.strip()!r} is not a finite number")
+        raise ValueError(f"{shown!r} is not a finite number")
     return value

@@ -2,7 +2,13 @@
 
 ``--smoke`` builds the window offscreen, drives a plan through the real sliders, prints one
 line (``smoke ok preset=... flops=... n_params=... n_tokens=... loss=...``) and exits 0; any
-failure prints ``smoke FAILED: ...`` and exits 1. Packaging and CI run it.
+failure prints ``smoke FAILED: ...`` and exits 1. Packaging and CI run it (it neither restores
+nor autosaves inputs).
+
+Scripted checks (test support, see :mod:`ui.scripted`): ``--set NAME=VALUE`` (repeatable) enters
+VALUE in the window's NAME input after start-up, through the widget a user would use, then
+prints ``inputs <json>``; ``--print-inputs`` prints that line once the window is shown. The app
+keeps running either way (``tests/ui/test_autosave_kill.py`` kills it with SIGKILL).
 """
 
 from __future__ import annotations
@@ -23,6 +29,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--no-restore", action="store_true", help="ignore the saved window state and last plan"
     )
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="test support: after start-up, enter VALUE in input NAME as a user would, "
+                        "then print the inputs (see ui/scripted.py)")  # fmt: skip
+    p.add_argument("--print-inputs", action="store_true",
+                   help="test support: print the window's inputs as one JSON line once shown")  # fmt: skip
     p.add_argument("preset", nargs="?", help="a preset file (TOML or JSON) to open")
     return p.parse_args(argv)
 
@@ -50,7 +61,7 @@ def smoke(args: argparse.Namespace) -> int:
         from ui.main_window import MainWindow
 
         theme.apply_palette(app, False)
-        win = MainWindow(restore=False)
+        win = MainWindow(restore=False, autosave=False)
         win.show()
         app.processEvents()
         startup = time.perf_counter() - t0
@@ -90,7 +101,22 @@ def main(argv: list[str] | None = None) -> int:
     win.show()
     if args.preset:
         win.open_preset_file(args.preset)
+    if args.set or args.print_inputs:
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, lambda: _scripted(win, args.set))
     return app.exec()
+
+
+def _scripted(win, assignments: list[str]) -> None:
+    from ui import scripted
+
+    for assignment in assignments:
+        try:
+            scripted.enter(win, assignment)
+        except ValueError as exc:
+            print(f"planner-gui: {exc}", file=sys.stderr, flush=True)
+    print(scripted.inputs_line(win), flush=True)
 
 
 if __name__ == "__main__":

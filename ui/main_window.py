@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 from planner import Plan
 from planner.laws import Law
 from planner.presets.load import PresetError, load_preset_file
-from ui import file_actions, settings, theme
+from ui import dialogs, file_actions, settings, theme
+from ui.autosave import WindowAutosave, restore_inputs
 from ui.controller import Controller, PresetRegistry, apply_preset_defaults
 from ui.plots import PLOT_KEYS, PlotPanel
 from ui.state import InputsState, PlanInputs
@@ -72,7 +73,7 @@ def _warm_up_scipy() -> None:
 class MainWindow(QMainWindow):
     """Compute Budget Planner main window."""
 
-    def __init__(self, *, restore: bool = True) -> None:
+    def __init__(self, *, restore: bool = True, autosave: bool = True) -> None:
         super().__init__()
         self.setWindowTitle("Compute Budget Planner")
         self.setObjectName("mainWindow")
@@ -80,8 +81,8 @@ class MainWindow(QMainWindow):
         self._dark = theme.system_is_dark()
 
         self.registry = PresetRegistry.with_builtins()
-        inputs = (
-            PlanInputs.from_json_dict(settings.load_json("last_plan")) if restore else PlanInputs()
+        inputs, autosave_note = (  # the autosave (ui.autosave) if usable, else the last plan
+            restore_inputs(settings.load_json("last_plan")) if restore else (PlanInputs(), None)
         )
         self._recent: list[str] = (
             [p for p in (settings.load_json("recent_files") or []) if isinstance(p, str)]
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
                 **{**inputs.to_json_dict(), "compare_preset": PlanInputs().compare_preset}
             )
         self.state = InputsState(inputs, self)
+        self.autosave = WindowAutosave(self.state, self) if autosave else None
 
         self.law_panel = LawPanel()
         self.budget_panel = BudgetPanel()
@@ -147,6 +149,10 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             "Drag a slider or type a value (3.8e25, 400K, 2.5B) — the plan updates at once", 10000
         )
+        if self.autosave is not None:
+            self.autosave.failed.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        if autosave_note:
+            self.statusBar().showMessage(autosave_note, 15000)
         _warm_up_scipy()
 
     # ---------------------------------------------------------------- public API
@@ -355,7 +361,7 @@ class MainWindow(QMainWindow):
 
     def _error(self, title: str, text: str) -> None:
         self.statusBar().showMessage(text, 10000)
-        QMessageBox.warning(self, title, text)
+        dialogs.warning(self, title, text)  # plain text: the message may quote a file's content
 
     # ---------------------------------------------------------------- recent files, settings, theme
     def _make_library(self):

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import QComboBox
 from planner.presets import library as core
 from planner.presets.library import BrokenFile, Entry, Library, Shadowed
 from planner.presets.load import Preset
+from ui.dialogs import plain_tooltip
 
 Groups = list[tuple[str, list[tuple[str, str, str]]]]
 
@@ -210,7 +211,7 @@ def fill_combo(combo: QComboBox, lib: Library, current: str | None = None,
         for e in entries:
             item = QStandardItem("   " + entry_label(e))
             item.setData(e.key, role)
-            item.setToolTip(entry_tooltip(e, lib.shadowed))
+            item.setToolTip(plain_tooltip(entry_tooltip(e, lib.shadowed)))  # file content: never markup
             model.appendRow(item)
             row = model.rowCount() - 1
             if first_entry < 0:

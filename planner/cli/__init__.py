@@ -13,7 +13,15 @@ import sys
 from collections.abc import Sequence
 
 from planner import __version__
-from planner.cli.common import _COMMANDS, CliError, Command, _Parser, register
+from planner.cli.common import (
+    _COMMANDS,
+    CliError,
+    Command,
+    _Parser,
+    one_line_warnings,
+    print_error,
+    register,
+)
 
 __all__ = ["CliError", "Command", "build_parser", "main", "register"]
 
@@ -60,21 +68,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         _load_commands(argv[0] if argv and not argv[0].startswith("-") else None)
-        args = build_parser().parse_args(argv)
-        return int(args._run(args))
+        with one_line_warnings():
+            args = build_parser().parse_args(argv)
+            return int(args._run(args))
     except CliError as exc:
-        print(f"planner: error: {exc}", file=sys.stderr)
+        print_error(exc)
         return 2
     except BrokenPipeError:  # e.g. `planner plan --json | head`: the reader left; say nothing
         sys.stderr.close()
         return 0
     except (PresetError, ValueError, KeyError, OSError) as exc:
-        print(f"planner: error: {exc.args[0] if isinstance(exc, KeyError) else exc}", file=sys.stderr)
+        print_error(exc.args[0] if isinstance(exc, KeyError) else exc)
         return 2
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
-        print(f"planner: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print_error(f"{type(exc).__name__}: {exc}", internal=True)
         return 1
 
 

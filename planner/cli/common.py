@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
-from collections.abc import Callable
+import sys
+import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn, TextIO
 
+from planner.text import printable
 from planner.units import parse_number
 
 
@@ -18,6 +22,16 @@ class CliError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise CliError(message)
+
+    def _get_values(self, action: argparse.Action, arg_strings: list[str]) -> Any:
+        # Python before 3.13 drops the value of "--flag=--" (it strips every "--") and gives the
+        # option an empty list, which failed later with a TypeError (exit 1). Hand "--" to the
+        # type function instead, which refuses it in one line like any other bad value (exit 2).
+        if action.option_strings and action.nargs in (None, argparse.OPTIONAL) and arg_strings == ["--"]:
+            value = self._get_value(action, "--")
+            self._check_value(action, value)
+            return value
+        return super()._get_values(action, arg_strings)
 
 
 @dataclass(frozen=True)
@@ -68,4 +82,46 @@ def _unique_tokens(text: str) -> float:
     if text.strip().lower() in ("inf", "infinity", "none"):
         return math.inf
     return _number(1.0, 1e30, "--unique-tokens")(text)
+
+
+def output_path(text: str) -> str:
+    """Argument type for ``-o/--output``: refuse, before any work, a path no writer would accept.
+
+    An empty path, a path ending in a separator and an existing target that is not a regular
+    file (``/dev/full``, a FIFO, a folder, a socket) are errors (exit 2, one line), not a silent
+    success or a replaced device; the writers (:func:`planner.files.atomic.atomic_write_bytes`)
+    check again when they write.
+    """
+    from planner.files.atomic import WriteError, check_target
+
+    try:
+        check_target(text)
+    except WriteError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def print_error(message: object, *, internal: bool = False) -> None:
+    """Print ``planner: error: <message>`` as one line, terminal control characters escaped."""
+    print(f"planner: {'internal error' if internal else 'error'}: {printable(message)}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def one_line_warnings() -> Iterator[None]:
+    """Show each warning as one line (``planner: warning: ...``), never with file names and source.
+
+    numpy reports overflow or invalid values as a ``RuntimeWarning`` whose default display
+    includes the library file and the source line, which means nothing to a user.
+    """
+    previous = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: TextIO | None = None, line: str | None = None) -> None:  # fmt: skip
+        print(f"planner: warning: {printable(message)}", file=sys.stderr)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous
 

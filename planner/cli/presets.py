@@ -7,6 +7,7 @@ import json
 import sys
 
 from planner.cli.common import Command
+from planner.text import printable
 
 
 def _run_presets(args: argparse.Namespace) -> int:
@@ -27,15 +28,16 @@ def _run_presets(args: argparse.Namespace) -> int:
             }
             for e in lib.entries
         ]  # fmt: skip
-        print(json.dumps(out, indent=2))
+        print(json.dumps(out, indent=2))  # ensure_ascii: control characters arrive as \u escapes
         for err in lib.errors:
-            print(f"planner: warning: {err.message}", file=sys.stderr)
+            print(f"planner: warning: {printable(err.message)}", file=sys.stderr)
         return 0
+    # every string below may come from a file or a file name: printable() escapes terminal control
     groups = lib.groups()
     width = max(len(e.id) for e in lib.entries)
     for group in GROUPS:
         folders = lib.folders.get(group, ())
-        where = ", ".join(map(str, folders)) if folders else ""
+        where = printable(", ".join(map(str, folders))) if folders else ""
         if group == TEAM and not folders:
             where = "none; set PLANNER_PRESET_PATH or pass --folder"
         if group not in groups and group not in (TEAM, MINE):
@@ -43,21 +45,21 @@ def _run_presets(args: argparse.Namespace) -> int:
         print(f"{group}" + (f"  ({where})" if where else ""))
         for e in groups.get(group, []):
             star = "*" if e.preset.default and group == BUILTIN else " "
-            print(f"{star} {e.id:<{width}}  {e.title}")
+            print(f"{star} {printable(e.id):<{width}}  {printable(e.title)}")
             detail = e.preset.law.info.citation.short() if group == BUILTIN else str(e.path)
-            print(f"  {'':<{width}}  {detail}")
+            print(f"  {'':<{width}}  {printable(detail)}")
         if group not in groups:
             print("  (no presets)")
         print()
     if lib.shadowed:
         print("Shadowed (precedence Mine > Team, first folder first > Built-in):")
         for s in lib.shadowed:
-            print(f"  {s.describe()}")
+            print(f"  {printable(s.describe())}")
         print()
     if lib.errors:
         print("Not loaded:")
         for err in lib.errors:
-            print(f"  {err.message}")
+            print(f"  {printable(err.message)}")
         print()
     print("* default")
     return 0

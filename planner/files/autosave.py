@@ -13,9 +13,10 @@ at start-up; the file is JSON in the user's state folder::
   ``PLANNER_STATE_DIR`` environment variable replaces the folder (tests, portable installs).
 * Writing is atomic (:func:`planner.files.atomic.atomic_write_text`): a kill mid-save leaves the
   previous autosave. Identical inputs are not rewritten (cheap to call on every change).
-* Reading never raises: :func:`restore` returns :class:`Restored` with ``inputs=None`` and a
-  one-line ``error`` (file, key path, reason) for a corrupt or hand-edited file, which is
-  moved aside to ``autosave.json.corrupt`` so the next start is clean. Budget and hardware
+* Reading never raises (and never blocks: a FIFO or device at the path is reported, not read):
+  :func:`restore` returns :class:`Restored` with ``inputs=None`` and a one-line ``error``
+  (file, key path, reason) for a corrupt or hand-edited file, which is moved aside to
+  ``autosave.json.corrupt`` so the next start is clean. Budget and hardware
   are validated with the preset rules (:func:`planner.presets.load.validate_budget`,
   :func:`planner.presets.load.validate_hardware`); slider values must be finite numbers,
   booleans or short strings.
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.files.atomic import atomic_write_text
+from planner.files.special import NotRegularFileError, read_regular_file
 from planner.presets.load import PresetError, _key_text, validate_budget, validate_hardware
 
 APP_NAME = "compute-budget-planner"
@@ -146,13 +148,17 @@ def restore(path: str | os.PathLike[str] | None = None) -> Restored:
     target = Path(path) if path is not None else autosave_path()
     source = str(target)
     try:
-        if not target.exists():
+        try:  # regular files only: a FIFO here would block the window's start-up forever
+            data = read_regular_file(target, MAX_AUTOSAVE_BYTES)
+        except FileNotFoundError:
             return Restored(None, None, path=target)
-        size = target.stat().st_size
-        if size > MAX_AUTOSAVE_BYTES:
-            raise PresetError(source, "", f"file is {size:,} bytes", f"at most {MAX_AUTOSAVE_BYTES:,}")
+        except NotRegularFileError as exc:
+            return Restored(None, str(exc), path=target)  # not ours to move aside
+        if len(data) > MAX_AUTOSAVE_BYTES:
+            raise PresetError(source, "", f"file is over {MAX_AUTOSAVE_BYTES:,} bytes",
+                              f"at most {MAX_AUTOSAVE_BYTES:,}")  # fmt: skip
         try:
-            doc = json.loads(target.read_bytes().decode("utf-8"), parse_constant=float)
+            doc = json.loads(data.decode("utf-8"), parse_constant=float)
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:
             raise PresetError(source, "", f"not valid JSON: {str(exc).splitlines()[0][:120]}") from None
         if not isinstance(doc, dict):

@@ -13,7 +13,10 @@ Where presets come from (``docs/presets.md`` has the user-facing version):
 * **Recent**: individual files the user opened from elsewhere (passed in by the caller).
 
 Every ``*.toml`` and ``*.json`` file directly inside a folder is read (not sub-folders;
-hidden files such as the ``.name.*.tmp`` of an interrupted atomic save are skipped).
+hidden files such as the ``.name.*.tmp`` of an interrupted atomic save are skipped). An entry
+with a preset suffix that is not a regular file (a FIFO, device or socket, a folder named
+``x.toml``, a dangling symbolic link or a link loop) is never opened: it is listed in
+:attr:`Library.errors` with what it is.
 
 **Precedence when two presets share an id: Mine > Team (first folder first) > Built-in.**
 The most deliberate choice wins: a file the user saved themselves, then the team's shared
@@ -40,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from planner.files.resources import resource_dir
+from planner.files.special import describe_special
 from planner.presets.load import Preset, PresetError, load_preset_file
 
 APP_NAME = "compute-budget-planner"
@@ -241,12 +245,22 @@ def _folder_files(folder: Path, group: str, errors: list[BrokenFile]) -> list[Pa
     except OSError as exc:
         errors.append(BrokenFile(folder, group, f"{folder}: cannot list folder: {exc.strerror or exc}"))
         return []
-    files = [folder / n for n in names if not n.startswith(".") and n.lower().endswith(PRESET_SUFFIXES)]
-    files = [f for f in files if f.is_file()]
-    if len(files) > MAX_FILES_PER_FOLDER:
-        errors.append(BrokenFile(folder, group, f"{folder}: {len(files)} preset files; only the first "
+    names = [n for n in names if not n.startswith(".") and n.lower().endswith(PRESET_SUFFIXES)]
+    if len(names) > MAX_FILES_PER_FOLDER:
+        errors.append(BrokenFile(folder, group, f"{folder}: {len(names)} preset files; only the first "
                                  f"{MAX_FILES_PER_FOLDER} by name are read"))  # fmt: skip
-        files = files[:MAX_FILES_PER_FOLDER]
+        names = names[:MAX_FILES_PER_FOLDER]
+    files: list[Path] = []
+    for name in names:
+        path = folder / name
+        try:  # a FIFO, device, folder, dangling link or link loop is listed as not loaded, never read
+            problem = describe_special(path)
+        except OSError as exc:
+            problem = f"cannot read file: {exc.strerror or exc}"
+        if problem is None:
+            files.append(path)
+        else:
+            errors.append(BrokenFile(path, group, str(PresetError(str(path), "", problem, "a .toml or .json file"))))
     return files
 
 

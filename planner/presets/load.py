@@ -30,6 +30,7 @@ import numpy as np
 
 from planner.costs.hardware import CATALOGUE, Hardware, get_accelerator, parse_serve_target
 from planner.files.resources import resource_dir
+from planner.files.special import NotRegularFileError, read_regular_file
 from planner.laws import (
     ChinchillaLaw,
     Citation,
@@ -41,6 +42,7 @@ from planner.laws import (
     PowerLawAllocation,
 )
 from planner.presets import schema
+from planner.presets.prescan import Overlimit, check_structure
 from planner.presets.schema import FORMS, MAX_BOOTSTRAP_ROWS, SCHEMA_VERSION, PresetDoc  # noqa: F401 (re-exported)
 from planner.question import BUDGET_KINDS, LIMITS
 
@@ -164,6 +166,10 @@ def parse_document(text: str | bytes, source: str, fmt: str = "toml") -> dict[st
     if text.startswith("\ufeff"):
         text = text[1:]  # a byte-order mark from a Windows editor
     kind = "JSON" if fmt == "json" else "TOML"
+    try:  # bound the parser's work first: key depth, nesting and key count (planner.presets.prescan)
+        check_structure(text, fmt)
+    except Overlimit as exc:
+        raise PresetError(source, "", exc.reason, exc.expected) from None
     try:
         if fmt == "json":
             doc = json.loads(text, parse_constant=float, object_pairs_hook=_reject_duplicates)
@@ -682,18 +688,18 @@ def load_preset_file(path: str | Path) -> Preset:
     """Read, validate and build the preset in ``path`` (``.toml`` or ``.json``)."""
     path = Path(path)
     source = str(path)
-    try:
-        size = path.stat().st_size
-        if path.is_dir():
-            raise PresetError(source, "", "is a folder", "a .toml or .json file")
-        if size > MAX_PRESET_BYTES:
-            raise PresetError(source, "", f"file is {size:,} bytes", f"at most {MAX_PRESET_BYTES:,} bytes")
-        with path.open("rb") as fh:  # read at most the limit, even if the file grows meanwhile
-            data = fh.read(MAX_PRESET_BYTES + 1)
-    except PresetError:
-        raise
+    try:  # regular files only: a FIFO would block forever, a device could be endless
+        data = read_regular_file(path, MAX_PRESET_BYTES)
+    except NotRegularFileError as exc:
+        raise PresetError(source, "", exc.strerror, "a .toml or .json file") from None
     except OSError as exc:
         raise PresetError(source, "", f"cannot read file: {exc.strerror or exc}") from None
+    if len(data) > MAX_PRESET_BYTES:
+        try:
+            size = max(path.stat().st_size, len(data))
+        except OSError:
+            size = len(data)
+        raise PresetError(source, "", f"file is {size:,} bytes", f"at most {MAX_PRESET_BYTES:,} bytes")
     fmt = "json" if path.suffix.lower() == ".json" else "toml"
     return load_preset_text(data, source, fmt).with_path(path)
 

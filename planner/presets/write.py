@@ -49,7 +49,7 @@ from typing import Any
 import tomli_w
 
 from planner.costs.hardware import Hardware
-from planner.files.atomic import atomic_write_text
+from planner.files.atomic import atomic_write_text, check_target
 from planner.laws import Law
 from planner.presets.load import (
     BOOTSTRAP_NAMES,
@@ -218,9 +218,11 @@ def write_preset(
     """Validate, then atomically write ``law`` (and the optional tables) to ``path``.
 
     ``.json`` paths get JSON, anything else TOML. Raises :class:`PresetError` (nothing
-    written) for invalid content, ``OSError`` for an unwritable folder.
+    written) for invalid content, :class:`planner.files.atomic.WriteError` (an ``OSError``, one
+    line naming the file) for an empty path, a target that is not a regular file, an unwritable
+    folder or a full disk.
     """
-    path = Path(path)
+    path = check_target(path)  # before any work; Path("") would silently mean the current folder
     source = str(path)
     doc = preset_document(law, hardware=hardware, budget=budget, meta_extra=meta_extra, fit=fit,
                           intervals=intervals, uncertainty=uncertainty)  # fmt: skip

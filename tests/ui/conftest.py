@@ -12,12 +12,13 @@ from PySide6.QtWidgets import QApplication
 
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """QSettings (and the preset library's "Mine" folder) live in tmp_path for each test."""
+    """QSettings, the preset library's "Mine" folder and the autosave live in tmp_path for each test."""
     folder = tmp_path / "qsettings"
     folder.mkdir()
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     monkeypatch.setenv("PLANNER_USER_DIR", str(tmp_path / "user-presets"))
+    monkeypatch.setenv("PLANNER_STATE_DIR", str(tmp_path / "state"))  # the window's autosave
     monkeypatch.delenv("PLANNER_PRESET_PATH", raising=False)
     return folder
 

@@ -14,6 +14,7 @@ class MessageBoxes:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, str]] = []
+        self.formats: list[object] = []  # text format of each instance box (Qt.TextFormat)
 
     def patch(self, monkeypatch: pytest.MonkeyPatch) -> MessageBoxes:
         from PySide6.QtWidgets import QMessageBox
@@ -27,4 +28,14 @@ class MessageBoxes:
 
         for kind in ("warning", "critical", "information", "question", "about"):
             monkeypatch.setattr(QMessageBox, kind, record(kind))
+
+        kinds = {QMessageBox.Icon.Warning: "warning", QMessageBox.Icon.Critical: "critical",
+                 QMessageBox.Icon.Information: "information", QMessageBox.Icon.Question: "question"}  # fmt: skip
+
+        def exec_box(box: QMessageBox) -> int:  # a box built as an instance (ui.dialogs.warning)
+            self.calls.append((kinds.get(box.icon(), "message"), box.windowTitle(), box.text()))
+            self.formats.append(box.textFormat())
+            return int(QMessageBox.StandardButton.Ok.value)
+
+        monkeypatch.setattr(QMessageBox, "exec", exec_box)
         return self

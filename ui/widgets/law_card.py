@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from planner.laws import Law
 from planner.units import fmt_sci
+from ui.dialogs import plain_tooltip
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -59,7 +60,7 @@ class GroupedCombo(QComboBox):
             for key, label, tip in entries:
                 item = QStandardItem("   " + label)
                 item.setData(key, KEY_ROLE)
-                item.setToolTip(tip)
+                item.setToolTip(plain_tooltip(tip))  # preset titles come from files: never markup
                 model.appendRow(item)
         blocker = self.blockSignals(True)
         self.setModel(model)
@@ -96,6 +97,7 @@ class LawCard(QFrame):
         lay.setSpacing(4)
         self.title = QLabel()
         self.title.setObjectName("lawTitle")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)  # meta.name comes from a file: never markup
         self.title.setWordWrap(True)
         f = self.title.font()
         f.setBold(True)
