@@ -18,6 +18,7 @@ from planner.presets.load import DEFAULT_PRESET_ID, Preset, PresetError, load_pr
 from planner.question import Question, check_value, default
 from planner.solve.result import Plan
 from planner.summary import plan_json
+from planner.text import printable
 from planner.units import parse_number
 
 EXAMPLES = """examples:
@@ -177,7 +178,7 @@ def _run_plan(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(plan_json(result), indent=2, allow_nan=False))
     elif result.success:
-        print(text_table(result))
+        print(printable(text_table(result), keep_newlines=True))  # preset text may hold control characters
     if not result.success:
         raise CliError(f"no plan: {result.message}")
     return 0

@@ -57,6 +57,9 @@ SILENT = frozenset({
 _QKV_BIAS_TYPES = ("qwen2", "qwen2_moe")
 
 
+MAX_CONFIG_BYTES = 1024 * 1024  # a config.json is a few kilobytes; refuse anything huge
+
+
 class ConfigError(ValueError):
     """A config.json that cannot be read; the message is one line naming the file and the key."""
 
@@ -157,11 +160,16 @@ def parse_hf_config(cfg: Any, source: str = "config.json") -> LoadedConfig:
 
 def load_hf_config(path: str | Path) -> LoadedConfig:
     """Read ``path`` (a Hugging Face ``config.json``) into an architecture; :class:`ConfigError` if not."""
+    from planner.files.special import read_regular_file
+
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{p}: cannot read ({exc.strerror or exc})") from None
+        data = read_regular_file(p, MAX_CONFIG_BYTES)
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{p}: larger than {MAX_CONFIG_BYTES:,} bytes (not a model config)")
+        text = data.decode("utf-8")
+    except OSError as exc:  # including a FIFO, a device or a folder: refused without reading
+        raise ConfigError(f"{p}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{p}: not a UTF-8 text file") from None
     try:

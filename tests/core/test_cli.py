@@ -242,3 +242,13 @@ def test_train_a_known_architecture(capsys: pytest.CaptureFixture[str], repo_roo
     assert json.loads(out)["architecture"]["n_layers"] == 48
     code, _, err = run(capsys, "plan", "--arch", str(repo_root / "README.md"), "--flops", "1e23")
     assert code == 2 and err.count("\n") == 1 and "README.md" in err
+
+
+def test_arch_config_that_is_a_fifo_is_refused_without_blocking(capsys: pytest.CaptureFixture[str],
+                                                               tmp_path: Path) -> None:  # fmt: skip
+    import os
+
+    fifo = tmp_path / "config.json"
+    os.mkfifo(fifo)
+    code, _, err = run(capsys, "plan", "--arch", str(fifo), "--flops", "1e22")
+    assert code == 2 and "FIFO" in err and err.count("\n") == 1
