@@ -159,8 +159,10 @@ class _Model:
     form = ""
     names: tuple[str, ...] = ()
 
-    def __init__(self, runs: Runs, delta: float, pin: Mapping[str, float]) -> None:
+    def __init__(self, runs: Runs, delta: float, pin: Mapping[str, float],
+                 weights: np.ndarray | None = None) -> None:
         self.n = len(runs)
+        self.w = 1.0 if weights is None else np.asarray(weights, dtype=float)
         self.L = runs.loss
         self.lnL = np.log(runs.loss)
         self.delta = float(delta)
@@ -349,7 +351,7 @@ def _evaluate(model: _Model, th: np.ndarray, c: np.ndarray | None = None, hess: 
             inq = ar <= d
             h = np.where(inq, 0.5 * r * r, d * (ar - 0.5 * d))
             psi = np.clip(r, -d, d)
-        cc = 1.0 if c is None else c
+        cc = (1.0 if c is None else c) * model.w
         f = np.sum(cc * h, axis=1)
         cpsi = cc * psi
         g = (cpsi[:, None, :] @ jac)[:, 0]
@@ -452,7 +454,7 @@ def _polish(model: _Model, th0: np.ndarray,
 
 
 def _make_model(runs: Runs, form: str, loss_fn: str, delta: float,
-                pin: Mapping[str, float] | None) -> _Model:
+                pin: Mapping[str, float] | None, weights: np.ndarray | None = None) -> _Model:
     if form not in _NAMES:
         raise ValueError(f"unknown form {form!r}; use 'chinchilla' or 'kaplan'")
     if loss_fn not in ("huber", "ls"):
@@ -474,12 +476,17 @@ def _make_model(runs: Runs, form: str, loss_fn: str, delta: float,
     if len(runs) < max(n_free, 1):
         raise ValueError(f"{len(runs)} runs cannot determine {n_free} free parameters")
     cls = _Chinchilla if form == "chinchilla" else _Kaplan
-    return cls(runs, np.inf if loss_fn == "ls" else delta, pin)
+    if weights is not None:
+        weights = np.asarray(weights, dtype=float)
+        if weights.shape != (len(runs),) or not np.all(np.isfinite(weights) & (weights > 0)):
+            raise ValueError(f"weights must be {len(runs)} finite positive numbers, one per run")
+        weights = weights / weights.mean()
+    return cls(runs, np.inf if loss_fn == "ls" else delta, pin, weights)
 
 
 def fit(runs: Runs, *, form: str = "chinchilla", loss_fn: str = "huber", delta: float = 1e-3,
         pin: Mapping[str, float] | None = None, drop_highest: int = 0, top_k: int = 8,
-        n_polish: int = 2) -> FitResult:
+        n_polish: int = 2, weights: np.ndarray | None = None) -> FitResult:
     """Fit a scaling law to runs by minimising the summed Huber loss of ln-loss residuals.
 
     Parameters
@@ -507,7 +514,7 @@ def fit(runs: Runs, *, form: str = "chinchilla", loss_fn: str = "huber", delta: 
     """
     t0 = time.perf_counter()
     used = drop_highest_loss(runs, drop_highest) if drop_highest else runs
-    model = _make_model(used, form, loss_fn, delta, pin)
+    model = _make_model(used, form, loss_fn, delta, pin, _used_weights(runs, used, weights))
     names = model.names
     if model.F.size == 0:
         th = model.to_internal(model.pin)
@@ -557,6 +564,16 @@ def fit(runs: Runs, *, form: str = "chinchilla", loss_fn: str = "huber", delta: 
         msg += "; the runs may not determine every parameter, consider pinning one (e.g. E)"
     return _result(model, best_th, float(best_f), gnorm, used, runs, t0, converged, msg,
                    len(cand), len(order), n_at_best)
+
+
+def _used_weights(runs: Runs, used: Runs, weights: np.ndarray | None) -> np.ndarray | None:
+    """``weights`` (one per run of ``runs``) restricted to the runs a filter kept."""
+    if weights is None or used is runs:
+        return weights
+    w = np.asarray(weights, dtype=float)
+    if w.shape != (len(runs),):
+        raise ValueError(f"weights must be {len(runs)} numbers, one per run")
+    return w[np.isin(runs.rows, used.rows)]
 
 
 def _fill(model: _Model, names: tuple[str, ...], th: np.ndarray) -> dict[str, float]:
@@ -622,7 +639,8 @@ class BootstrapResult:
 def bootstrap(runs: Runs, n: int = 1000, seed: int = 0, *, level: float = 0.95,
               form: str = "chinchilla", loss_fn: str = "huber", delta: float = 1e-3,
               pin: Mapping[str, float] | None = None, drop_highest: int = 0,
-              base: FitResult | None = None, chunk: int = 500) -> BootstrapResult:
+              base: FitResult | None = None, chunk: int = 500,
+              weights: np.ndarray | None = None) -> BootstrapResult:
     """Percentile bootstrap of the fitted coefficients.
 
     Each resample draws ``len(runs)`` runs with replacement (after the ``drop_highest``
@@ -649,9 +667,10 @@ def bootstrap(runs: Runs, n: int = 1000, seed: int = 0, *, level: float = 0.95,
     """
     t0 = time.perf_counter()
     used = drop_highest_loss(runs, drop_highest) if drop_highest else runs
+    w_used = _used_weights(runs, used, weights)
     if base is None:
-        base = fit(used, form=form, loss_fn=loss_fn, delta=delta, pin=pin)
-    model = _make_model(used, form, loss_fn, delta, pin)
+        base = fit(used, form=form, loss_fn=loss_fn, delta=delta, pin=pin, weights=w_used)
+    model = _make_model(used, form, loss_fn, delta, pin, w_used)
     rng = np.random.default_rng(seed)
     m = len(used)
     th0 = model.to_internal(base.params)
