@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from planner import __version__
-from planner.fitting.fitter import BootstrapResult, FitResult, HoldoutResult
+from planner.fitting.fitter import BootstrapResult, FitResult, HoldoutResult, used_runs
 from planner.fitting.runs import Runs, data_range, drop_highest_loss
 from planner.laws import ChinchillaLaw, Citation, FittedRange, KaplanLaw, Law, LawInfo
 from planner.presets.load import MAX_BOOTSTRAP_ROWS, Preset, law_from_document
@@ -47,7 +47,11 @@ def _parts(boot_or_fit: BootstrapResult | FitResult) -> tuple[FitResult, Bootstr
 
 
 def _used_runs(fit: FitResult, runs: Runs) -> Runs:
-    """The runs the fit used: ``runs`` itself, or ``runs`` after the fit's outlier filter."""
+    """The runs the fit used: ``runs`` itself, or ``runs`` after the fit's outlier filters."""
+    if fit.dropped:
+        used = used_runs(runs, fit)
+        if len(used) == fit.n_points:
+            return used
     if fit.n_dropped and len(runs) == fit.n_points + fit.n_dropped:
         used = drop_highest_loss(runs, fit.n_dropped)  # same set: the k-th largest is the threshold
         if len(used) == fit.n_points:
