@@ -34,6 +34,7 @@ __all__ = [
     "SkippedRow",
     "data_range",
     "drop_highest_loss",
+    "extrapolation_message",
     "extrapolation_warning",
     "flops_extrapolation_warning",
     "load_runs",
@@ -600,12 +601,25 @@ def extrapolation_warning(rng: DataRange, flops: float, factor: float = 10.0) ->
     return flops_extrapolation_warning(rng.flops[1], flops, factor)
 
 
+def extrapolation_message(quantity: str, value: float, unit: str, edge: float, *, above: bool = True,
+                          fitted_on: str = "it") -> str:
+    """The one wording of every extrapolation warning, numbers as everywhere else (3 significant
+    figures, "x" as the times sign): "<quantity> = <value> <unit> is <ratio>x above the largest
+    value <fitted_on> was fitted on (<edge> <unit>; <decades> decades)". No kind prefix ("Far
+    extrapolation: ") and no final full stop: the caller adds them."""
+    from planner.units import fmt_sci
+
+    ratio = value / edge if above else edge / value
+    side = "above the largest" if above else "below the smallest"
+    return (f"{quantity} = {fmt_sci(value, 3)} {unit} is {fmt_sci(ratio, 3)}\u00d7 {side} value {fitted_on} was "
+            f"fitted on ({fmt_sci(edge, 3)} {unit}; {math.log10(ratio):.1f} decades)")
+
+
 def flops_extrapolation_warning(max_flops: float, flops: float, factor: float = 10.0) -> str | None:
     """:func:`extrapolation_warning` from the largest run's compute alone (e.g. a fitted
-    preset's ``fitted_range.flops[1]``); ``None`` when ``flops <= factor * max_flops``."""
+    preset's ``fitted_range.flops[1]``); ``None`` when ``flops <= factor * max_flops``.
+    Worded by :func:`extrapolation_message`, plus what it means."""
     ratio = float(flops) / max_flops
     if ratio <= factor:
         return None
-    return (f"budget {flops:.3g} FLOP is {ratio:.3g}x the largest fitted run "
-            f"({max_flops:.3g} FLOP; {math.log10(ratio):.1f} decades of extrapolation): "
-            "the fitted law is untested there")
+    return extrapolation_message("budget", float(flops), "FLOPs", max_flops) + ": the fitted law is untested there"

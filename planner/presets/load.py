@@ -110,7 +110,12 @@ BOOTSTRAP_NAMES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "chinchilla": ("E", "A", "B", "alpha", "beta"),
     "kaplan": ("N_c", "D_c", "alpha_N", "alpha_D"),
 })
-_BOOTSTRAP_KEYS = {"level", "names", "samples"}
+_BOOTSTRAP_KEYS = {"level", "names", "samples", "encoding", "shape", "data", "sha256", "seed", "data_sha256",
+                   "data_file", "extrapolation"}
+#: ``[law.bootstrap] encoding`` of the compact sample form: base64 of little-endian float64.
+SAMPLES_ENCODING = "f64le-base64"
+#: Keys of ``[law.bootstrap.extrapolation]`` (the rolling-origin calibration of a fitted law).
+EXTRAPOLATION_KEYS = ("method", "folds", "points", "near_sd", "growth_sd", "max_decades", "horizon")
 _RULES = ("power_law", "tokens_only", "deepseek_m")
 _N_MEANINGS = ("total", "non_embedding", "flops_per_token")
 _STATUSES = ("CONFIRMED", "AUTHORS' CODE OR DATA ONLY", "SECONDARY", "DERIVED", "UNCONFIRMED", "FITTED")
@@ -585,9 +590,73 @@ def validate_bootstrap(table: Mapping[str, Any], source: str, form: str,
                        path: str = "law.bootstrap") -> tuple[np.ndarray, float]:
     """Validate a ``[law.bootstrap]`` table; returns (read-only samples array, level).
 
-    ``names`` must be the fitted coefficients of ``form`` (:data:`BOOTSTRAP_NAMES`) in order,
-    ``samples`` 1 to :data:`MAX_BOOTSTRAP_ROWS` rows of that many finite numbers, positive
-    (E of the Chinchilla form may be 0), ``level`` in (0, 1).
+    See :func:`validate_bootstrap_table`, which also returns the extrapolation calibration.
+    """
+    checked = validate_bootstrap_table(table, source, form, path)
+    return checked.samples, checked.level
+
+
+@dataclass(frozen=True, slots=True)
+class BootstrapTable:
+    """A validated ``[law.bootstrap]``: samples (read-only), level, the optional
+    ``extrapolation`` calibration table and provenance keys (seed, data_sha256, data_file)."""
+
+    samples: np.ndarray
+    level: float
+    extrapolation: Mapping[str, Any] | None
+    provenance: Mapping[str, Any]
+
+
+def _decode_samples(ck: _Checker, t: Mapping[str, Any], path: str, width: int) -> np.ndarray:
+    """The ``encoding``/``shape``/``data``/``sha256`` form of the samples (compact, fast to parse)."""
+    for key in ("encoding", "shape", "sha256"):
+        if key not in t:
+            raise ck.fail(f"{path}.{key}", "missing", {"encoding": f"encoding = {SAMPLES_ENCODING!r}",
+                                                       "shape": "[rows, columns]",
+                                                       "sha256": "the SHA-256 of the decoded bytes"}[key])  # fmt: skip
+    if t["encoding"] != SAMPLES_ENCODING:
+        shown = repr(t["encoding"])[:40] if isinstance(t["encoding"], str) else f"a {_type_name(t['encoding'])}"
+        raise ck.fail(f"{path}.encoding", f"{shown} is not known", repr(SAMPLES_ENCODING))
+    shape = t["shape"]
+    if (not isinstance(shape, list) or len(shape) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in shape)):  # fmt: skip
+        raise ck.fail(f"{path}.shape", f"is {repr(shape)[:40]}", "[rows, columns], two whole numbers")
+    rows, cols = shape
+    if cols != width:
+        raise ck.fail(f"{path}.shape", f"has {cols} columns", f"{width} (one per name)")
+    if not 1 <= rows <= MAX_BOOTSTRAP_ROWS:
+        raise ck.fail(f"{path}.shape", f"has {rows} rows", f"1 to {MAX_BOOTSTRAP_ROWS} rows")
+    data = t["data"]
+    if not isinstance(data, str):
+        raise ck.fail(f"{path}.data", f"is a {_type_name(data)}", "a base64 string")
+    import base64
+    import binascii
+    import hashlib
+
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise ck.fail(f"{path}.data", "is not valid base64", "base64 of little-endian float64 values") from None
+    if len(raw) != rows * cols * 8:
+        raise ck.fail(f"{path}.data", f"holds {len(raw)} bytes", f"{rows * cols * 8} bytes for shape {shape}")
+    digest = t["sha256"]
+    if not isinstance(digest, str) or digest.lower() != hashlib.sha256(raw).hexdigest():
+        raise ck.fail(f"{path}.sha256", "does not match the decoded samples", "the SHA-256 of the decoded bytes "
+                      "(the file was altered or truncated)")
+    return np.frombuffer(raw, dtype="<f8").astype(float).reshape(rows, cols)
+
+
+def validate_bootstrap_table(table: Mapping[str, Any], source: str, form: str,
+                             path: str = "law.bootstrap") -> BootstrapTable:
+    """Validate a ``[law.bootstrap]`` table.
+
+    ``names`` must be the fitted coefficients of ``form`` (:data:`BOOTSTRAP_NAMES`) in order;
+    the samples are either ``samples``, 1 to :data:`MAX_BOOTSTRAP_ROWS` rows of that many
+    numbers (older files), or ``encoding = "f64le-base64"``, ``shape = [rows, columns]``,
+    ``data`` (base64 of the little-endian float64 values, row by row) and ``sha256`` (of the
+    decoded bytes); finite, positive (E of the Chinchilla form may be 0); ``level`` in (0, 1).
+    Optional: ``seed``, ``data_sha256``, ``data_file`` (where the samples came from) and the
+    ``[law.bootstrap.extrapolation]`` table (:data:`EXTRAPOLATION_KEYS`).
     """
     ck = _Checker(source)
     t = ck.checked(table, path, _BOOTSTRAP_KEYS)
@@ -595,10 +664,12 @@ def validate_bootstrap(table: Mapping[str, Any], source: str, form: str,
     if expected is None:
         raise ck.fail(path, f"bootstrap samples are not supported for form {form!r}",
                       "form chinchilla or kaplan")  # fmt: skip
-    for key in ("level", "names", "samples"):
+    if "samples" in t and "data" in t:
+        raise ck.fail(f"{path}.data", "given beside samples", "either samples (rows) or data (encoded), not both")
+    for key in ("level", "names", "samples" if "data" not in t else "data"):
         if key not in t:
             raise ck.fail(f"{path}.{key}", "missing", {"level": "a number in (0, 1)", "names": "a list of names",
-                                                       "samples": "a list of rows"}[key])  # fmt: skip
+                                                       "samples": "a list of rows", "data": "a base64 string"}[key])  # fmt: skip
     level = ck.number(t, "level", path, (0.0, 1.0, False))
     if level >= 1.0:
         raise ck.fail(f"{path}.level", f"{level:g} is out of range", "a number in (0, 1)")
@@ -607,36 +678,73 @@ def validate_bootstrap(table: Mapping[str, Any], source: str, form: str,
             isinstance(n, str) for n in names):  # fmt: skip
         shown = repr(names)[:80] if isinstance(names, list) else f"a {_type_name(names)}"
         raise ck.fail(f"{path}.names", f"is {shown}", f"{list(expected)} for form {form!r}")
-    rows = t["samples"]
-    if not isinstance(rows, list):
-        raise ck.fail(f"{path}.samples", f"is a {_type_name(rows)}", "a list of rows")
-    if not 1 <= len(rows) <= MAX_BOOTSTRAP_ROWS:
-        raise ck.fail(f"{path}.samples", f"has {len(rows)} rows", f"1 to {MAX_BOOTSTRAP_ROWS} rows")
     width = len(expected)
-    for i, row in enumerate(rows):
-        if not isinstance(row, list) or len(row) != width:
-            shown = f"a list of {len(row)}" if isinstance(row, list) else f"a {_type_name(row)}"
-            raise ck.fail(f"{path}.samples.{i}", f"is {shown}", f"a list of {width} numbers ({', '.join(expected)})")
-        for j, x in enumerate(row):
-            if isinstance(x, bool) or not isinstance(x, int | float):
-                raise ck.fail(f"{path}.samples.{i}.{j}", f"is a {_type_name(x)}", "a number")
-    try:
-        arr = np.array(rows, dtype=float)
-    except OverflowError:
-        raise ck.fail(f"{path}.samples", "has a number too large to convert", "finite numbers") from None
+    if "data" in t:
+        arr = _decode_samples(ck, t, path, width)
+    else:
+        for key in ("encoding", "shape", "sha256"):
+            if key in t:
+                raise ck.fail(f"{path}.{key}", "given without data", "data (encoded samples) or no " + key)
+        rows = t["samples"]
+        if not isinstance(rows, list):
+            raise ck.fail(f"{path}.samples", f"is a {_type_name(rows)}", "a list of rows")
+        if not 1 <= len(rows) <= MAX_BOOTSTRAP_ROWS:
+            raise ck.fail(f"{path}.samples", f"has {len(rows)} rows", f"1 to {MAX_BOOTSTRAP_ROWS} rows")
+        for i, row in enumerate(rows):
+            if not isinstance(row, list) or len(row) != width:
+                shown = f"a list of {len(row)}" if isinstance(row, list) else f"a {_type_name(row)}"
+                raise ck.fail(f"{path}.samples.{i}", f"is {shown}", f"a list of {width} numbers ({', '.join(expected)})")
+            for j, x in enumerate(row):
+                if isinstance(x, bool) or not isinstance(x, int | float):
+                    raise ck.fail(f"{path}.samples.{i}.{j}", f"is a {_type_name(x)}", "a number")
+        try:
+            arr = np.array(rows, dtype=float)
+        except OverflowError:
+            raise ck.fail(f"{path}.samples", "has a number too large to convert", "finite numbers") from None
+    where = "samples" if "data" not in t else "data"
     bad = ~np.isfinite(arr)
     if bad.any():
         i, j = (int(v) for v in np.argwhere(bad)[0])
-        raise ck.fail(f"{path}.samples.{i}.{j}", f"is {float(arr[i, j])!r}", "a finite number")
+        raise ck.fail(f"{path}.{where}.{i}.{j}", f"is {float(arr[i, j])!r}", "a finite number")
     low_ok = arr > 0
     if form == "chinchilla":
         low_ok[:, 0] = arr[:, 0] >= 0  # the irreducible loss E may be 0
     if not low_ok.all():
         i, j = (int(v) for v in np.argwhere(~low_ok)[0])
-        raise ck.fail(f"{path}.samples.{i}.{j}", f"{arr[i, j]:g} ({expected[j]}) is out of range",
+        raise ck.fail(f"{path}.{where}.{i}.{j}", f"{arr[i, j]:g} ({expected[j]}) is out of range",
                       f"{'>= 0' if (form, j) == ('chinchilla', 0) else '> 0'}")  # fmt: skip
     arr.setflags(write=False)
-    return arr, level
+    provenance: dict[str, Any] = {}
+    if "seed" in t:
+        provenance["seed"] = ck.integer(t, "seed", path, (0, 2**64, True))
+    if "data_sha256" in t:
+        digest = ck.string(t, "data_sha256", path, limit=100)
+        if not re.fullmatch(r"[0-9a-fA-F]{64}", digest):
+            raise ck.fail(f"{path}.data_sha256", "is not a SHA-256 digest", "64 hexadecimal digits")
+        provenance["data_sha256"] = digest.lower()
+    if "data_file" in t:
+        provenance["data_file"] = ck.string(t, "data_file", path, limit=300)
+    extrapolation = None
+    if "extrapolation" in t:
+        extrapolation = _validate_extrapolation(ck, t["extrapolation"], f"{path}.extrapolation")
+    return BootstrapTable(arr, level, extrapolation, MappingProxyType(provenance))
+
+
+def _validate_extrapolation(ck: _Checker, value: Any, path: str) -> Mapping[str, Any]:
+    t = ck.checked(value, path, set(EXTRAPOLATION_KEYS))
+    for key in ("folds", "points", "near_sd", "growth_sd", "max_decades"):
+        if key not in t:
+            raise ck.fail(f"{path}.{key}", "missing", "a number")
+    out: dict[str, Any] = {
+        "method": ck.choice(t, "method", path, ("rolling-origin",), default="rolling-origin"),
+        "folds": ck.integer(t, "folds", path, (1, 1000, True)),
+        "points": ck.integer(t, "points", path, (1, 10**9, True)),
+        "near_sd": ck.number(t, "near_sd", path, (0.0, 10.0, True)),
+        "growth_sd": ck.number(t, "growth_sd", path, (0.0, 10.0, True)),
+        "max_decades": ck.number(t, "max_decades", path, (0.0, 100.0, True)),
+    }
+    out["horizon"] = ck.number(t, "horizon", path, (1.0, 1e6, True)) if "horizon" in t else 16.0
+    return MappingProxyType(out)
 
 
 def _check_law_numbers(law: Law, ck: _Checker) -> None:
@@ -741,9 +849,10 @@ def _build(doc: Mapping[str, Any], ck: _Checker, file_version: int) -> Preset:
         pair = ck.pair(int_raw, name, "law.intervals", (lo, hi, True))
         assert pair is not None
         intervals[name] = pair
-    boot_samples, boot_level = None, None
+    boot_samples, boot_level, calibration = None, None, None
     if "bootstrap" in law:
-        boot_samples, boot_level = validate_bootstrap(ck.table(law, "bootstrap", "law", None), ck.source, form)
+        boot = validate_bootstrap_table(ck.table(law, "bootstrap", "law", None), ck.source, form)
+        boot_samples, boot_level, calibration = boot.samples, boot.level, boot.extrapolation
     rng = ck.table(law, "fitted_range", "law", _RANGE_KEYS, required=False)
     fitted = FittedRange(*(ck.pair(rng, k, "law.fitted_range") for k in ("n_params", "n_tokens", "flops")))
 
@@ -761,6 +870,7 @@ def _build(doc: Mapping[str, Any], ck: _Checker, file_version: int) -> Preset:
         source=ck.source,
         bootstrap_samples=boot_samples,
         bootstrap_level=boot_level,
+        calibration=calibration,
     )
     built: Law
     try:

@@ -232,7 +232,7 @@ def test_far_extrapolation_warning_past_ten_times_the_data(team_runs: Runs, team
     assert not any("Far extrapolation" in w for w in near)
     far = plan(law, 50 * top).warnings
     msgs = [w for w in far if "Far extrapolation" in w]
-    assert len(msgs) == 1 and "50x the largest fitted run" in msgs[0] and "untested" in msgs[0]
+    assert len(msgs) == 1 and "is 50.0\u00d7 above the largest value it was fitted on" in msgs[0] and "untested" in msgs[0]
     assert not any(w.startswith("Extrapolation: Budget") for w in far)  # one message, not two
 
 
