@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from planner import __version__
-from planner.cli import fit, gpus, plan, presets
+from planner.cli import fit, gpus, plan, predict, presets
 from planner.cli.common import _COMMANDS, CliError, Command, _Parser, register
 from planner.cli.plan import add_plan_arguments, plan_from_args, plan_json
 from planner.presets.load import PresetError
@@ -22,7 +22,7 @@ __all__ = ["CliError", "Command", "add_plan_arguments", "build_parser", "main", 
            "register"]
 
 
-for _module in (plan, presets, fit, gpus):  # the order of `planner --help`
+for _module in (plan, presets, fit, predict, gpus):  # the order of `planner --help`
     register(_module.COMMAND)
 
 

@@ -81,9 +81,9 @@ class Calibration:
         return np.sqrt(self.near_sd**2 + (self.growth_sd * u) ** 2)
 
     def describe(self) -> str:
-        return (f"extrapolation error from {self.folds} rolling folds: ln-error SD {self.near_sd:.3g} at the "
-                f"edge of the fitted range, growing by {self.growth_sd:.3g} per decade beyond it "
-                f"(measured up to {self.max_decades:.2g} decades)")
+        return (f"ln-error SD {self.near_sd:.3g} at the edge of the fitted range, growing by "
+                f"{self.growth_sd:.3g} per decade beyond it ({self.folds} rolling folds, {self.points} held-out runs, "
+                f"measured up to {self.max_decades:.2g} decades)")
 
     def to_table(self) -> dict[str, Any]:
         """The ``[law.bootstrap.extrapolation]`` table of a preset file."""
@@ -107,6 +107,7 @@ def extrapolation_decades(n_params: Any, n_tokens: Any, flops: Any, *, max_n: fl
         for value, edge in ((c, max_c), (n, max_n), (d, max_d)):
             if edge is not None and edge > 0:
                 out = np.maximum(out, np.log10(value / edge))
+    out = np.where(out < 1e-6, 0.0, out)  # rounding of C = 6ND at the largest run itself
     return np.where(np.isfinite(out), out, np.inf)
 
 

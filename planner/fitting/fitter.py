@@ -824,7 +824,8 @@ def bootstrap(runs: Runs, n: int = 1000, seed: int = 0, *, level: float = 0.95,
               form: str = "chinchilla", loss_fn: str = "huber", delta: float = 1e-3,
               pin: Mapping[str, float] | None = None, drop_highest: int = 0,
               base: FitResult | None = None, chunk: int = 500,
-              weights: np.ndarray | None = None, progress: Any = None) -> BootstrapResult:
+              weights: np.ndarray | None = None, progress: Any = None,
+              drop_residual: float = 0.0) -> BootstrapResult:
     """Percentile bootstrap of the fitted coefficients.
 
     Each resample draws ``len(runs)`` runs with replacement (after the ``drop_highest``
@@ -861,7 +862,7 @@ def bootstrap(runs: Runs, n: int = 1000, seed: int = 0, *, level: float = 0.95,
         warnings.simplefilter("ignore", RuntimeWarning)
         if base is None:
             base = fit(runs, form=form, loss_fn=loss_fn, delta=delta, pin=pin, drop_highest=drop_highest,
-                       weights=weights)
+                       weights=weights, drop_residual=drop_residual)
         used = used_runs(runs, base) if base.dropped else (
             drop_highest_loss(runs, drop_highest) if drop_highest else runs)
         w_used = _used_weights(runs, used, weights)

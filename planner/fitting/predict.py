@@ -247,7 +247,7 @@ def predict(law: Any, n_params: Any, n_tokens: Any = None, flops: Any = None,
         else:
             for q, value, rng, unit in (("C", c[i], fr.flops, "FLOPs"), ("N", n[i], fr.n_params, "parameters"),
                                         ("D", d[i], fr.n_tokens, "tokens")):
-                if rng is not None and value > rng[1]:
+                if rng is not None and value > rng[1] * (1 + 1e-6):
                     w.append("Extrapolation: " + extrapolation_message(q, value, unit, rng[1], fitted_on=info.id) + ".")
                     break
         if cal is not None and math.isfinite(decades[i]) and decades[i] > cal.max_decades:
