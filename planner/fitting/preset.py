@@ -148,8 +148,8 @@ def _raw_law(fit: FitResult, boot: BootstrapResult | None, runs: Runs, preset_id
         note_lines.append(f"Intervals: {boot.level:.0%} percentile bootstrap, {boot.n_ok} of {boot.n_requested} "
                           f"resamples (seed {boot.seed}).")  # fmt: skip
         if calibration is not None and samples_ok(boot):
-            note_lines.append(f"Loss intervals are {boot.level:.0%} prediction intervals: bootstrap + extrapolation "
-                              f"error from {calibration.folds} rolling folds ({calibration.describe()}).")
+            note_lines.append(f"Loss intervals are {boot.level:.0%} prediction intervals, bootstrap + extrapolation "
+                              f"error: {calibration.describe()}.")
     if holdout is not None:
         note_lines.append(f"Leave-largest-out check: refitted without the {len(holdout.rows)} largest-compute runs, "
                           f"the law predicts their loss with mean |relative error| "

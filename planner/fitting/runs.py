@@ -223,8 +223,9 @@ def _map_columns(headers: Sequence[str], path: Path, numeric: Sequence[bool] | N
     normed = [_norm(h) for h in headers]
     numeric = list(numeric) if numeric is not None else [True] * len(headers)
     mapping: dict[str, int] = {}
+    excluded = {role for role, header in (chosen or {}).items() if header == ""}  # "" = do not use
     for role, header in (chosen or {}).items():
-        if header is None or role not in ALIASES:
+        if not header or role not in ALIASES:
             continue
         if header in headers:
             mapping[role] = list(headers).index(header)
@@ -235,7 +236,7 @@ def _map_columns(headers: Sequence[str], path: Path, numeric: Sequence[bool] | N
             raise RunsError(f"{path}: {ROLE_OPTION[role]} {header!r}: no such column (columns: {found})")
     taken = set(mapping.values())
     for role, aliases in ALIASES.items():
-        if role in mapping:
+        if role in mapping or role in excluded:
             continue
         for alias in aliases:
             key = _norm(alias)
@@ -247,7 +248,8 @@ def _map_columns(headers: Sequence[str], path: Path, numeric: Sequence[bool] | N
     # a role no numeric column fills takes a text column of its name, so that its rows are
     # reported as non-numeric; tokens and FLOPs stand in for each other, so neither does
     for role, aliases in ALIASES.items():
-        if role in mapping or (role in ("n_tokens", "flops") and ({"n_tokens", "flops"} & set(mapping))):
+        if role in mapping or role in excluded or (
+                role in ("n_tokens", "flops") and ({"n_tokens", "flops"} & set(mapping))):
             continue
         hits = [j for alias in aliases for j, h in enumerate(normed) if h == _norm(alias) and j not in taken]
         if hits:
@@ -392,8 +394,8 @@ def load_runs(path: str | Path, *, max_bytes: int = MAX_BYTES,
     max_bytes : int
         Refuse files larger than this many bytes (default 50 MB).
     columns : mapping, optional
-        Role (``n_params``, ``n_tokens``, ``flops``, ``loss``) -> header to use, overriding
-        the automatic mapping (which takes the first column of numbers whose header is one of
+        Role (``n_params``, ``n_tokens``, ``flops``, ``loss``) -> header to use (``""``: do
+        not use that role, e.g. derive D from C), overriding the automatic mapping (which takes the first column of numbers whose header is one of
         :data:`ALIASES`, so a ``data`` column holding text is never tokens).
     loss_unit : {"nats", "bits", "perplexity"}
         Unit of the loss column. Bits are converted to nats (x ln 2), perplexity to nats

@@ -251,7 +251,7 @@ def test_threaded_fit_reports_progress_and_finishes(qtbot, chinchilla_csv) -> No
     dialog.set_options(FitOptions(drop_highest=5, n_bootstrap=1000))
     with qtbot.waitSignal(dialog.fitFinished, timeout=60000):
         dialog.fit_button.click()
-    assert steps[-1] == (12, 12)  # fit, hold-out, 10 bootstrap chunks
+    assert steps[-1] == (18, 18)  # fit, hold-out, 10 bootstrap chunks, at most 6 rolling folds
     assert [d for d, _ in steps] == sorted(d for d, _ in steps)
     assert dialog.outcome is not None and dialog.outcome.boot.n_requested == 1000
 
@@ -298,8 +298,9 @@ def test_use_this_law_makes_it_active_with_intervals_and_bands(
     for flops in (1e22, 1e23, 3e24):
         win.controller.set_inputs(flops=flops)
     assert calls == []
-    # a built-in law has no bootstrap: bands and card intervals go away
-    win.controller.set_inputs(preset="epoch-2024")
+    # a published law without bootstrap samples: bands and card intervals go away
+    # (epoch-2024 ships samples since issue #13; Hoffmann's Approach 3 publishes none)
+    win.controller.set_inputs(preset="chinchilla-2022-a3")
     assert win.current_plan().intervals in (None, {})
     assert panel.bands is None
     for _lo, _hi, fill in panel._band_items.values():
