@@ -224,9 +224,8 @@ def _run_fit(args: argparse.Namespace) -> int:
                                           author=args.author, n_meaning=args.n_meaning, loss_unit=loss_unit,
                                           calibration=calibration)  # fmt: skip
         except PresetError as exc:
-            not_written = (f"preset not written to {args.output}: {exc.reason}"
-                           + (f" (expected {exc.expected})" if exc.expected else "")
-                           + (f" at {exc.key}" if exc.key else "")
+            not_written = (f"preset not written to {args.output}: " + (f"{exc.key}: " if exc.key else "")
+                           + exc.reason + (f" (expected {exc.expected})" if exc.expected else "")
                            + ". The fit above is complete; to get a preset, pin the coefficient the message names "
                              "(--pin NAME=VALUE), drop outliers or add runs, then fit again")
         except OSError as exc:
