@@ -200,7 +200,8 @@ def test_plan_intervals_match_plan_intervals_function(team_runs: Runs, team_boot
 
 
 def test_frontier_intervals(team_runs: Runs, team_boot) -> None:
-    assert frontier_intervals(get_law("epoch-2024"), np.logspace(18, 24, 5)) is None
+    assert frontier_intervals(get_law("chinchilla-2022-a3"), np.logspace(18, 24, 5)) is None  # no samples
+    assert frontier_intervals(get_law("epoch-2024"), np.logspace(18, 24, 5)) is not None  # ships samples (#13)
     law = fitted_law(team_boot, team_runs, preset_id="t", name="t")
     budgets = np.logspace(18, 25, 50)
     bands = frontier_intervals(law, budgets)
