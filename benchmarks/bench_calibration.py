@@ -77,7 +77,8 @@ def score(runs: Runs, train: np.ndarray, test: np.ndarray, *, n_boot: int, **opt
             "median_half": float(np.median(half)), "mae": float(np.mean(np.abs(err))), "max_err": float(np.max(np.abs(err))),
             "factors": (float(factor.min()), float(factor.max())), "folds": cal.folds if cal else 0,
             "near_sd": cal.near_sd if cal else float("nan"), "growth_sd": cal.growth_sd if cal else float("nan"),
-            "seconds": seconds, "kind": pred.interval_kind, "identified": not boot.fit.identification}
+            "seconds": seconds, "kind": pred.interval_kind, "identified": not boot.fit.identification,
+            "issues": boot.fit.identification}
 
 
 def main() -> None:
@@ -93,8 +94,10 @@ def main() -> None:
             print(f"{label} | {vname}: coverage {r['covered']}/{r['n_test']} = {r['coverage']:.0%}, median half-width "
                   f"{r['median_half']:.2%}, MAE {r['mae']:.2%} (max {r['max_err']:.2%}), compute factors "
                   f"{r['factors'][0]:.2g}x-{r['factors'][1]:.3g}x, {r['folds']} folds (s0 {r['near_sd']:.4f}, "
-                  f"s1 {r['growth_sd']:.4f}/decade), E identified: {r['identified']}, {r['seconds']:.1f} s "
+                  f"s1 {r['growth_sd']:.4f}/decade), {r['seconds']:.1f} s "
                   f"-> {'meets' if ok else 'MISSES'} the target", flush=True)
+            for issue in r["issues"]:
+                print(f"    not identified: {issue}", flush=True)
     print()
     print("| data set | fit | held out | coverage | median half-width | MAE | compute factor | target |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
