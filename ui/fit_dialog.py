@@ -77,7 +77,14 @@ from planner.fitting import fitter as fitting
 from planner.fitting.calibration import Calibration, calibrate
 from planner.fitting.predict import predict
 from planner.fitting.preset import fitted_law, write_fitted_preset
-from planner.fitting.runs import Runs, RunsError, data_range, drop_highest_loss, load_runs, read_headers
+from planner.fitting.runs import (
+    Runs,
+    RunsError,
+    data_range,
+    drop_highest_loss,
+    load_runs,
+    read_headers,
+)
 from planner.laws import Law
 from planner.units import fmt_sci, parse_number
 from ui import settings, theme

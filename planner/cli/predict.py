@@ -59,7 +59,14 @@ def read_points(path: str | Path) -> tuple[Any, Any, Any]:
     """(N, D or None, C or None) arrays from a points file; RunsError-style one-line errors."""
     import numpy as np
 
-    from planner.fitting.runs import ALIASES, RunsError, _check_regular, _norm, _numeric_columns, _Table
+    from planner.fitting.runs import (
+        ALIASES,
+        RunsError,
+        _check_regular,
+        _norm,
+        _numeric_columns,
+        _Table,
+    )
 
     path = Path(path)
     try:

@@ -28,6 +28,7 @@ numpy only at import time (the folds call the fitter, which imports scipy lazily
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -123,7 +124,7 @@ def fold_origins(runs: Runs, *, max_folds: int = 6, horizon: float = 16.0, origi
     levels = np.unique(np.round(lc / _LEVEL_DECADES) * _LEVEL_DECADES)
     lo, hi = float(lc.min()), float(lc.max())
     cands = []
-    for a, b in zip(levels[:-1], levels[1:], strict=True):
+    for a, b in itertools.pairwise(levels):
         cut = 0.5 * (a + b)
         n_train = int(np.sum(lc <= cut))
         n_test = int(np.sum((lc > cut) & (lc <= cut + math.log10(horizon))))

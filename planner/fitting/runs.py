@@ -450,7 +450,7 @@ def load_runs(path: str | Path, *, max_bytes: int = MAX_BYTES,
     reasons: dict[int, str] = {}
     # rows numpy's loader parsed: check finiteness and sign column by column, in role order
     with np.errstate(all="ignore"):
-        for k, role in enumerate(roles):
+        for k in range(len(roles)):
             col = values[:, k]
             bad = parsed & ~(np.isfinite(col) & (col > 0))
             for i in np.flatnonzero(bad):

@@ -16,7 +16,13 @@ import pytest
 
 from planner.fitting.calibration import Calibration, calibrate, extrapolation_decades, fold_origins
 from planner.fitting.fitter import bootstrap, check_memory, fit, identification_issues, used_runs
-from planner.fitting.predict import NO_INTERVAL, NO_INTERVAL_SE, interval_kind, loss_prediction_interval, predict
+from planner.fitting.predict import (
+    NO_INTERVAL,
+    NO_INTERVAL_SE,
+    interval_kind,
+    loss_prediction_interval,
+    predict,
+)
 from planner.fitting.preset import fitted_law, write_fitted_preset
 from planner.fitting.runs import Runs, load_runs
 from planner.presets.load import PresetError, get_law, load_preset_file, load_preset_text
