@@ -17,10 +17,12 @@ it from the runs themselves, by rolling-origin validation:
    error of a new run at the edge of the range, run-to-run scatter included; ``s1``
    (``growth_sd``) the added error per decade of extrapolation.
 
-A 95% prediction interval at a point x past the fitted range is then
-ln L(x) +- z_0.975 sqrt(sd_boot(x)^2 + s0^2 + s1^2 u(x)^2), with sd_boot the bootstrap
-standard deviation of ln L(x) (parameter noise) and u(x) its distance beyond the full fit's
-range; the point prediction is never moved. ``benchmarks/bench_calibration.py`` scores this on
+A 95% prediction interval at a point x is then ln L(x) +- z_0.975 max(sd_boot(x), sd(u(x))),
+sd(u) = sqrt(s0^2 + s1^2 u^2), with sd_boot the bootstrap standard deviation of ln L(x)
+(parameter noise) and u(x) its distance beyond the full fit's range. The folds' errors already
+contain the parameter noise of fits on fewer runs than the final one, so the two are not added:
+the bootstrap only counts where it is the larger (past the folds' reach, or when the final fit
+is less determined than its folds). The point prediction is never moved. ``benchmarks/bench_calibration.py`` scores this on
 three public studies' runs (fit on the small runs, predict the large ones).
 
 numpy only at import time (the folds call the fitter, which imports scipy lazily).

@@ -10,7 +10,7 @@ The interval depends on what the law carries (``law.info``):
 
 - bootstrap samples and a calibration (a law fitted by ``planner fit``, Epoch's preset): a
   "95% prediction interval: bootstrap + extrapolation error from k rolling folds", i.e.
-  ln L +- z sqrt(sd_boot^2 + s0^2 + s1^2 u^2) (:mod:`planner.fitting.calibration`), which
+  ln L +- z max(sd_boot, sqrt(s0^2 + s1^2 u^2)) (:mod:`planner.fitting.calibration`), which
   widens with the distance u (decades) past the fitted range;
 - bootstrap samples only: the percentile interval of the samples' losses, labelled a
   confidence interval of parameter noise only;
@@ -185,7 +185,9 @@ def loss_prediction_interval(law: Any, n_params: Any, n_tokens: Any, level: floa
         sd_boot = np.nanstd(ls, axis=0, ddof=1) if len(ls) > 1 else np.zeros(len(n1))
         u = _decades(law, n1, d1, 6.0 * n1 * d1)
         u = np.where(np.isfinite(u), u, 0.0)
-        half = _z(level) * np.sqrt(sd_boot**2 + cal.sd(u) ** 2)
+        # the folds' errors already hold the parameter noise of fits on fewer runs: the bootstrap
+        # only counts where it is larger (beyond the folds' reach, or a fit less determined)
+        half = _z(level) * np.maximum(sd_boot, cal.sd(u))
     return np.exp(centre - half).reshape(shape), np.exp(centre + half).reshape(shape), kind
 
 
