@@ -8,7 +8,10 @@ Public API::
     FitDialog(parent=None, *, path=None, synchronous=False)
         .lawAccepted(law)                 # emitted by "Use this law"
         .fitFinished(outcome)             # a fit (and bootstrap) result was applied
-        .load_file(path) -> bool          # read + preview; a bad file shows its message
+        .load_file(path, columns=None) -> bool   # read + preview; a bad file shows its message
+        .set_column(role, header) -> bool # choose a column (None automatic, "" not used), re-read
+        .chosen_columns() -> dict         # what the column drop-downs say
+        .ask() -> bool                    # "What would this run give?": loss [lo – hi] at N, D or C
         .options() -> FitOptions          # what the option widgets say
         .start_fit() -> bool              # run in the worker (or at once when synchronous)
         .cancel()                         # stop the worker; no result is applied
@@ -17,10 +20,12 @@ Public API::
         .use_law() -> bool                # emit lawAccepted(outcome.law)
     run_fit(runs, options, report=None, is_cancelled=None) -> FitOutcome   # Qt-free pipeline
 
-The pipeline (:func:`run_fit`) is: Epoch's outlier filter (optional), the full-data fit
-(:func:`planner.fitting.fitter`), the leave-largest-out extrapolation check, then the bootstrap
-in chunks of :data:`BOOT_CHUNK` resamples (each chunk reports progress and checks the cancel
-flag), then the in-memory law with its bootstrap samples. It runs in a
+The pipeline (:func:`run_fit`) is: the outlier filters (Epoch's highest-loss filter, the
+residual filter; optional), the full-data fit (:func:`planner.fitting.fitter`), the
+leave-largest-out extrapolation check, the bootstrap in chunks of :data:`BOOT_CHUNK` resamples
+(each chunk reports progress and checks the cancel flag), the rolling folds that measure the
+extrapolation error (:func:`planner.fitting.calibration.calibrate`), then the in-memory law with
+its bootstrap samples and calibration. It runs in a
 :class:`ui.workers.JobRunner` worker thread; a generation counter drops stale results.
 """
 
