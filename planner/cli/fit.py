@@ -184,7 +184,13 @@ def _run_fit(args: argparse.Namespace) -> int:
                           "drop_highest": drop_highest, "drop_residual": args.drop_residual_outliers}
     calibration, holdout, holdout_note = None, None, ""
     try:
-        result = fit(runs, **kw)
+        bar = progress.bar(1, f"fit of {len(runs):,} runs", "fit")
+        try:
+            result = fit(runs, **kw)
+        finally:
+            if bar is not None:
+                bar.update(1)
+                bar.close()
         used = used_runs(runs, result)
         boot = None
         if args.bootstrap:
