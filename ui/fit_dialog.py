@@ -51,6 +51,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -59,6 +60,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSpinBox,
     QSplitter,
@@ -648,8 +650,14 @@ class FitDialog(QDialog):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.summary.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        rl.addWidget(self.summary)
-        lay.addWidget(res)
+        scroll = QScrollArea()  # the summary grows with identification notes and hold-out rows
+        scroll.setObjectName("summaryScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.summary)
+        scroll.setMinimumHeight(120)
+        rl.addWidget(scroll, 1)
+        lay.addWidget(res, 2)
 
         ask = QGroupBox("What would this run give?")
         al = QHBoxLayout(ask)
@@ -706,7 +714,7 @@ class FitDialog(QDialog):
         plots.addWidget(self.fit_plot)
         plots.addWidget(self.resid_plot)
         plots.setSizes([460, 260])
-        lay.addWidget(plots, 1)
+        lay.addWidget(plots, 3)
         self._fit_items: list[pg.GraphicsObject] = []
         self._resid_items: list[pg.GraphicsObject] = []
         return right
