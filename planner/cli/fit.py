@@ -139,9 +139,12 @@ def holdout_text(holdout: Any, runs: Any) -> str:
     held = set(rows)
     kept_tied = sorted(int(r) for r, c in zip(runs.rows, runs.flops, strict=True)
                        if c == lowest and int(r) not in held)
+    reach = float(holdout.flops.max()) / holdout.train_max_flops
     text = (f"refitted without the {len(rows)} largest-compute runs (rows {shown}; from {fmt_sci(lowest, 3)} FLOPs, "
             f"the fit saw up to {fmt_sci(holdout.train_max_flops, 3)} FLOPs), the law predicts their loss with "
-            f"mean |relative error| {holdout.mean_abs_rel_error:.2%}, max {holdout.max_abs_rel_error:.2%}")
+            f"mean |relative error| {holdout.mean_abs_rel_error:.2%}, max {holdout.max_abs_rel_error:.2%}, "
+            f"at most {fmt_sci(reach, 3)}\u00d7 past the compute it saw (farther extrapolation errs more: see the "
+            "intervals)")
     if kept_tied:
         text += (f"; rows {', '.join(str(r) for r in kept_tied[:25])} have the same compute "
                  f"({fmt_sci(lowest, 3)} FLOPs) and were kept in the fit")
