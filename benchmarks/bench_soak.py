@@ -35,9 +35,9 @@ def rss_mb() -> float:
 
 
 def soak_plan(n: int) -> tuple[float, float, float]:
+    from planner import plan
     from planner.costs.hardware import CATALOGUE, Hardware
     from planner.presets.load import builtin_presets
-    from planner.solve.plan import plan
 
     laws = [p.law for p in builtin_presets()]
     gpus = list(CATALOGUE.values())

@@ -4,10 +4,11 @@ Public API
 ----------
 Laws and presets
     :func:`get_law`, :func:`builtin_presets`, :func:`load_preset_file`, :class:`PresetError`,
-    law classes in :mod:`planner.laws.forms` (:class:`ChinchillaLaw`, :class:`KaplanLaw`,
+    law classes in :mod:`planner.laws` (:class:`ChinchillaLaw`, :class:`KaplanLaw`,
     :class:`PowerLawAllocation`, :class:`DataConstrainedLaw`).
 Planning
-    :func:`plan` → :class:`Plan`; :func:`frontier` (vectorised); :func:`isoflop_curve`;
+    :class:`Question` (every input, the only defaults; :data:`LIMITS`) → :func:`plan` →
+    :class:`Plan`; :func:`frontier` (vectorised); :func:`isoflop_curve`;
     inverses :func:`flops_for_loss`, :func:`optimal_tokens_for_params`,
     :func:`optimal_params_for_tokens`.
 Hardware and money
@@ -31,17 +32,15 @@ __version__ = "0.1.0"
 from planner.costs.hardware import CATALOGUE, Hardware, get_accelerator
 from planner.laws import ChinchillaLaw, DataConstrainedLaw, KaplanLaw, Law, PowerLawAllocation
 from planner.presets.load import PresetError, builtin_presets, get_law, load_preset_file
-from planner.solve.plan import (
-    Frontier,
-    Plan,
+from planner.question import LIMITS, Question
+from planner.solve.allocation import frontier, frontier_intervals, isoflop_curve
+from planner.solve.inverses import (
     flops_for_loss,
-    frontier,
-    frontier_intervals,
-    isoflop_curve,
     optimal_params_for_tokens,
     optimal_tokens_for_params,
-    plan,
 )
+from planner.solve.plan import plan
+from planner.solve.result import Frontier, Plan
 
 __all__ = [
     "CATALOGUE",
@@ -50,10 +49,12 @@ __all__ = [
     "Frontier",
     "Hardware",
     "KaplanLaw",
+    "LIMITS",
     "Law",
     "Plan",
     "PowerLawAllocation",
     "PresetError",
+    "Question",
     "__version__",
     "builtin_presets",
     "flops_for_loss",

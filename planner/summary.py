@@ -12,7 +12,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from planner.units import fmt_bytes, fmt_duration_days, fmt_sci, fmt_usd
 
 if TYPE_CHECKING:
-    from planner.solve.plan import Plan
+    from planner.costs.architecture import Architecture
+    from planner.costs.memory import TrainingMemory
+    from planner.costs.proposal import ArchitecturePlan
+    from planner.costs.serving import ShapeServing
+    from planner.solve.result import Plan
 
 N_UNIT = {"total": "params", "non_embedding": "non-emb. params", "flops_per_token": "non-emb. params"}
 
@@ -55,7 +59,7 @@ def result_rows(plan: Plan) -> list[Row]:
             f"FLOPs/token at {plan.context:,}-token context"),
         Row("inference_usd_per_million_tokens", "Serving cost", fmt_usd(plan.inference_usd_per_million_tokens),
             f"per million tokens ({plan.inference_bound}-bound)"),
-        Row("serving_memory_bytes", "Serving memory", fmt_bytes(plan.serving_memory_bytes), "weights (BF16) + KV cache"),
+        Row("serving_memory_bytes", "Serving memory", fmt_bytes(plan.serving_memory_bytes), f"weights ({plan.serve_precision.upper()}) + KV cache"),
     ]  # fmt: skip
     if plan.vocab_size is not None:
         rows.append(Row("vocab_size", "Vocabulary", f"{plan.vocab_size:,.0f}", "tokens"))
@@ -88,6 +92,70 @@ def result_rows(plan: Plan) -> list[Row]:
         if ia.get("crossover_inference_tokens"):
             rows.append(Row("inference_aware.crossover_inference_tokens", "Smaller model pays from",
                             fmt_sci(ia["crossover_inference_tokens"], 3), "tokens served"))  # fmt: skip
+    if plan.architecture is not None:
+        rows += architecture_rows(plan.architecture, plan.training_memory, plan.serving)
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# the shape, training memory and layout, serving one replica
+
+MEANING_UNIT = {**N_UNIT, "flops_per_token": "FLOPs/token (DeepSeek M)"}
+
+
+def shape_line(a: Architecture) -> str:
+    """One line: layers × width, heads (KV heads) of head size, FFN, MoE / MLA parts, vocabulary."""
+    parts = [f"{a.n_layers:,} layers × {a.d_model:,} wide"]
+    if a.is_mla:
+        q = f"q rank {a.q_lora_rank:,}, " if a.q_lora_rank else ""
+        parts.append(f"{a.n_heads:,} heads, MLA ({q}KV rank {a.kv_lora_rank:,}, rope {a.qk_rope_head_dim})")
+    else:
+        parts.append(f"{a.n_heads:,} heads ({a.n_kv_heads:,} KV) of {a.head_dim}")
+    kind = "SwiGLU" if a.ffn_kind == "swiglu" else "GELU"
+    if a.is_moe:
+        shared = f" + {a.n_shared_experts} shared" if a.n_shared_experts else ""
+        dense = f", {a.n_dense_layers} dense layers of {a.d_ff:,}" if a.n_dense_layers else ""
+        parts.append(f"MoE {a.n_experts:,} experts ({a.experts_per_token} active{shared}) {kind} {a.d_expert:,}{dense}")
+    else:
+        parts.append(f"{kind} {a.d_ff:,}")
+    parts.append(f"vocabulary {a.vocab_size:,} ({'tied' if a.tied_embeddings else 'untied'})")
+    return ", ".join(parts)
+
+
+def architecture_rows(
+    plan: ArchitecturePlan, memory: TrainingMemory | None = None, serving: ShapeServing | None = None
+) -> list[Row]:
+    """Rows for the shape next to the law's N, training memory and layout, and serving one replica."""
+    a = plan.architecture
+    unit = MEANING_UNIT.get(plan.n_meaning, "params")
+    origin = {"proposed": "proposed by the shape rule", "config": "from config.json"}.get(plan.source, plan.source)
+    rows = [
+        Row("architecture.shape", "Shape", shape_line(a), origin),
+        Row("architecture.shape_n", "Shape's N", fmt_sci(plan.shape_n),
+            f"{unit}; {plan.mismatch:+.2%} vs the law's {fmt_sci(plan.law_n)}"),
+        Row("architecture.params_total", "Parameters (exact)", f"{a.params_total:,}", "params, embeddings included"),
+    ]  # fmt: skip
+    if a.is_moe:
+        rows.append(Row("architecture.params_active", "Active parameters", f"{a.params_active:,}", "params per token"))
+    flops = fmt_sci(a.train_flops_per_token(plan.seq_len), 4)
+    rows.append(Row("architecture.flops_per_token", "Training FLOPs per token", flops,
+                    f"FLOPs/token at {plan.seq_len:,}-token sequences (6N + attention, fwd + bwd)"))  # fmt: skip
+    if memory is not None:
+        m = memory
+        setting = f"{m.optimizer}, ZeRO-{m.zero_stage}, {m.recompute} recomputation"
+        where = f"{m.layout.text()} on {m.n_gpus:,} × {m.gpu}" if m.layout else f"does not fit {m.n_gpus:,} × {m.gpu}"
+        rows.append(Row("training_memory.bytes_per_gpu", "Training memory per GPU", fmt_bytes(m.bytes_per_gpu),
+                        f"{where} ({setting}); {fmt_bytes(m.usable_bytes)} usable"))  # fmt: skip
+        rows.append(Row("training_memory.min_gpus", "Fewest GPUs to train",
+                        f"{m.min_gpus:,}" if m.min_gpus else "—",
+                        m.min_layout.text() if m.min_layout else "no count holds it with these settings"))  # fmt: skip
+    if serving is not None:
+        s = serving
+        rows.append(Row("serving.kv_bytes_per_token", "KV cache per token", fmt_bytes(s.kv_bytes_per_token),
+                        f"{s.kv_precision.upper()}, this shape"))  # fmt: skip
+        rows.append(Row("serving.gpus_to_hold", "GPUs per serving replica", f"{s.gpus_to_hold:,}",
+                        f"{s.gpu}, {s.precision.upper()} weights + KV for {s.batch} × {s.context:,} tokens "
+                        f"({fmt_bytes(s.serving_memory_bytes)})"))  # fmt: skip
     return rows
 
 
@@ -120,9 +188,10 @@ def text_table(plan: Plan) -> str:
     """A readable fixed-width table for the terminal."""
     rows = result_rows(plan)
     width = max(len(r.label) for r in rows)
-    vwidth = max(len(r.value) for r in rows)
+    vwidth = max(len(r.value) for r in rows if len(r.value) <= 24)  # a long value (the shape) runs on
     lines = [f"{plan.law_title}  [{plan.preset}]", ""]
-    lines += [f"  {r.label:<{width}}  {r.value:>{vwidth}}  {r.unit}" for r in rows]
+    lines += [f"  {r.label:<{width}}  {r.value:>{vwidth}}  {r.unit}" if len(r.value) <= vwidth
+              else f"  {r.label:<{width}}  {r.value}  ({r.unit})" for r in rows]  # fmt: skip
     if plan.warnings:
         lines += ["", "Warnings:"] + [f"  ! {w}" for w in plan.warnings]
     return "\n".join(lines)

@@ -108,21 +108,39 @@ def test_entry_scripts_call_the_real_mains() -> None:
 
 
 def test_shell_scripts_are_executable_and_never_strip_the_bundle() -> None:
-    for name in ("build.sh", "ci_build_and_smoke.sh", "linux/install-desktop.sh"):
+    for name in ("build.sh", "ci_build_and_smoke.sh", "lock.sh", "linux/install-desktop.sh"):
         path = PACKAGING / name
         assert path.stat().st_mode & stat.S_IXUSR, f"{name} is not executable"
+        assert b"\r" not in path.read_bytes(), f"{name} has CRLF line endings"
     build = (PACKAGING / "build.sh").read_text(encoding="utf-8")
     assert "--noconfirm --clean" in build and "packaging/planner.spec" in build
-    assert "smoke_test.py" in build
-    # the only strip is the opt-in, debug-sections-only one on CPython's own files
-    strip_lines = [
-        ln
-        for ln in build.splitlines()
-        if ln.strip().startswith(("find", "strip")) and "strip " in ln
-    ]
-    assert strip_lines and all(
-        "--strip-debug" in ln and ("libpython" in ln or "lib-dynload" in ln) for ln in strip_lines
-    )
+    assert "smoke_test.py" in build and "bundle_size.py" in build
+    # no strip over the bundle: the spec's checked trimming (bundle_trim) is the only one
+    assert not [ln for ln in build.splitlines() if ln.strip().startswith(("find", "strip"))]
+    ci = (PACKAGING / "ci_build_and_smoke.sh").read_text(encoding="utf-8")
+    assert "packaging/build.sh" in ci and "BUNDLE_MAX_MIB" in ci
+
+
+def test_spec_strips_debug_sections_of_cpython_files_only() -> None:
+    src = _spec_source()
+    (call_line,) = [ln for ln in src.splitlines() if "bundle_trim.strip_debug(" in ln]
+    guard = "".join(src[: src.index(call_line)].splitlines()[-3:])
+    assert "libpython3" in guard and "lib-dynload" in guard
+    trim = (PACKAGING / "bundle_trim.py").read_text(encoding="utf-8")
+    assert '"--strip-debug"' in trim and "--strip-all" not in trim
+    assert 'a.binaries = _trim_linux(_prune_orphans(a.binaries))' in src
+    assert 'if sys.platform.startswith("linux"):' in src
+
+
+def test_spec_collects_every_module_and_data_file_of_the_own_packages() -> None:
+    src = _spec_source()
+    assert 'OWN_PACKAGES = ("planner", "ui")' in src
+    assert "collect_data_files(_pkg)" in src
+    assert "collect_submodules(pkg)" in src and "for pkg in OWN_PACKAGES" in src
+    tree = ast.parse(src)
+    (analysis,) = _calls(tree, "Analysis")
+    assert _kw(analysis, "hiddenimports") == "hiddenimports"
+    assert _kw(analysis, "datas") == "datas"
 
 
 def test_desktop_file_names_the_gui_and_the_icon() -> None:
@@ -288,3 +306,9 @@ def test_smoke_harness_fails_a_broken_bundle(
     out = capsys.readouterr().out
     assert "SMOKE TEST FAILED" in out
     assert expected in out
+
+
+def test_packaging_readme_section_is_the_readme_s_desktop_bundle_section() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Desktop bundle") :]
+    assert (PACKAGING / "README-section.md").read_text(encoding="utf-8") == section

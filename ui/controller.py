@@ -18,12 +18,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from planner import Plan, plan
 from planner.costs.hardware import CATALOGUE
 from planner.laws import Law
 from planner.presets.load import Preset, builtin_presets
-from planner.solve.plan import Plan, plan
 from ui.plots import PlotPanel
-from ui.state import FLOPS_LIMITS, InputsState, PlanInputs, plan_kwargs, science_kwargs
+from ui.state import FLOPS_LIMITS, InputsState, PlanInputs
 from ui.widgets.budget_panel import BudgetPanel
 from ui.widgets.law_card import Groups, LawPanel
 from ui.widgets.result_cards import ResultCards
@@ -160,8 +160,8 @@ class Controller(QObject):
     def _on_budget_input_edited(self, name: str, value: object) -> None:
         if name == "gpu":
             acc = CATALOGUE.get(str(value))
-            if acc is not None:
-                self.set_inputs(gpu=acc.name, usd_per_gpu_hour=acc.usd_per_hour)
+            if acc is not None:  # a new GPU comes with its catalogue price (usd_per_gpu_hour unset)
+                self.set_inputs(gpu=acc.name, usd_per_gpu_hour=None)
             return
         self.set_inputs(**{name: value})
 
@@ -178,35 +178,37 @@ class Controller(QObject):
     def _on_state_changed(self, changed: frozenset[str]) -> None:
         self.refresh()
 
-    def compute(self, law: Law, inputs: PlanInputs) -> tuple[Plan, tuple[str, ...]]:
-        """The plan for ``law``; science arguments that the planner refuses fall back to dense."""
-        try:
-            return plan(law, **plan_kwargs(inputs)), ()
-        except NotImplementedError as exc:
-            note = f"Not available yet, showing the dense plan: {exc}"
-        except ValueError as exc:
-            if not science_kwargs(inputs):
-                raise
-            note = f"{exc} — showing the plan without vocabulary/MoE/inference/data settings"
-        return plan(law, flops=inputs.flops, hardware=inputs.hardware()), (note,)
+    def compute(self, law: Law, inputs: PlanInputs) -> Plan:
+        """The plan for ``law`` (the same question ``planner plan`` asks for these inputs)."""
+        return plan(inputs.question(law))
 
     def refresh(self) -> None:
-        """Recompute and push everything (cheap: closed forms and setData)."""
+        """Recompute and push everything (cheap: closed forms and setData).
+
+        A plan that fails (contradictory inputs) is reported in the status bar with its reason
+        and the last good plan stays on screen.
+        """
         inp = self.state.inputs
         law = self.registry.laws[inp.preset]
         try:
-            main, notes = self.compute(law, inp)
-        except ValueError as exc:  # pragma: no cover - inputs are clamped; kept for safety
+            main = self.compute(law, inp)
+        except ValueError as exc:  # pragma: no cover - inputs are validated; kept for safety
             self.message.emit(str(exc))
             return
+        if not main.success:
+            self.message.emit(f"No plan: {main.message}")
+            self.budget.show_inputs(inp, self.plan.optimal_vocab_size if self.plan else None)
+            return
         compare_law = cplan = None
+        notes: tuple[str, ...] = ()
         if inp.compare and inp.compare_preset in self.registry.laws:
             compare_law = self.registry.laws[inp.compare_preset]
             try:
-                cplan, cnotes = self.compute(compare_law, inp)
+                cplan = self.compute(compare_law, inp)
             except ValueError as exc:  # pragma: no cover
-                cnotes = (str(exc),)
-            notes += tuple(f"{compare_law.id}: {n}" for n in cnotes)
+                notes = (f"{compare_law.id}: {exc}",)
+            if cplan is not None and not cplan.success:
+                notes, cplan = (f"{compare_law.id}: no plan: {cplan.message}",), None
         self.plan, self.compare_plan, self.notes = main, cplan, notes
 
         if law is not self._shown_law:
@@ -232,7 +234,7 @@ def apply_preset_defaults(inputs: PlanInputs, preset: Preset) -> dict[str, objec
     hw = preset.hardware
     if "gpu" in hw:
         changes["gpu"] = hw["gpu"]
-        changes["usd_per_gpu_hour"] = CATALOGUE[hw["gpu"]].usd_per_hour
+        changes["usd_per_gpu_hour"] = None  # the catalogue price, unless the table sets one
     for key in ("n_gpus", "mfu", "usd_per_gpu_hour"):
         if key in hw:
             changes[key] = hw[key]

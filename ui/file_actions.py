@@ -20,7 +20,7 @@ from PySide6.QtCore import QByteArray, QIODevice, QRectF, QSaveFile, QSize
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QWidget
 
-from planner.solve.plan import Plan
+from planner import Plan
 from planner.summary import plan_json, result_rows
 from ui.state import PlanInputs
 
@@ -44,23 +44,11 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
 def preset_text(law, inputs: PlanInputs) -> str:
     """TOML text for the law with the window's hardware and budget (validated)."""
     from planner.presets.write import dumps_preset
+    from planner.question import HARDWARE_INPUTS
 
-    hardware = {
-        "gpu": inputs.gpu,
-        "n_gpus": inputs.n_gpus,
-        "mfu": inputs.mfu,
-        "usd_per_gpu_hour": inputs.usd_per_gpu_hour,
-    }
-    budget: dict[str, float | int] = {"flops": inputs.flops}
-    if inputs.vocab_enabled and not inputs.optimal_vocab:
-        budget["vocab_size"] = int(round(inputs.vocab_size))
-    if inputs.moe_activation < 1.0:
-        budget["moe_activation"] = inputs.moe_activation
-        budget["moe_granularity"] = inputs.moe_granularity
-    if inputs.inference_enabled:
-        budget["inference_tokens"] = inputs.inference_tokens
-    if inputs.unique_enabled:
-        budget["unique_tokens"] = inputs.unique_tokens
+    given = inputs.question(law).inputs()  # what the user set; defaults stay the Question's
+    hardware = {k: v for k, v in given.items() if k in HARDWARE_INPUTS}
+    budget = {k: v for k, v in given.items() if k not in HARDWARE_INPUTS}
     header = "Saved by the Compute Budget Planner window: law, hardware and budget."
     return dumps_preset(law, hardware=hardware, budget=budget, header=header)
 

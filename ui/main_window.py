@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from planner import Plan
 from planner.laws import Law
 from planner.presets.load import PresetError, load_preset_file
-from planner.solve.plan import Plan
 from ui import file_actions, settings, theme
 from ui.controller import Controller, PresetRegistry, apply_preset_defaults
 from ui.plots import PLOT_KEYS, PlotPanel

@@ -26,8 +26,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGridLayout, QWidget
 
+from planner import Plan, frontier
 from planner.laws import Law
-from planner.solve.plan import Plan, frontier
 
 BAND_ALPHA = 56  # band fill opacity (0-255); edges are drawn at twice this
 
@@ -139,7 +139,7 @@ def _with_alpha(color: str, alpha: int) -> QColor:
 def frontier_bands(law: Law, flops: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
     """Bootstrap bands of N*, D* and L* on ``flops`` for a fitted law; None for other laws."""
     try:
-        from planner.solve.plan import frontier_intervals
+        from planner import frontier_intervals
     except ImportError:  # the core without interval support
         return None
     try:

@@ -50,10 +50,9 @@ from PySide6.QtGui import (
 import planner
 from planner.costs.hardware import CATALOGUE
 from planner.costs.serving import (
-    ASPECT_RATIO,
     DEFAULT_BANDWIDTH_UTIL,
     DEFAULT_DECODE_BATCH,
-    KV_DIM_DEFAULT,
+    SHAPE_RULE_TEXT,
 )
 from planner.laws import ChinchillaLaw, Law
 from planner.summary import Row, result_rows
@@ -62,7 +61,7 @@ from planner.units import fmt_sci, fmt_usd
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
-    from planner.solve.plan import Plan
+    from planner import Plan
 
 APP_NAME = "Compute Budget Planner"
 PAGE_SIZES: dict[str, QPageSize.PageSizeId] = {
@@ -282,8 +281,7 @@ def assumptions(law: Law, plan: Plan) -> list[str]:
     )
     out.append(
         "Serving cost assumes an architecture derived from N (a scaling law has none): "
-        f"d_model/n_layer = {ASPECT_RATIO:g}, N = 12·n_layer·d_model², grouped-query attention with "
-        f"{KV_DIM_DEFAULT // 128} KV heads of 128 dims, BF16 weights, decode batch {DEFAULT_DECODE_BATCH}, "
+        f"{SHAPE_RULE_TEXT}; BF16 weights, decode batch {DEFAULT_DECODE_BATCH}, "
         f"{DEFAULT_BANDWIDTH_UTIL:.0%} of memory bandwidth and compute at the training MFU."
     )
     if plan.moe_activation is not None:
@@ -614,8 +612,29 @@ def _paginate(blocks: list[_Block], top: float, bottom: float) -> list[_Page]:
 # the document
 
 
+LAUNCH_KEYS = ("architecture.", "training_memory.", "serving.")
+"""Rows of the shape, training memory and serving section (not repeated in the results table)."""
+
+
+def _rows(plan: Plan) -> list[Row]:
+    return [r for r in result_rows(plan) if not r.key.startswith(LAUNCH_KEYS)]
+
+
+def _launch_table(plan: Plan) -> _Table | None:
+    """The model to launch: its shape beside the law's N, training memory and layout, serving."""
+    rows = [r for r in result_rows(plan) if r.key.startswith(LAUNCH_KEYS)]
+    if not rows:
+        return None
+    cells = [[_e(r.label), f'{_e(r.value)}<br><span class="small" style="color:{MUTED}">{_e(r.unit)}</span>']
+             for r in rows]  # fmt: skip
+    intro = ("<p>The shape the plan proposes (or the given architecture) with its exact parameter count beside "
+             "the law's N, the memory training needs per GPU and a parallel layout on the plan's GPUs, and "
+             "serving one replica of that shape.</p>")  # fmt: skip
+    return _Table("The model to launch", None, cells, [27, 73], intro=intro)
+
+
 def _result_table(plan: Plan, compare: tuple[Law, Plan] | None, law: Law) -> _Table:
-    rows_a = result_rows(plan)
+    rows_a = _rows(plan)
     if compare is None:
         rows = [
             [
@@ -632,7 +651,7 @@ def _result_table(plan: Plan, compare: tuple[Law, Plan] | None, law: Law) -> _Ta
             [25, 44, 31] if plan.intervals else [30, 30, 40],  # room for "[lo – hi]" on one line
             aligns=["left", "right", "left"],
         )
-    rows_b = {r.key: r for r in result_rows(compare[1])}
+    rows_b = {r.key: r for r in _rows(compare[1])}
     keys = [r.key for r in rows_a] + [k for k in rows_b if k not in {r.key for r in rows_a}]
     by_a = {r.key: r for r in rows_a}
 
@@ -738,6 +757,9 @@ def build_blocks(
     q = [[f'<span style="color:#3c4043">{_e(k)}</span>', _e(v)] for k, v in question_rows(plan)]
     blocks.append(_Table("The question", None, q, [32, 68]))
     blocks.append(_result_table(plan, compare, law))
+    launch = _launch_table(plan)
+    if launch is not None:
+        blocks.append(launch)
 
     warn = _warning_items(law, plan, law.id if compare else None)
     if compare:

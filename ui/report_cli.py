@@ -18,8 +18,10 @@ import os
 import sys
 from pathlib import Path
 
-from planner.cli import CliError, Command, add_plan_arguments, plan_from_args, plan_json
+from planner.cli import CliError, Command
 from planner.cli import register as _register
+from planner.cli.plan import add_plan_arguments, plan_from_args
+from planner.summary import plan_json
 
 PAGE_SIZE_CHOICES = ("A4", "Letter")
 
@@ -73,11 +75,14 @@ def ensure_qapplication() -> object:
 
 def run(args: argparse.Namespace) -> int:
     target = _check_output(args.output)
-    law, plan = plan_from_args(args)
-    compare_law = compare_plan = None
+    question, plan = plan_from_args(args)
+    if not plan.success:
+        raise CliError(f"no plan: {plan.message}")
+    law, compare_law, compare_plan = question.law, None, None
     if args.compare:
         other = argparse.Namespace(**{**vars(args), "preset": args.compare, "preset_file": None})
-        compare_law, compare_plan = plan_from_args(other)
+        compare_question, compare_plan = plan_from_args(other)
+        compare_law = compare_question.law
     ensure_qapplication()
     from ui.report import ReportError, write_report
 

@@ -5,10 +5,12 @@ compare mode). :class:`InputsState` holds the current value; :meth:`InputsState.
 replaces fields and emits ``changed(frozenset_of_field_names)`` only when something really
 changed, so a view that writes the state and repaints on the echo cannot loop (STYLE.md §3).
 
-:func:`plan_kwargs` turns inputs into keyword arguments for :func:`planner.solve.plan.plan`,
-passing the vocabulary / MoE / inference / unique-data arguments only when the user enabled
-them (MoE at A = 1, no vocabulary override, zero inference tokens and no unique-data limit
-give exactly the dense plan).
+:meth:`PlanInputs.question` turns the inputs into the core's :class:`~planner.question.Question`,
+passing the vocabulary / MoE / inference / unique-data inputs only when the user enabled them
+and never restating a default: the Question's own defaults (GPU, count, MFU, MoE granularity,
+context, ...) apply to whatever the user left alone, so the window and ``planner plan`` give
+the same plan for the same inputs. Values of switched-off controls (the inference slider's
+position while its box is unticked) are the window's own state, not question defaults.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from planner.costs.hardware import CATALOGUE, DEFAULT_GPU, DEFAULT_MFU, Hardware, get_accelerator
+from planner.costs.hardware import Hardware, get_accelerator
+from planner.laws import Law
 from planner.presets.load import DEFAULT_PRESET_ID
+from planner.question import NEW_PLAN_FLOPS, Question, default
 
 FLOPS_LIMITS = (1e18, 1e27)
 GPU_HOURS_LIMITS = (1e-2, 1e11)
@@ -35,16 +39,16 @@ class PlanInputs:
     """What the user set. ``preset``/``compare_preset`` are keys into the window's preset list."""
 
     preset: str = DEFAULT_PRESET_ID
-    flops: float = 1e24
-    gpu: str = DEFAULT_GPU
-    n_gpus: int = 1024
-    mfu: float = DEFAULT_MFU
-    usd_per_gpu_hour: float = CATALOGUE[DEFAULT_GPU].usd_per_hour
+    flops: float = NEW_PLAN_FLOPS
+    gpu: str = default("gpu")
+    n_gpus: int = default("n_gpus")
+    mfu: float = default("mfu")
+    usd_per_gpu_hour: float | None = default("usd_per_gpu_hour")  # None: the GPU's catalogue price
     vocab_enabled: bool = False
     vocab_size: float = 32768.0
     optimal_vocab: bool = False
-    moe_activation: float = 1.0
-    moe_granularity: float = 1.0
+    moe_activation: float = 1.0  # 1 = dense (no MoE input)
+    moe_granularity: float | None = default("moe_granularity")  # None: the MoE law's default
     inference_enabled: bool = False
     inference_tokens: float = 1e13
     unique_enabled: bool = False
@@ -59,6 +63,24 @@ class PlanInputs:
             mfu=self.mfu,
             usd_per_gpu_hour=self.usd_per_gpu_hour,
         )
+
+    def question(self, law: Law) -> Question:
+        """The core's question for ``law``: only what the user set, the Question's defaults else."""
+        kw: dict[str, Any] = {"flops": self.flops, "gpu": self.gpu, "n_gpus": self.n_gpus, "mfu": self.mfu,
+                              "usd_per_gpu_hour": self.usd_per_gpu_hour}  # fmt: skip
+        if self.vocab_enabled:
+            if self.optimal_vocab:
+                kw["optimal_vocab"] = True
+            else:
+                kw["vocab_size"] = self.vocab_size
+        if self.moe_activation < 1.0:
+            kw["moe_activation"] = self.moe_activation
+            kw["moe_granularity"] = self.moe_granularity
+        if self.inference_enabled and self.inference_tokens > 0:
+            kw["inference_tokens"] = self.inference_tokens
+        if self.unique_enabled:
+            kw["unique_tokens"] = self.unique_tokens
+        return Question(law=law, **kw)
 
     def gpu_hours(self) -> float:
         return self.flops / self.hardware().flops_per_gpu_hour
@@ -78,7 +100,10 @@ class PlanInputs:
                 continue
             default = getattr(out, f.name)
             value = data[f.name]
-            if isinstance(default, bool):
+            if value is None or default is None:
+                ok = value is None or (isinstance(value, int | float) and not isinstance(value, bool)
+                                       and math.isfinite(value))  # fmt: skip
+            elif isinstance(default, bool):
                 ok = isinstance(value, bool)
             elif isinstance(default, int):
                 ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
@@ -118,31 +143,6 @@ def clamp(inputs: PlanInputs) -> PlanInputs:
         mfu=c(inputs.mfu, (0.01, 1.0)),
         n_gpus=int(c(inputs.n_gpus, (1, 10_000_000))),
     )
-
-
-def plan_kwargs(inputs: PlanInputs) -> dict[str, Any]:
-    """Keyword arguments for ``planner.solve.plan.plan`` (budget and hardware included)."""
-    kw: dict[str, Any] = {"flops": inputs.flops, "hardware": inputs.hardware()}
-    kw.update(science_kwargs(inputs))
-    return kw
-
-
-def science_kwargs(inputs: PlanInputs) -> dict[str, Any]:
-    """Only the science arguments the user switched on (empty for the dense plan)."""
-    kw: dict[str, Any] = {}
-    if inputs.vocab_enabled:
-        if inputs.optimal_vocab:
-            kw["optimal_vocab"] = True
-        else:
-            kw["vocab_size"] = inputs.vocab_size
-    if inputs.moe_activation < 1.0:
-        kw["moe_activation"] = inputs.moe_activation
-        kw["moe_granularity"] = inputs.moe_granularity
-    if inputs.inference_enabled and inputs.inference_tokens > 0:
-        kw["inference_tokens"] = inputs.inference_tokens
-    if inputs.unique_enabled:
-        kw["unique_tokens"] = inputs.unique_tokens
-    return kw
 
 
 class InputsState(QObject):

@@ -1,6 +1,6 @@
 """The ``planner`` command line: one module per subcommand.
 
-``planner plan``, ``presets``, ``gpus`` and ``fit`` live here; other packages add commands
+``planner plan``, ``presets``, ``gpus``, ``fit`` and ``predict`` live here; other packages add commands
 (``report`` from the window package) through the ``planner.cli`` entry-point group, so this core
 never imports Qt. Bad input exits with status 2 and one line on stderr; no traceback reaches a
 user.
@@ -13,20 +13,24 @@ import sys
 from collections.abc import Sequence
 
 from planner import __version__
-from planner.cli import fit, gpus, plan, predict, presets
 from planner.cli.common import _COMMANDS, CliError, Command, _Parser, register
-from planner.cli.plan import add_plan_arguments, plan_from_args, plan_json
-from planner.presets.load import PresetError
 
-__all__ = ["CliError", "Command", "add_plan_arguments", "build_parser", "main", "plan_from_args", "plan_json",
-           "register"]
+__all__ = ["CliError", "Command", "build_parser", "main", "register"]
 
-
-for _module in (plan, presets, fit, predict, gpus):  # the order of `planner --help`
-    register(_module.COMMAND)
+BUILTIN = ("plan", "presets", "fit", "predict", "gpus")
+"""Built-in subcommands, one module each, in the order of ``planner --help``."""
 
 
-def _load_plugins() -> None:
+def _load_commands(wanted: str | None) -> None:
+    """Register the command ``wanted`` (imported alone, for a fast start), or every built-in
+    command and the plug-ins of the ``planner.cli`` entry-point group (e.g. ``report``)."""
+    import importlib
+
+    for name in (wanted,) if wanted in BUILTIN else BUILTIN:
+        if name not in _COMMANDS:
+            register(importlib.import_module(f"planner.cli.{name}").COMMAND)
+    if wanted in BUILTIN:
+        return
     from importlib.metadata import entry_points
 
     for ep in entry_points(group="planner.cli"):
@@ -51,8 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``planner`` console script; returns the exit status."""
-    _load_plugins()
+    from planner.presets.load import PresetError
+
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        _load_commands(argv[0] if argv and not argv[0].startswith("-") else None)
         args = build_parser().parse_args(argv)
         return int(args._run(args))
     except CliError as exc:

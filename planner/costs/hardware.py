@@ -11,6 +11,7 @@ Conversion (LAWS.md §6): C = GPU-hours × 3600 × dense peak × MFU.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 from planner.units import HOURS_PER_DAY, SECONDS_PER_HOUR
@@ -18,6 +19,8 @@ from planner.units import HOURS_PER_DAY, SECONDS_PER_HOUR
 DEFAULT_MFU = 0.40
 """Dense BF16 default; published values 0.38-0.55 (Llama 3 Table 4: 43% at 8K sequence)."""
 DEFAULT_GPU = "H100 SXM"
+BYTES_PER_PARAM = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5, "fp32": 4.0}
+"""Bytes per weight (or cached value) by numeric format."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,3 +134,75 @@ def gpu_hours_to_usd(gpu_hours: float, hw: Hardware) -> float:
 
 def usd_to_gpu_hours(usd: float, hw: Hardware) -> float:
     return usd / hw.price if hw.price > 0 else float("inf")
+
+
+def budget_to_gpu_hours(kind: str, value: float, hw: Hardware) -> float:
+    """GPU-hours of a budget given as ``flops``, ``gpu_hours``, ``usd`` or ``days`` (on ``hw.n_gpus``)."""
+    if kind == "flops":
+        return flops_to_gpu_hours(value, hw)
+    if kind == "gpu_hours":
+        return value
+    if kind == "usd":
+        if not hw.price > 0:
+            raise ValueError("a budget in dollars needs a price above $0 per GPU-hour")
+        return usd_to_gpu_hours(value, hw)
+    if kind == "days":
+        return days_to_gpu_hours(value, hw)
+    raise ValueError(f"unknown budget kind {kind!r}")
+
+
+def budget_to_flops(kind: str, value: float, hw: Hardware) -> float:
+    """Training FLOPs of a budget in any of the four forms (C = GPU-h × 3600 × peak × MFU)."""
+    return value if kind == "flops" else gpu_hours_to_flops(budget_to_gpu_hours(kind, value, hw), hw)
+
+
+def budgets_of_flops(flops: float, hw: Hardware) -> dict[str, float]:
+    """The same budget in all four forms: FLOPs, GPU-hours, dollars and wall-clock days."""
+    gh = flops_to_gpu_hours(flops, hw)
+    return {"flops": flops, "gpu_hours": gh, "usd": gpu_hours_to_usd(gh, hw), "days": gpu_hours_to_days(gh, hw)}
+
+
+@dataclass(frozen=True, slots=True)
+class ServeTarget:
+    """Where one replica of the model must fit: ``n_gpus`` × ``gpu`` or a plain memory size."""
+
+    memory_bytes: float
+    n_gpus: int | None = None
+    gpu: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.gpu is not None:
+            return f"{self.n_gpus}×{self.gpu}"
+        return f"{self.memory_bytes / 1024**3:,.1f} GiB"
+
+
+_MEMORY_UNITS = {"": 1.0, "b": 1.0, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12,
+                 "kib": 1024.0, "mib": 1024.0**2, "gib": 1024.0**3, "tib": 1024.0**4}  # fmt: skip
+
+
+def parse_serve_target(text: str) -> ServeTarget:
+    """``"8xH100 SXM"`` (count × catalogue GPU), ``"H200"`` (one GPU), or a memory size such as
+    ``"640e9"``, ``"640 GB"`` or ``"1.5 TiB"``. ``ValueError`` with the reason otherwise."""
+    import re
+
+    s = text.strip()
+    m = re.fullmatch(r"(?i)\s*([0-9.eE+]+)\s*([kmgt]i?b|b)?\s*", s)
+    if m:
+        try:
+            value = float(m.group(1)) * _MEMORY_UNITS[(m.group(2) or "").lower()]
+        except ValueError:
+            raise ValueError(f"serving target {text!r} is not a memory size or 'N x GPU'") from None
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"serving memory {text!r} must be a positive size")
+        return ServeTarget(memory_bytes=value)
+    m = re.fullmatch(r"(?i)\s*(?:(\d+)\s*[x×*]\s*)?(.+?)\s*", s)
+    count = int(m.group(1)) if m and m.group(1) else 1
+    if not 1 <= count <= 100_000:
+        raise ValueError(f"serving target {text!r}: GPU count {count} is out of range (1 to 100,000)")
+    try:
+        acc = get_accelerator(m.group(2) if m else s)
+    except KeyError:
+        raise ValueError(f"serving target {text!r} is neither 'N x GPU' (e.g. '8xH100 SXM') nor a memory "
+                         "size (e.g. '640GB')") from None  # fmt: skip
+    return ServeTarget(memory_bytes=count * acc.memory_bytes, n_gpus=count, gpu=acc.name)

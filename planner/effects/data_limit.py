@@ -24,10 +24,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from planner.laws.base import ArrayLike
+from planner.laws import ChinchillaLaw, DataConstrainedLaw, Law
 from planner.laws.data_constrained import (
     EXTRAPOLATION_LABEL,
     FIT_MAX_PARAMS,
@@ -37,8 +36,13 @@ from planner.laws.data_constrained import (
     effective_data,
     effective_params,
     loss,
+    loss_grad_log,
     unconstrained_allocation,
 )
+from planner.solve.problem import Point, Problem, Term
+
+if TYPE_CHECKING:
+    from planner.question import Question
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,29 @@ class DataConstrainedPlan:
     constrained: bool  # False: U ≥ D*, the unconstrained plan applies unchanged
     label: str
     warnings: tuple[str, ...]
+
+
+def optimum_params(flops: float, unique_tokens: float, coef: DataConstrainedCoefficients = MUENNIGHOFF,
+                   leverage: float = 1.0) -> float:
+    """N minimising L(EL·N, C/(6N); U): the root of dL/d ln N (:func:`loss_grad_log`, brentq in ln N).
+
+    The analytic slope keeps the optimum exact where the loss is flat in N (many epochs), so N*
+    grows smoothly with C instead of following rounding noise in the loss.
+    """
+    from scipy.optimize import brentq
+
+    def slope(x: float) -> float:
+        n = math.exp(x)
+        g_n, g_d = loss_grad_log(leverage * n, flops / (6.0 * n), unique_tokens, coef)
+        return g_n - g_d
+
+    centre = 0.5 * math.log(flops / 6.0)
+    lo, hi = centre - 30.0, centre + 30.0
+    if slope(lo) >= 0:
+        return math.exp(lo)
+    if slope(hi) <= 0:
+        return math.exp(hi)
+    return math.exp(brentq(slope, lo, hi, xtol=1e-13, rtol=1e-15, maxiter=400, disp=False))
 
 
 def allocate(
@@ -82,22 +109,9 @@ def allocate(
     if unique_tokens >= d_star:
         n, d, l_opt, constrained = n_star, d_star, l_star, False
     else:
-        from scipy.optimize import minimize_scalar
-
-        def f(ln_n: ArrayLike) -> ArrayLike:
-            n_ = np.exp(ln_n)
-            return loss(n_, flops / (6.0 * n_), unique_tokens, coef)
-
-        ln_star = math.log(n_star)
-        grid = np.linspace(ln_star - math.log(1e2), ln_star + math.log(1e4), n_grid)
-        i = int(np.argmin(f(grid)))
-        lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, n_grid - 1)]
-        res = minimize_scalar(
-            lambda x: float(f(x)), bounds=(lo, hi), method="bounded", options={"xatol": 1e-10}
-        )
-        n = math.exp(res.x)
+        n = optimum_params(flops, unique_tokens, coef)
         d = flops / (6.0 * n)
-        l_opt = float(res.fun)
+        l_opt = float(loss(n, d, unique_tokens, coef))
         constrained = True
     ep = d / unique_tokens if math.isfinite(unique_tokens) else 0.0
     if ep > 1.0 + 1e-12:
@@ -129,3 +143,122 @@ def allocate(
         label=coef.label,
         warnings=tuple(warnings),
     )
+
+
+# ---------------------------------------------------------------------------------------
+# the data limit's contribution to a plan
+
+
+def coefficients_for(law: Law) -> DataConstrainedCoefficients | None:
+    """Muennighoff's own law, or his decay terms on another Chinchilla-form law (labelled)."""
+    if isinstance(law, DataConstrainedLaw):
+        return DataConstrainedCoefficients(law.E, law.A, law.B, law.alpha, law.beta, law.R_D_star, law.R_N_star)
+    if isinstance(law, ChinchillaLaw):
+        return DataConstrainedCoefficients.from_chinchilla(law.E, law.A, law.B, law.alpha, law.beta)
+    return None
+
+
+PLATEAU_TOLERANCE = 1e-9  # relative loss within which two plans are the same plan
+PLATEAU_WIDTH = 0.01  # a near-optimal range wider than 1% in N is a plateau, not a minimum
+
+
+def flat_range(p: Problem, pt: Point, tol: float = PLATEAU_TOLERANCE) -> tuple[float, float]:
+    """The sizes N along the budget whose loss is within ``tol`` (relative) of the optimum's."""
+    from scipy.optimize import brentq
+
+    target = pt.loss * (1.0 + tol)  # type: ignore[operator]
+    x0 = math.log(pt.n)
+
+    def excess(x: float) -> float:
+        n = math.exp(x)
+        return float(p.loss(n, p.tokens_at(n))) - target  # type: ignore[misc]
+
+    ends = []
+    for far in (x0 - 30.0, x0 + 30.0):
+        ends.append(far if excess(far) <= 0 else brentq(excess, min(x0, far), max(x0, far), xtol=1e-12, maxiter=400, disp=False))
+    return math.exp(ends[0]), math.exp(ends[1])
+
+
+class DataLimitTerm(Term):
+    """U unique tokens: Chinchilla-form laws lose value on repeated data (effective N′, D′,
+    LAWS.md §2.9), an extrapolation except for ``muennighoff-2023``; other laws report epochs.
+    U counts tokens of the plan's own vocabulary; the law sees U·f(V_ref)/f(V)."""
+
+    name = "unique_data"
+    constraint = True
+
+    def applies(self, q: Question) -> bool:
+        return q.unique_tokens is not None
+
+    def pose(self, p: Problem) -> None:
+        q = p.question
+        krajewski = q.moe_law == "krajewski" and q.moe_activation is not None and q.moe_activation < 1.0
+        coef = None if krajewski else coefficients_for(p.law)
+        p.extras = {**(p.extras or {}), "data_coefficients": coef}
+        if coef is None:
+            return
+        u = self._reference_tokens(p, q.unique_tokens)
+        el = p.leverage
+        p.loss = lambda n, d: loss(el * n, d, u, coef)
+        p.grad_log = lambda n, d: loss_grad_log(el * n, d, u, coef)
+        p.pristine, p.closed_loss = False, None
+        if p.closed is not None and p.closed(p.flops)[1] > u:
+            p.closed = None  # the unconstrained optimum repeats data: solve numerically
+
+    def refine(self, p: Problem, pt: Point) -> Point:
+        """On a loss plateau (many epochs: N′ and D′ both saturate), the loss is the same to 1e-9
+        over a wide range of N; the plan takes the range's geometric middle, so N* and D* keep
+        growing with C, and reports the range."""
+        if (p.extras or {}).get("data_coefficients") is None or pt.method != "numerical" or pt.binding:
+            return pt
+        lo, hi = flat_range(p, pt)
+        if math.log(hi / lo) <= PLATEAU_WIDTH:
+            return pt
+        n = math.sqrt(lo * hi)
+        d = p.tokens_at(n)
+        p.extras = {**p.extras, "flat_range": (lo, hi)}  # type: ignore[dict-item]
+        return Point(n, d, float(p.loss(n, d)), "numerical (middle of the loss plateau)", pt.binding)  # type: ignore[misc]
+
+    @staticmethod
+    def _reference_tokens(p: Problem, unique_tokens: float) -> float:
+        from planner.effects.vocab import chosen_vocab, reference_vocab, tokens_per_char
+
+        if not (p.question.vocab_size is not None or p.question.optimal_vocab):
+            return unique_tokens
+        n, d = p.closed(p.flops) if p.closed is not None else p.law.allocate_scalar(p.leverage * p.flops)
+        v = chosen_vocab(p, n, d)
+        return unique_tokens * float(tokens_per_char(reference_vocab(p.law.id))) / float(tokens_per_char(v))
+
+    def report(self, p: Problem, pt: Point, out: dict[str, Any]) -> None:
+        q = p.question
+        coef = (p.extras or {}).get("data_coefficients")
+        epochs = out["n_tokens"] / q.unique_tokens
+        out.update(unique_tokens=q.unique_tokens, epochs=epochs)
+        out["extras"]["data_constrained"] = {"label": coef.label if coef else "epochs only (no repetition model)"}
+        warnings = out["warnings"]
+        if coef is None:
+            if epochs > 1.0:
+                warnings.append(f"{epochs:.3g} epochs over the unique data: {p.law.id} has no repetition model, "
+                                "so the loss treats repeated tokens as new.")  # fmt: skip
+            return
+        if coef.extrapolated:
+            warnings.append(EXTRAPOLATION_LABEL)
+        if epochs > 1.0 + 1e-12:
+            if epochs - 1.0 > coef.r_star_d:
+                warnings.append(f"data-constrained: {epochs:.3g} epochs; beyond ~{1 + coef.r_star_d:.0f} epochs "
+                                "extra repeats add almost nothing (R*_D)")  # fmt: skip
+            elif epochs > 4.0:
+                warnings.append(f"data-constrained: {epochs:.3g} epochs; beyond ~4 epochs repeats lose value")
+            if "unique_data" not in out["binding"] and pt.method != "closed":
+                out["binding"].append("unique_data")
+        flat = (p.extras or {}).get("flat_range")
+        if flat is not None:
+            out["extras"]["data_constrained"]["flat_range"] = list(flat)
+            warnings.append(f"data-constrained: the loss is flat (within {PLATEAU_TOLERANCE:g}) for N from {flat[0]:.3g} "
+                            f"to {flat[1]:.3g}: more compute buys nothing at {epochs:.3g} epochs; the plan "
+                            "takes the middle of that range")  # fmt: skip
+        if not coef.extrapolated and (pt.n > FIT_MAX_PARAMS or pt.d > FIT_MAX_TOKENS):
+            warnings.append("data-constrained: beyond Muennighoff's runs (≤ 9B params, ≤ 900B tokens)")
+
+
+TERM = DataLimitTerm()

@@ -41,8 +41,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from planner.costs.hardware import flops_to_gpu_hours, gpu_hours_to_usd
+from planner.laws import ChinchillaLaw
+from planner.solve.problem import Conflict, Point, Problem, Term
+
+if TYPE_CHECKING:
+    from planner.question import Question
 
 ArrayLike = float | np.ndarray
 
@@ -310,3 +318,113 @@ def inference_aware_plan(
         crossover_threshold=crossover_threshold,
         leverage=leverage,
     )
+
+
+# ---------------------------------------------------------------------------------------
+# inference demand's contribution to a plan
+
+
+def _finite_or_none(x: Any) -> Any:
+    return None if isinstance(x, float) and not math.isfinite(x) else x
+
+
+class DemandTerm(Term):
+    """Lifetime inference demand: Sardana's plan (training + serving compute at the target loss,
+    else the plan's own loss) beside the compute-optimal one, with the saving and the crossover
+    demand. Dense and Ling MoE use the preset's Chinchilla-form coefficients; Krajewski's MoE
+    solves the same problem on his own surface."""
+
+    name = "inference_demand"
+
+    def applies(self, q: Question) -> bool:
+        return q.inference_tokens > 0 or q.target_loss is not None
+
+    def report(self, p: Problem, pt: Point, out: dict[str, Any]) -> None:
+        q = p.question
+        moe_on = q.moe_activation is not None and q.moe_activation < 1.0
+        if moe_on and q.moe_law == "krajewski":
+            block = self._krajewski(p, out)
+        else:
+            block = self._chinchilla(p, out, moe_on)
+        if block is not None:
+            gh = flops_to_gpu_hours(block["train_flops"], p.hardware)
+            block.update(train_gpu_hours=gh, train_cost_usd=gpu_hours_to_usd(gh, p.hardware))
+            out["inference_aware"] = {k: _finite_or_none(v) for k, v in block.items()}
+        out["inference_tokens"] = float(q.inference_tokens)
+
+    def _chinchilla(self, p: Problem, out: dict[str, Any], moe_on: bool) -> dict[str, Any] | None:
+        from planner.effects import moe
+
+        q, law, loss = p.question, p.law, out["loss"]
+        if not isinstance(law, ChinchillaLaw):
+            out["warnings"].append(f"Inference-aware allocation needs a Chinchilla-form law "
+                                   f"(L = E + A/N^α + B/D^β); {law.id} has none.")  # fmt: skip
+            return None
+        coef = Coefficients(law.E, law.A, law.B, law.alpha, law.beta)
+        ell = q.target_loss if q.target_loss is not None else loss
+        if ell is None or not ell > coef.E:
+            raise Conflict(f"target loss {ell:g} is unreachable with {law.id} (its floor is E = {coef.E:g})")
+        if moe_on:
+            g = moe.granularity_of(q)
+            leverage, how = moe.el_log_affine(q.moe_activation, g), "MoE: EL(C) varies with C; brentq on the FOC"
+        else:
+            leverage, how = DENSE, "dense: closed first-order condition, Newton in ln D"
+        r = inference_aware_plan(ell, q.inference_tokens, coef, leverage=leverage)
+        if q.target_loss is not None and loss is not None and loss > q.target_loss * (1 + 1e-12):
+            out["warnings"].append(f"The budget's plan reaches loss {loss:.4g}, above the target {q.target_loss:.4g}; "
+                                   f"the inference-aware plan needs {r.train_flops:.3g} training FLOPs.")  # fmt: skip
+        if q.unique_tokens is not None:
+            out["warnings"].append("Inference-aware allocation ignores the unique-data limit (Sardana has no "
+                                   "repetition model).")  # fmt: skip
+        n_tot = float(moe.total_params_from_active(r.n_params, q.moe_activation)) if moe_on else r.n_params
+        return {
+            "target_loss": r.target_loss, "inference_tokens": r.inference_tokens,
+            "n_params": r.n_params, "n_params_total": n_tot, "n_tokens": r.n_tokens,
+            "tokens_per_param": r.n_tokens / r.n_params,
+            "train_flops": r.train_flops, "inference_flops": r.inference_flops, "total_flops": r.total_flops,
+            "compute_optimal_n_params": r.compute_optimal_n_params,
+            "compute_optimal_n_tokens": r.compute_optimal_n_tokens,
+            "compute_optimal_train_flops": r.compute_optimal_train_flops,
+            "compute_optimal_total_flops": r.compute_optimal_total_flops,
+            "total_flops_saving": r.total_flops_saving,
+            "total_flops_saving_fraction": r.total_flops_saving_fraction,
+            "crossover_inference_tokens": r.crossover_inference_tokens,
+            "crossover_threshold": r.crossover_threshold,
+            "crossover_definition": "smallest lifetime inference tokens at which the optimal N is "
+                                    f"{r.crossover_threshold:.0%} below the compute-optimal N",
+            "method": how, "source": r.source,
+        }  # fmt: skip
+
+    def _krajewski(self, p: Problem, out: dict[str, Any]) -> dict[str, Any]:
+        from planner.effects import moe
+
+        q, loss = p.question, out["loss"]
+        g = moe.granularity_of(q)
+        ell_k = out["extras"]["moe"]["krajewski_loss_c4_nats"]
+        if q.target_loss is not None:
+            c_t = p.budget_for_loss(q.target_loss)  # type: ignore[misc]
+            ell_k = moe.krajewski_plan(c_t, g).loss
+            if loss is not None and loss > q.target_loss * (1 + 1e-12):
+                out["warnings"].append(f"The budget's plan reaches loss {loss:.4g}, above the target "
+                                       f"{q.target_loss:.4g}.")  # fmt: skip
+        r = moe.krajewski_inference_aware(float(ell_k), q.inference_tokens, g)
+        saving = max(r.compute_optimal_total_flops - r.total_flops, 0.0)
+        return {
+            "target_loss": q.target_loss if q.target_loss is not None else loss, "krajewski_loss_c4_nats": ell_k,
+            "inference_tokens": q.inference_tokens, "n_params": r.n_params_active,
+            "n_params_total": float(moe.krajewski_total_params(r.n_params_active)), "n_tokens": r.n_tokens,
+            "tokens_per_param": r.n_tokens / r.n_params_active, "train_flops": r.train_flops,
+            "inference_flops": r.total_flops - r.train_flops, "total_flops": r.total_flops,
+            "compute_optimal_n_params": r.compute_optimal_n_params_active,
+            "compute_optimal_n_tokens": r.compute_optimal_n_tokens,
+            "compute_optimal_train_flops": r.compute_optimal_train_flops,
+            "compute_optimal_total_flops": r.compute_optimal_total_flops,
+            "total_flops_saving": saving, "total_flops_saving_fraction": saving / r.compute_optimal_total_flops,
+            "crossover_inference_tokens": None, "crossover_threshold": None,
+            "crossover_definition": "not computed on Krajewski's surface",
+            "method": "MoE (Krajewski): numerical on its own surface, routing FLOPs included",
+            "source": CITATION + "; " + moe.KRAJEWSKI_CITATION,
+        }  # fmt: skip
+
+
+TERM = DemandTerm()

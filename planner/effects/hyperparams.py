@@ -21,9 +21,14 @@ All functions accept floats or numpy arrays.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
+
+from planner.solve.problem import Point, Problem, Term
+
+if TYPE_CHECKING:
+    from planner.question import Question
 
 ArrayLike = float | np.ndarray
 
@@ -71,8 +76,7 @@ KAPLAN_ALPHA_B = 0.21
 KAPLAN_SOURCE = "Kaplan et al. 2020 (arXiv 2001.08361) Eq. 1.4: B_crit = 2e8/L^(1/0.21) tokens"
 
 
-@dataclass(frozen=True, slots=True)
-class HyperparameterEstimate:
+class HyperparameterEstimate(NamedTuple):
     """A law's peak learning rate and batch size (tokens), with its label."""
 
     learning_rate: ArrayLike
@@ -168,3 +172,26 @@ def _scalar(x: ArrayLike) -> ArrayLike:
     if isinstance(x, float):
         return x
     return float(x) if np.ndim(x) == 0 else x
+
+
+class HyperparamsTerm(Term):
+    """Peak learning rate and batch size for the plan: Step Law (dense) or Ling (MoE) first, then
+    the others, each named with its schedule (the non-vocabulary N when a vocabulary is set)."""
+
+    name = "hyperparameters"
+
+    def applies(self, q: Question) -> bool:
+        return True
+
+    def report(self, p: Problem, pt: Point, out: dict[str, Any]) -> None:
+        q = p.question
+        vp = (p.extras or {}).get("vocab_plan")
+        n_nv = vp.split.n_nonvocab if vp is not None else pt.n
+        moe_on = q.moe_activation is not None and q.moe_activation < 1.0
+        estimates = recommend(n_nv, out["n_tokens"], p.flops, moe=moe_on)
+        out.update(learning_rate=estimates[0].learning_rate, batch_size_tokens=estimates[0].batch_size_tokens,
+                   hyperparameter_sources=tuple(e.source for e in estimates))  # fmt: skip
+        out["extras"]["hyperparameters"] = estimates  # JSON: one object per estimate
+
+
+TERM = HyperparamsTerm()

@@ -29,10 +29,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from planner.effects import hyperparams
+from planner.solve.problem import Point, Problem, Term
+
+if TYPE_CHECKING:
+    from planner.question import Question
 
 ArrayLike = float | np.ndarray
 
@@ -426,37 +431,46 @@ def krajewski_dense_flops_for_loss(loss: ArrayLike) -> ArrayLike:
     return float(out) if np.ndim(out) == 0 else out
 
 
+def krajewski_grad_log(
+    n_active: float, n_tokens: float, granularity: float, coef: KrajewskiCoefficients = KRAJEWSKI_E64
+) -> tuple[float, float]:
+    """(∂L/∂ln N_act, ∂L/∂ln D) of :func:`krajewski_loss` (N_tot ∝ N_act)."""
+    g_term = coef.g / granularity**coef.gamma if coef.g else 0.0
+    n_tot = float(krajewski_total_params(n_active, coef.expansion))
+    return -coef.alpha * (g_term + coef.a) * n_tot**-coef.alpha, -coef.beta * coef.b * n_tokens**-coef.beta
+
+
+def krajewski_elasticity(n_active: float, granularity: float, expansion: float = 64.0) -> float:
+    """d ln F/d ln N_act of the FLOPs per token: c_f·N_act grows as N, routing as N^(2/3)."""
+    dense = KRAJEWSKI_C_F * n_active
+    routing = float(krajewski_flops_per_token(n_active, granularity, expansion)) - dense
+    return (dense + routing * 2.0 / 3.0) / (dense + routing)
+
+
 def krajewski_allocate(
-    flops: float,
-    granularity: float,
-    coef: KrajewskiCoefficients = KRAJEWSKI_E64,
-    *,
-    n_grid: int = 96,
+    flops: float, granularity: float, coef: KrajewskiCoefficients = KRAJEWSKI_E64
 ) -> tuple[float, float, float]:
     """Compute-optimal (N_act, D, loss) under F(N_act, G, D) = C, numerically.
 
-    One dimension in ln N_act (D = C/FLOPs-per-token): a vectorised grid over 1e-4…10× the
-    6ND-balanced size, then a bounded Brent polish (scipy) between the grid neighbours.
+    One dimension in ln N_act (D = C/FLOPs-per-token): the root of dL/d ln N_act along the
+    budget, ∂L/∂ln N − (d ln F/d ln N)·∂L/∂ln D = 0 (brentq, analytic derivatives).
     """
-    from scipy.optimize import minimize_scalar
+    from scipy.optimize import brentq
 
     e = coef.expansion
 
-    def loss_at(ln_n: ArrayLike) -> ArrayLike:
-        n_act = np.exp(ln_n)
-        d = flops / krajewski_flops_per_token(n_act, granularity, e)
-        return krajewski_loss(krajewski_total_params(n_act, e), d, granularity, coef)
+    def tokens(n: float) -> float:
+        return flops / float(krajewski_flops_per_token(n, granularity, e))
 
-    center = 0.5 * math.log(flops / 6.0)
-    grid = np.linspace(center - 12.0, center + 3.0, n_grid)
-    i = int(np.argmin(loss_at(grid)))
-    lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, n_grid - 1)]
-    res = minimize_scalar(
-        lambda x: float(loss_at(x)), bounds=(lo, hi), method="bounded", options={"xatol": 1e-10}
-    )
-    n_act = math.exp(res.x)
-    d = flops / float(krajewski_flops_per_token(n_act, granularity, e))
-    return n_act, d, float(res.fun)
+    def slope(x: float) -> float:
+        n = math.exp(x)
+        g_n, g_d = krajewski_grad_log(n, tokens(n), granularity, coef)
+        return g_n - krajewski_elasticity(n, granularity, e) * g_d
+
+    centre = 0.5 * math.log(flops / 6.0)
+    n_act = math.exp(brentq(slope, centre - 30.0, centre + 30.0, xtol=1e-13, rtol=1e-15))
+    d = tokens(n_act)
+    return n_act, d, float(krajewski_loss(krajewski_total_params(n_act, e), d, granularity, coef))
 
 
 def krajewski_warnings(
@@ -649,3 +663,93 @@ __all__ = [
     "optimal_granularity",
     "total_params_from_active",
 ]
+
+
+# ---------------------------------------------------------------------------------------
+# the MoE's contribution to a plan
+DEFAULT_GRANULARITY = {"ling": LING_BASE_GRANULARITY, "krajewski": 8.0}
+"""G when none is given: Ling's base G = 2 (arXiv 2507.17702), Krajewski's common G = 8 (his
+G = d_ff/d_expert = 2 × Ling's, LAWS.md §4.6.1). The only place these defaults live."""
+
+
+def granularity_of(question: Question) -> float:
+    """The question's G, or its MoE law's default."""
+    g = question.moe_granularity
+    return DEFAULT_GRANULARITY[question.moe_law] if g is None else g
+
+
+class MoETerm(Term):
+    """Ling: the law sees a dense model with EL·N_act parameters (L = L*(EL·C) at the optimum,
+    LAWS.md §7.4). Krajewski: his E = 64 surface and routing FLOPs replace the law's; the
+    preset's loss is L*(EL·C) with EL against his dense fit."""
+
+    name = "moe"
+
+    def applies(self, q: Question) -> bool:
+        return q.moe_activation is not None or q.moe_granularity is not None
+
+    def pose(self, p: Problem) -> None:
+        q = p.question
+        if q.moe_activation is None or q.moe_activation >= 1.0:
+            return
+        g = granularity_of(q)
+        if q.moe_law == "krajewski":
+            self._pose_krajewski(p, g)
+            return
+        el = efficiency_leverage(q.moe_activation, g, p.flops)
+        base_loss, base_grad, base_closed, base_closed_loss = p.loss, p.grad_log, p.closed, p.closed_loss
+        p.leverage, p.pristine = el, False
+        p.total_per_active = 1.0 / q.moe_activation
+        if base_loss is not None:
+            p.loss = lambda n, d: base_loss(el * n, d)
+        if base_grad is not None:
+            p.grad_log = lambda n, d: base_grad(el * n, d)
+        if base_closed is not None:
+            def closed(c: float) -> tuple[float, float]:
+                n_eq, d = base_closed(el * c)
+                return n_eq / el, d
+
+            p.closed = closed
+        if base_closed_loss is not None:
+            p.closed_loss = lambda c: base_closed_loss(el * c)
+
+    def _pose_krajewski(self, p: Problem, g: float) -> None:
+        law, c = p.law, p.flops
+        p.pristine, p.closed, p.closed_loss = False, None, None
+        p.total_per_active = float(krajewski_total_params(1.0))
+        p.loss = lambda n, d: krajewski_loss(krajewski_total_params(n), d, g)
+        p.grad_log = lambda n, d: krajewski_grad_log(n, d, g)
+        p.per_token = lambda n: float(krajewski_flops_per_token(n, g))
+        p.elasticity = lambda n: krajewski_elasticity(n, g)
+
+        def law_loss(n: float, d: float, loss_k: float | None) -> float | None:
+            el = float(krajewski_dense_flops_for_loss(loss_k)) / c
+            p.leverage = el
+            return float(law.frontier_loss(el * c)) if law.has_loss else None
+
+        p.law_loss = law_loss
+
+    def report(self, p: Problem, pt: Point, out: dict[str, Any]) -> None:
+        q = p.question
+        warnings = out["warnings"]
+        if q.moe_activation is None:
+            warnings.append("MoE granularity ignored: give an activation ratio to plan a mixture of experts.")
+            return
+        a, g = q.moe_activation, granularity_of(q)
+        out.update(moe_activation=a, moe_granularity=g, moe_law=q.moe_law, efficiency_leverage=p.leverage)
+        if q.moe_law == "krajewski" and a < 1.0:
+            n_total = float(krajewski_total_params(pt.n))
+            out["train_flops"] = p.flops  # Krajewski's F(N_act, G, D) includes routing
+            out["extras"]["moe"] = {"law": "krajewski", "krajewski_loss_c4_nats": pt.loss, "labels": [
+                "Krajewski (arXiv 2402.07871), E = 64: N_tot = 43·N_act, F = (72d² + 14·d·E·G)·D·n_blocks",
+                "EL = C_dense/C at equal Krajewski loss; the preset's loss is L*(EL·C)",
+                f"G = {g:g} in Krajewski's definition d_ff/d_expert (= 2 × Ling's G)"]}  # fmt: skip
+            warnings += krajewski_warnings(n_total, pt.d, g, a)
+        else:
+            n_total = float(total_params_from_active(pt.n, a)) if a < 1.0 else pt.n
+            out["extras"]["moe"] = {"law": "ling", "labels": [EL_LOG_BASE_LABEL, EL_MAPPING_LABEL, TOTAL_PARAMS_LABEL]}
+            warnings += moe_warnings(a, g, p.flops, n_tokens=pt.d, n_params_total=n_total, allocation_law=False)
+        out["n_params_total"] = n_total
+
+
+TERM = MoETerm()

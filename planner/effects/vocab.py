@@ -35,9 +35,14 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+
+from planner.solve.problem import Conflict, Point, Problem, Term
+
+if TYPE_CHECKING:
+    from planner.question import Question
 
 ArrayLike = float | np.ndarray
 
@@ -523,3 +528,82 @@ def plan_vocab(
         iterations=it,
         warnings=warnings,
     )
+
+
+# ---------------------------------------------------------------------------------------
+# the vocabulary's contribution to a plan
+REFERENCE_VOCAB = {"kaplan-2020": 50_257, "deepseek-2024": 102_400}
+"""Vocabulary a preset's token counts refer to: Kaplan GPT-2 BPE (LAWS.md §0.3), DeepSeek
+Table 3 (§2.6); every other preset uses :data:`DEFAULT_REFERENCE_VOCAB` (32,000)."""
+
+
+def reference_vocab(law_id: str) -> float:
+    return REFERENCE_VOCAB.get(law_id, DEFAULT_REFERENCE_VOCAB)
+
+
+def _convention(p: Problem) -> ParamsConvention:
+    return "total" if p.law.info.n_meaning == "total" else "non_embedding"
+
+
+def chosen_vocab(p: Problem, n: float, d: float) -> float | None:
+    """The V a question plans with: the one given, or Tao's optimum at (N, D); None when off."""
+    q = p.question
+    if q.vocab_size is not None:
+        return q.vocab_size
+    if not q.optimal_vocab:
+        return None
+    return plan_vocab(n, d, reference_vocab=reference_vocab(p.law.id), params_convention=_convention(p)).optimal_vocab_size
+
+
+class VocabTerm(Term):
+    """A sub-allocation at fixed characters and compute (LAWS.md §3, §7.3): D = H·f(V), the law's
+    N·D kept, V·d carved out of N for total-parameter laws. Tao's L_u change is reported as its
+    own indicator, never added to the loss."""
+
+    name = "vocabulary"
+
+    def applies(self, q: Question) -> bool:
+        return q.vocab_size is not None or q.optimal_vocab
+
+    def refine(self, p: Problem, pt: Point) -> Point:
+        conv = _convention(p)
+        vp = plan_vocab(pt.n, pt.d, p.question.vocab_size, reference_vocab=reference_vocab(p.law.id),
+                        params_convention=conv)  # fmt: skip
+        sp = vp.split
+        if sp.n_nonvocab <= 0:  # V·d is the whole model: nothing sensible to plan
+            raise Conflict(f"vocabulary {sp.vocab_size:,.0f} × width {sp.d_model} = {sp.n_vocab_params:.3g} "
+                           f"parameters leaves nothing for the rest of a {sp.n_params_total:.3g}-parameter model: "
+                           "choose a smaller vocabulary or a larger budget")  # fmt: skip
+        p.extras = {**(p.extras or {}), "vocab_plan": vp}
+        n_field = sp.n_params_total if conv == "total" else sp.n_nonvocab
+        return Point(n_field, sp.n_tokens, pt.loss, pt.method, pt.binding)
+
+    def report(self, p: Problem, pt: Point, out: dict[str, Any]) -> None:
+        vp = p.extras["vocab_plan"]  # type: ignore[index]
+        sp = vp.split
+        q = p.question
+        out.update(vocab_size=sp.vocab_size, optimal_vocab_size=vp.optimal_vocab_size, vocab_band=vp.band,
+                   vocab_loss_change=vp.loss_change if math.isfinite(vp.loss_change) else None,
+                   n_params_active=sp.n_params_total)  # fmt: skip
+        moe_on = q.moe_activation is not None and q.moe_activation < 1.0
+        if moe_on and q.moe_law == "ling":  # the vocabulary matrix is never an expert
+            from planner.effects.moe import total_params_from_active
+
+            shared = sp.n_vocab_params / sp.n_params_total
+            out["n_params_total"] = float(total_params_from_active(sp.n_params_total, q.moe_activation, shared))
+        elif not moe_on:
+            out["n_params_total"] = sp.n_params_total
+        if not (moe_on and q.moe_law == "krajewski"):
+            out["train_flops"] = float(p.law.train_flops(pt.n, pt.d))
+        out["warnings"] += vp.warnings
+        if moe_on:
+            out["warnings"].append("Vocabulary law fitted on dense models; applied to the MoE's active parameters.")
+        out["extras"]["vocab"] = {
+            "n_nonvocab": sp.n_nonvocab, "n_vocab_params": sp.n_vocab_params, "d_model": sp.d_model,
+            "n_chars": sp.n_chars, "reference_vocab": sp.reference_vocab, "iterations": vp.iterations,
+            "loss_change_label": LOSS_LABEL, "source": CITATION,
+            "rule": "characters and compute held fixed; D = H·f(V); N·D of the law kept",
+        }  # fmt: skip
+
+
+TERM = VocabTerm()

@@ -118,6 +118,37 @@ def loss(
     return float(out) if np.ndim(out) == 0 else out
 
 
+def loss_grad_log(
+    n_params: float, n_tokens: float, unique_tokens: float, coef: DataConstrainedCoefficients = MUENNIGHOFF
+) -> tuple[float, float]:
+    """(∂L/∂ln N, ∂L/∂ln D) of :func:`loss` for scalars (exact; continuous across U_D = D, N = U_N).
+
+    With e_D = exp(−R_D/R*_D): dD′/dD = e_D (D > U). With the cap U_N = (U_D·G)^(β/α)·G and
+    e_N = exp(−R_N/R*_N) (N > U_N): ∂N′/∂N = e_N, ∂N′/∂U_N = 1 + R*_N·(1 − e_N) − (N/U_N)·e_N,
+    and d ln U_N/d ln D = β/α while D < U (U_D = D), else 0.
+    """
+    n, d, u, c = float(n_params), float(n_tokens), float(unique_tokens), coef
+    if d <= u:
+        d_eff, dlnde = d, 1.0
+    else:
+        r_d = d / u - 1.0
+        d_eff = u - u * c.r_star_d * math.expm1(-r_d / c.r_star_d)
+        dlnde = d * math.exp(-r_d / c.r_star_d) / d_eff
+    cap = (min(u, d) * c.G) ** (c.beta / c.alpha) * c.G
+    if n <= cap:
+        n_eff, dlnne_n, dlnne_d = n, 1.0, 0.0
+    else:
+        r_n = n / cap - 1.0
+        e_n = math.exp(-r_n / c.r_star_n)
+        n_eff = cap - cap * c.r_star_n * math.expm1(-r_n / c.r_star_n)
+        dlnne_n = n * e_n / n_eff
+        d_cap = 1.0 - c.r_star_n * math.expm1(-r_n / c.r_star_n) - (n / cap) * e_n
+        dlnne_d = d_cap * cap / n_eff * (c.beta / c.alpha if d < u else 0.0)
+    t_n = -c.alpha * c.A * n_eff**-c.alpha
+    t_d = -c.beta * c.B * d_eff**-c.beta
+    return t_n * dlnne_n, t_n * dlnne_d + t_d * dlnde
+
+
 def unconstrained_allocation(flops: ArrayLike, coef: DataConstrainedCoefficients = MUENNIGHOFF):
     """Closed-form (N*, D*) under C = 6ND (LAWS.md §1)."""
     a = coef.beta / (coef.alpha + coef.beta)

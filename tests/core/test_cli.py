@@ -87,7 +87,7 @@ def test_preset_file(capsys: pytest.CaptureFixture[str], repo_root: Path, tmp_pa
         (["plan", "--flops", "1e21", "--gpu", "Z9000"], "unknown GPU"),
         (["plan", "--flops", "1e21", "--mfu", "1.5"], "out of range"),
         (["plan", "--flops", "1e21", "--gpu-hours", "5"], "not allowed with"),
-        (["plan"], "required"),
+        (["plan"], "give a budget"),
         (["plan", "--preset-file", "/nonexistent/x.toml", "--flops", "1e21"], "cannot read file"),
         (["nosuchcommand"], "invalid choice"),
     ],
@@ -186,3 +186,63 @@ def test_table_shows_the_sliders_science(capsys: pytest.CaptureFixture[str]) -> 
     for label in ("Inference-aware N", "Saving vs compute-optimal", "Smaller model pays from",
                   "Optimal vocabulary band", "not cross-entropy"):  # fmt: skip
         assert label in out
+
+
+def test_the_new_questions_from_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "plan", "--usd", "5e6", "--usd-per-gpu-hour", "2", "--json")
+    d = json.loads(out)
+    assert code == 0 and d["budget_kind"] == "usd" and d["cost_usd"] == pytest.approx(5e6, rel=1e-12)
+    assert d["question"] == {"usd": 5e6, "usd_per_gpu_hour": 2.0}
+    code, out, _ = run(capsys, "plan", "--days", "60", "--gpus", "2,048", "--json")
+    assert code == 0 and json.loads(out)["wall_clock_days"] == pytest.approx(60, rel=1e-12)
+    code, out, _ = run(capsys, "plan", "--flops", "1e25", "--serve-on", "1xH100 SXM", "--json")
+    d = json.loads(out)
+    assert code == 0 and d["binding"] == ["serving_memory"] and d["loss"] > d["unconstrained_loss"]
+    code, out, _ = run(capsys, "plan", "--n-params", "7e9", "--flops", "1e23", "--json")
+    assert code == 0 and json.loads(out)["n_tokens"] == pytest.approx(1e23 / 42e9, rel=1e-12)
+    code, out, _ = run(capsys, "plan", "--n-params", "7e9")
+    assert code == 0 and "Model size" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["--flops", "1e24", "--serve-on", "8xH100 SXM", "--n-params", "5e11"], "serving_memory"),
+        (["--flops", "1e22", "--usd", "1e6"], "not allowed with"),
+        (["--target-loss", "1.2"], "unreachable"),
+        (["--flops", "1e22", "--serve-on", "8xZ9000"], "neither"),
+        (["--flops", "1e22", "--moe-activation", "0.5", "--moe-granularity", "5000"], "out of range"),
+    ],
+)
+def test_contradictions_are_one_line_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str], needle: str) -> None:
+    code, out, err = run(capsys, "plan", *argv)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and needle in err
+
+
+@pytest.mark.parametrize("preset", ["epoch-2024", "chinchilla-2022-a1", "kaplan-2020", "porian-2024",
+                                    "deepseek-2024", "llama3-2024", "muennighoff-2023"])
+def test_every_plan_has_a_shape_memory_and_layout(capsys: pytest.CaptureFixture[str], preset: str) -> None:
+    code, out, _ = run(capsys, "plan", "--preset", preset, "--flops", "1e22", "--json")
+    d = json.loads(out)
+    assert code == 0
+    arch = d["architecture"]
+    assert {"n_layers", "d_model", "n_heads", "n_kv_heads", "d_ff", "vocab_size", "params_total", "params_active",
+            "flops_per_token"} <= set(arch)
+    assert abs(arch["mismatch"]) <= 0.01  # the shape's N within 1% of the law's (in the law's meaning)
+    assert {"bytes_per_gpu", "min_gpus", "layout"} <= set(d["training_memory"])
+    code, out, _ = run(capsys, "plan", "--preset", preset, "--flops", "1e22")
+    assert "Shape" in out and "Fewest GPUs to train" in out
+
+
+def test_train_a_known_architecture(capsys: pytest.CaptureFixture[str], repo_root: Path) -> None:
+    config = repo_root / "tests" / "data" / "hf_configs" / "llama-2-7b.json"
+    code, out, _ = run(capsys, "plan", "--arch", str(config), "--flops", "1e23", "--json")
+    d = json.loads(out)
+    assert code == 0 and d["architecture"]["source"] == "config"
+    assert d["n_params"] == d["architecture"]["params_total"] == 6_738_415_616
+    assert d["n_tokens"] == pytest.approx(1e23 / (6 * 6_738_415_616), rel=1e-12)
+    code, out, _ = run(capsys, "plan", "--layers", "48", "--flops", "1e23", "--json")
+    assert json.loads(out)["architecture"]["n_layers"] == 48
+    code, _, err = run(capsys, "plan", "--arch", str(repo_root / "README.md"), "--flops", "1e23")
+    assert code == 2 and err.count("\n") == 1 and "README.md" in err

@@ -26,8 +26,8 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from planner import plan
 from planner.presets.load import PresetError, builtin_presets, load_preset_text
-from planner.solve.plan import plan
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "presets"
 SEEDS: list[dict[str, Any]] = [

@@ -64,12 +64,21 @@ def test_fp8_uses_fp8_peak_and_tpu_has_none() -> None:
         Hardware(CATALOGUE["TPU v5e"], precision="fp8")
 
 
-def test_shape_rule_matches_kaplan_param_count() -> None:
+def test_former_continuous_shape_rule_matches_kaplan_param_count() -> None:
     # Kaplan Table 1: N = 12·n_layer·d² ; GPT-3 (96 layers, d 12288) -> 1.74e11
     assert 12 * 96 * 12288**2 == pytest.approx(1.74e11, rel=1e-2)
-    s = shape_for_params(1.74e11)
+    s = shape_for_params(1.74e11, aspect_ratio=128.0)
     assert 12 * s.n_layer * s.d_model**2 == pytest.approx(1.74e11)
     assert s.d_model / s.n_layer == pytest.approx(128)
+
+
+def test_serving_shape_of_a_70b_model_has_llama_2_70b_kv_cache() -> None:
+    # LAWS.md §5: (80 layers, 8 KV heads, d_head 128) -> 327,680 bytes/token in BF16. Llama-2-70B has
+    # 68,976,648,192 parameters (its config, tests/data/hf_configs/llama-2-70b.json).
+    hw = Hardware(CATALOGUE["H100 SXM"])
+    s = shape_for_params(68_976_648_192)
+    assert (s.n_layer, s.kv_dim) == (80, 8 * 128)
+    assert inference_cost(68_976_648_192, hw).kv_bytes_per_token == 327_680
 
 
 def test_inference_flops_and_memory() -> None:

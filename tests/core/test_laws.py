@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
+from planner import flops_for_loss, frontier, plan
 from planner.laws import deepseek_m
 from planner.presets.load import builtin_ids, get_law
-from planner.solve.plan import flops_for_loss, frontier, plan
 
 EXPECTED_IDS = {
     "epoch-2024", "chinchilla-2022-a3", "chinchilla-2022-a3-rounded", "chinchilla-2022-a1", "kaplan-2020",

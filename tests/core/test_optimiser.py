@@ -9,11 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.costs.hardware import Hardware, get_accelerator
-from planner.presets.load import builtin_presets, get_law
-from planner.solve.plan import (
+from planner import (
     Plan,
-    allocate,
     flops_for_loss,
     frontier,
     isoflop_curve,
@@ -21,6 +18,9 @@ from planner.solve.plan import (
     optimal_tokens_for_params,
     plan,
 )
+from planner.costs.hardware import Hardware, get_accelerator
+from planner.presets.load import builtin_presets, get_law
+from planner.solve.allocation import allocate
 
 LOSS_LAWS = ["epoch-2024", "chinchilla-2022-a3", "chinchilla-2022-a3-rounded", "muennighoff-2023"]
 ALL_IDS = [p.id for p in builtin_presets()]
@@ -312,8 +312,8 @@ def test_target_loss_sets_the_budget() -> None:
     q = plan(law, None, target_loss=2.2, moe_activation=0.05, moe_granularity=8)
     assert q.loss == pytest.approx(2.2, rel=1e-10)
     assert q.flops < p.flops
-    with pytest.raises(ValueError, match="unreachable"):
-        plan(law, None, target_loss=1.5)
+    unreachable = plan(law, None, target_loss=1.5)  # below the floor: a failed plan, not a crash
+    assert not unreachable.success and "unreachable" in unreachable.message
     r = plan(law, 1e20, target_loss=2.2, inference_tokens=1e12)  # the budget cannot reach 2.2
     assert any("above the target" in w for w in r.warnings)
     assert r.inference_aware["target_loss"] == 2.2
@@ -412,5 +412,5 @@ def test_joint_plan_is_serialisable() -> None:
 def test_vocabulary_larger_than_the_model_is_reported() -> None:
     p = plan(get_law("epoch-2024"), 1e18, vocab_size=262_144)
     assert not p.success and "leaves nothing" in p.message
-    assert p.vocab_loss_change is None
-    assert math.isfinite(p.learning_rate) and p.n_params > 0
+    assert p.vocab_loss_change is None  # a failed plan shows no impossible numbers
+    assert math.isnan(p.n_params) and p.learning_rate is None and p.loss is None

@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 import ui.plots
+from planner import frontier_intervals
 from planner.presets.load import load_preset_file
-from planner.solve.plan import frontier_intervals
 from tests.ui.helpers import MessageBoxes
 from ui.fit_dialog import FitDialog, FitOptions, isoflop_groups, open_fit_dialog
 from ui.main_window import MainWindow

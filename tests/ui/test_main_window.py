@@ -34,13 +34,13 @@ def win(qtbot, boxes: MessageBoxes) -> MainWindow:
 
 @pytest.fixture
 def plan_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
-    """Record the keyword arguments the controller passes to planner.solve.plan.plan."""
+    """Record the inputs of every question the controller asks planner.plan (defaults left out)."""
     calls: list[dict] = []
     real = ui.controller.plan
 
-    def spy(law, **kw):
-        calls.append(kw)
-        return real(law, **kw)
+    def spy(question):
+        calls.append(question.inputs())
+        return real(question)
 
     monkeypatch.setattr(ui.controller, "plan", spy)
     return calls
@@ -117,7 +117,8 @@ def test_gpu_type_mfu_count_and_price_feed_the_link(win: MainWindow) -> None:
     panel.gpu.setCurrentText("A100 80GB SXM")
     assert win.state.inputs.gpu == "A100 80GB SXM"
     assert win.state.inputs.flops == flops  # the budget stays, GPU-hours follow
-    assert win.state.inputs.usd_per_gpu_hour == CATALOGUE["A100 80GB SXM"].usd_per_hour
+    assert win.state.inputs.usd_per_gpu_hour is None  # unset: the plan uses the catalogue's price
+    assert win.current_plan().usd_per_gpu_hour == CATALOGUE["A100 80GB SXM"].usd_per_hour
     assert panel.gpu_hours.value() == pytest.approx(flops / (3600 * 312e12 * 0.40))
     panel.mfu.setValue(50.0)
     assert win.state.inputs.mfu == pytest.approx(0.5)
@@ -176,7 +177,7 @@ def test_moe_at_one_is_the_dense_plan(win: MainWindow, plan_calls: list[dict]) -
     assert "moe_activation" in plan_calls[-1]
     s.setValue(s.maximum())
     assert "moe_activation" not in plan_calls[-1]
-    assert set(plan_calls[-1]) == {"flops", "hardware"}
+    assert set(plan_calls[-1]) == {"flops"}  # the dense question, every other input a default
 
 
 def test_switching_presets_updates_card_and_plan(win: MainWindow) -> None:
@@ -250,8 +251,7 @@ def test_save_preset_round_trips(win: MainWindow, tmp_path: Path) -> None:
     assert win.save_preset(path)
     preset = load_preset_file(path)
     assert preset.id == "epoch-2024"
-    assert dict(preset.hardware) == {
-        "gpu": "H100 SXM",
+    assert dict(preset.hardware) == {  # what the user set; the GPU is the question's default
         "n_gpus": 512,
         "mfu": 0.45,
         "usd_per_gpu_hour": 2.25,
@@ -386,3 +386,26 @@ def test_end_to_end_launch_to_changed_plan(qtbot, boxes: MessageBoxes) -> None:
     assert second.flops > first.flops and second.n_params > first.n_params
     assert math.isclose(second.n_params * second.n_tokens * 6, second.flops, rel_tol=1e-9)
     assert app is QApplication.instance()
+
+
+def test_window_and_cli_give_the_same_plan_field_for_field(win: MainWindow, qtbot) -> None:
+    """The core issue's check: one question, whether asked in the window or by ``planner plan``,
+    with every default left unset (an MoE at A = 1/4, no granularity, the window's budget)."""
+    import contextlib
+    import io
+
+    from planner.cli import main
+    from planner.summary import plan_json
+
+    field = win.budget_panel.moe.field
+    field.selectAll()
+    qtbot.keyClicks(field, "0.25")
+    field.editingFinished.emit()
+    window = plan_json(win.current_plan())
+    assert window["moe_activation"] == 0.25 and window["moe_granularity"] == 2.0  # Ling's default G
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["plan", "--flops", repr(win.state.inputs.flops), "--moe-activation", "0.25", "--json"])
+    assert code == 0
+    cli = json.loads(out.getvalue())
+    assert cli == json.loads(json.dumps(window))

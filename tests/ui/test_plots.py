@@ -8,8 +8,8 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 
+from planner import plan
 from planner.presets.load import get_law
-from planner.solve.plan import plan
 from ui.plots import PLOT_KEYS, PlotPanel
 
 

@@ -15,8 +15,7 @@ from PySide6.QtCore import QBuffer, QIODevice, QSettings
 from PySide6.QtGui import QPdfWriter
 
 from planner import get_law, plan
-from planner.cli import plan_json
-from planner.summary import result_rows
+from planner.summary import plan_json, result_rows
 from ui import report
 from ui.report import ReportError, write_report
 
@@ -242,13 +241,12 @@ def test_main_window_export_in_compare_mode(qtbot, tmp_path, monkeypatch):
 
 
 def test_optional_inputs_and_intervals_appear_only_when_set(qapp, tmp_path, epoch):
-    import dataclasses
 
     law, p = epoch
     plain = pdf_text(_write(tmp_path / "plain.pdf", law, p))
     for label in ("Vocabulary size", "MoE activation ratio", "Inference demand", "Unique training data"):
         assert label not in plain  # None rows are left out
-    rich = dataclasses.replace(p, moe_activation=0.05, moe_granularity=12.0, moe_law="ling", vocab_size=128000.0,
+    rich = p._replace(moe_activation=0.05, moe_granularity=12.0, moe_law="ling", vocab_size=128000.0,
                                inference_tokens=1e13, unique_tokens=5e11,
                                intervals={"n_params": (6e10, 1.4e11), "loss": (1.9, 2.0)})  # fmt: skip
     text = pdf_text(_write(tmp_path / "rich.pdf", law, rich))

@@ -4,27 +4,28 @@ from __future__ import annotations
 
 import pytest
 
-from ui.state import InputsState, PlanInputs, plan_kwargs, science_kwargs
+from planner import Question, get_law
+from ui.state import InputsState, PlanInputs
 
 
-def test_defaults_give_the_dense_plan_arguments() -> None:
-    kw = plan_kwargs(PlanInputs())
-    assert set(kw) == {"flops", "hardware"}
-    assert science_kwargs(PlanInputs()) == {}
+def test_defaults_ask_the_dense_question_with_the_core_defaults() -> None:
+    law = get_law()
+    q = PlanInputs().question(law)
+    assert q.inputs() == {"flops": PlanInputs().flops}  # nothing restated: every other input is a default
+    assert q == Question(law=law, flops=PlanInputs().flops)
 
 
-def test_enabled_science_is_passed() -> None:
+def test_enabled_science_is_asked() -> None:
+    law = get_law()
     inp = PlanInputs(vocab_enabled=True, vocab_size=65536, moe_activation=0.125, moe_granularity=4,
                      inference_enabled=True, inference_tokens=1e14, unique_enabled=True, unique_tokens=5e11)  # fmt: skip
-    assert science_kwargs(inp) == {"vocab_size": 65536, "moe_activation": 0.125, "moe_granularity": 4,
-                                   "inference_tokens": 1e14, "unique_tokens": 5e11}  # fmt: skip
-    assert science_kwargs(PlanInputs(vocab_enabled=True, optimal_vocab=True)) == {
-        "optimal_vocab": True
-    }
-    # values set but switched off are not passed
-    assert (
-        science_kwargs(PlanInputs(inference_tokens=1e15, unique_tokens=1e10, vocab_size=8192)) == {}
-    )
+    assert inp.question(law).inputs() == {"flops": inp.flops, "vocab_size": 65536, "moe_activation": 0.125,
+                                          "moe_granularity": 4, "inference_tokens": 1e14, "unique_tokens": 5e11}
+    assert PlanInputs(vocab_enabled=True, optimal_vocab=True).question(law).optimal_vocab
+    # values set but switched off are not asked; an MoE without a granularity keeps the law's default
+    off = PlanInputs(inference_tokens=1e15, unique_tokens=1e10, vocab_size=8192).question(law)
+    assert off.inputs() == {"flops": off.flops}
+    assert PlanInputs(moe_activation=0.25).question(law).moe_granularity is None
 
 
 def test_update_emits_only_on_change(qtbot) -> None:

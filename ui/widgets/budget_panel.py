@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from planner.costs.hardware import CATALOGUE
+from planner.effects.moe import DEFAULT_GRANULARITY
 from planner.units import fmt_sci
 from ui.state import (
     FLOPS_LIMITS,
@@ -235,7 +236,7 @@ class BudgetPanel(QWidget):
             self.gpu.setCurrentText(inputs.gpu)
         _set_spin(self.n_gpus, inputs.n_gpus)
         _set_spin(self.mfu, inputs.mfu * 100.0)
-        _set_spin(self.price, inputs.usd_per_gpu_hour)
+        _set_spin(self.price, inputs.hardware().price)
         _set_checked(self.vocab_check, inputs.vocab_enabled)
         _set_checked(self.vocab_optimal, inputs.optimal_vocab)
         self.vocab_optimal.setEnabled(inputs.vocab_enabled)
@@ -247,7 +248,7 @@ class BudgetPanel(QWidget):
         self.vocab.setValue(shown_vocab)
         self.vocab.setFieldEnabled(inputs.vocab_enabled and not inputs.optimal_vocab)
         self.moe.setValue(inputs.moe_activation)
-        _set_spin(self.moe_granularity, inputs.moe_granularity)
+        _set_spin(self.moe_granularity, granularity_shown(inputs))
         self.moe_granularity.setEnabled(inputs.moe_activation < 1.0)
         _set_checked(self.inference_check, inputs.inference_enabled)
         self.inference.setValue(inputs.inference_tokens)
@@ -256,3 +257,8 @@ class BudgetPanel(QWidget):
         self.unique.setValue(inputs.unique_tokens)
         self.unique.setFieldEnabled(inputs.unique_enabled)
         del blockers
+
+
+def granularity_shown(inputs: PlanInputs) -> float:
+    """The MoE granularity the plan uses: the user's, else the MoE law's default (Ling's G = 2)."""
+    return DEFAULT_GRANULARITY["ling"] if inputs.moe_granularity is None else inputs.moe_granularity

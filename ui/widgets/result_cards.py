@@ -12,7 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from planner.solve.plan import Plan
+from planner import Plan
 from planner.summary import Row, result_rows
 from planner.units import fmt_sci
 

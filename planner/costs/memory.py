@@ -1,0 +1,515 @@
+"""Training memory per GPU, the fewest GPUs that hold a run, and one parallel layout.
+
+:func:`training_plan` ``(arch, hardware, *, n_gpus, seq_len, micro_batch, optimizer, zero_stage,
+recompute) -> TrainingMemory`` is what a plan calls; :meth:`TrainingMemory.to_dict` gives the JSON
+``training_memory`` object (``bytes_per_gpu``, ``min_gpus``, ``layout`` and the breakdown).
+
+Model states (Rajbhandari et al. 2020, "ZeRO", arXiv 1910.02054, §3.1 and Table 1): mixed
+precision with AdamW keeps 2Ψ bytes of 16-bit weights, 2Ψ of 16-bit gradients and KΨ of optimizer
+state, K = 12 (FP32 master weights, momentum and variance): **16 bytes per parameter**. With 8-bit
+optimizer states (Dettmers et al. 2022, "8-bit Optimizers via Block-wise Quantization", arXiv
+2110.02861) momentum and variance take 1 byte each: K = 6, 10 bytes per parameter. ZeRO stage 1
+shards the optimizer state over the N_d data-parallel replicas, stage 2 also the gradients, stage
+3 (= FSDP full sharding) also the weights: per GPU (2 + 2 + K)Ψ, (2 + 2 + K/N_d)Ψ,
+(2 + (2 + K)/N_d)Ψ, (2 + 2 + K)Ψ/N_d (Table 1). Tensor (t) and pipeline (p) parallelism split Ψ
+first; expert parallelism (e) splits the routed experts, whose data-parallel group is N_d/e.
+
+Activations (Korthikanti et al. 2022, "Reducing Activation Recomputation in Large Transformer
+Models", arXiv 2205.05198, Table 2; 16-bit activations, tensor + sequence parallel over t), per
+layer and micro-batch of b sequences of s tokens, width h, a heads:
+
+* no recomputation: s·b·h·(34 + 5·a·s/h)/t bytes;
+* selective recomputation (attention scores recomputed): 34·s·b·h/t;
+* full recomputation (only each layer's input kept): 2·s·b·h/t, plus one layer's full set while it
+  is recomputed.
+
+Under a 1F1B pipeline schedule the first stage holds p micro-batches of L/p layers, i.e. all L
+layers' worth (Korthikanti §4.2). The FP32 logits for the loss add 4·s·b·V/t bytes (planner
+accounting). The formula was derived for GPT blocks (4h MLP, one KV head per query head); for
+SwiGLU/GQA/MoE shapes it is an approximation, labelled as such.
+
+Usable memory: 90% of the accelerator's (allocator fragmentation, CUDA context and communication
+buffers; a planner assumption, not a published figure). Layouts keep tensor parallelism within a
+node of 8 GPUs (t ∈ {1, 2, 4, 8}, dividing the head count), use pipeline depths that divide the
+layer count (even stages, as Megatron-LM requires; uneven splits such as Llama 3 405B's are not
+modelled), and fill the rest with data parallelism; among layouts that fit, the chosen one uses
+the most of the GPUs given, then the least model parallelism t·p, then the shallowest pipeline
+(Narayanan et al. 2021, arXiv 2104.04473, §3.3: tensor parallelism up to the node size, then
+pipeline parallelism).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Literal
+
+from planner.costs.architecture import DEFAULT_SEQ_LEN, Architecture
+from planner.costs.hardware import Accelerator, Hardware
+
+Optimizer = Literal["adamw", "adamw8bit"]
+Recompute = Literal["auto", "none", "selective", "full"]
+#: bytes per parameter: (16-bit weights, 16-bit gradients, optimizer state K)
+OPTIMIZERS: dict[str, tuple[float, float, float]] = {"adamw": (2.0, 2.0, 12.0), "adamw8bit": (2.0, 2.0, 6.0)}
+RECOMPUTE = ("none", "selective", "full")
+USABLE_FRACTION = 0.9
+GPUS_PER_NODE = 8
+TP_CHOICES = (1, 2, 4, 8)
+DEFAULT_ZERO_STAGE = 1
+ACTIVATION_NOTE = ("Activation memory: Korthikanti et al. 2022 (arXiv 2205.05198) Table 2, derived for GPT blocks; "
+                   "approximate for SwiGLU, grouped-query and MoE layers.")  # fmt: skip
+DEFAULT_RECOMPUTE: Recompute = "selective"
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Tensor × pipeline × data parallel degrees (expert parallel within data parallel)."""
+
+    tp: int
+    pp: int
+    dp: int
+    ep: int = 1
+
+    @property
+    def gpus(self) -> int:
+        return self.tp * self.pp * self.dp
+
+    def text(self) -> str:
+        ep = f" (EP {self.ep})" if self.ep > 1 else ""
+        return f"TP {self.tp} × PP {self.pp} × DP {self.dp:,}{ep}"
+
+    def to_dict(self) -> dict[str, int]:
+        return {"tp": self.tp, "pp": self.pp, "dp": self.dp, "ep": self.ep, "gpus": self.gpus}
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingMemory:
+    """Per-GPU memory of one layout on ``n_gpus`` GPUs, and the fewest GPUs that hold the run."""
+
+    bytes_per_gpu: float
+    min_gpus: int | None  # None: no layout holds the run at any count with these settings
+    layout: Layout | None  # the chosen layout on n_gpus (None when nothing fits)
+    min_layout: Layout | None
+    n_gpus: int
+    gpu: str
+    gpu_memory_bytes: float
+    usable_bytes: float
+    fits: bool
+    shortfall_bytes: float  # bytes_per_gpu − usable_bytes when it does not fit, else 0
+    weights_bytes: float
+    gradients_bytes: float
+    optimizer_bytes: float
+    activations_bytes: float
+    bytes_per_param: float
+    model_state_bytes: float  # all model states, unsharded: bytes_per_param·Ψ
+    optimizer: str
+    zero_stage: int
+    recompute: str
+    micro_batch: int
+    seq_len: int
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: getattr(self, k) for k in self.__slots__}  # type: ignore[attr-defined]
+        d["layout"] = self.layout.to_dict() if self.layout else None
+        d["min_layout"] = self.min_layout.to_dict() if self.min_layout else None
+        d["layout_text"] = self.layout.text() if self.layout else None
+        d["warnings"] = list(self.warnings)
+        return d
+
+
+def model_state_bytes(n_params: float, optimizer: str = "adamw", zero_stage: int = 0, dp: int = 1) -> float:
+    """Model-state bytes per GPU of ZeRO Table 1: (2 + 2 + K)Ψ, (4 + K/N_d)Ψ, (2 + (2 + K)/N_d)Ψ, (4 + K)Ψ/N_d.
+
+    Parameters
+    ----------
+    n_params : float
+        Ψ, parameters held by the data-parallel group (after tensor/pipeline splits), count.
+    optimizer : {"adamw", "adamw8bit"}
+        K = 12 or 6 bytes of optimizer state per parameter.
+    zero_stage : {0, 1, 2, 3}
+    dp : int
+        N_d, data-parallel degree.
+    """
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {optimizer!r} (expected one of {', '.join(OPTIMIZERS)})")
+    w, g, k = OPTIMIZERS[optimizer]
+    shard = (1.0 / dp if zero_stage >= 3 else 1.0, 1.0 / dp if zero_stage >= 2 else 1.0,
+             1.0 / dp if zero_stage >= 1 else 1.0)  # fmt: skip
+    return n_params * (w * shard[0] + g * shard[1] + k * shard[2])
+
+
+def activation_bytes_per_layer(seq_len: float, micro_batch: float, d_model: float, n_heads: float,
+                               recompute: str = DEFAULT_RECOMPUTE, tp: int = 1) -> float:  # fmt: skip
+    """Korthikanti et al. 2022 Table 2 (bytes, one layer, one micro-batch, sequence parallel over tp).
+
+    none: s·b·h·(34 + 5·a·s/h)/t; selective: 34·s·b·h/t; full: 2·s·b·h/t.
+    """
+    sbh = seq_len * micro_batch * d_model
+    if recompute == "none":
+        return sbh * (34.0 + 5.0 * n_heads * seq_len / d_model) / tp
+    if recompute == "selective":
+        return 34.0 * sbh / tp
+    if recompute == "full":
+        return 2.0 * sbh / tp
+    raise ValueError(f"unknown recomputation {recompute!r} (expected one of {', '.join(RECOMPUTE)})")
+
+
+def _activations(arch: Architecture, s: float, b: float, recompute: str, tp: int, pp: int) -> float:
+    L = arch.n_layers
+    per = activation_bytes_per_layer(s, b, arch.d_model, arch.n_heads, recompute, tp)
+    act = math.ceil(L / pp) * pp * per  # 1F1B: the first stage holds p micro-batches of ceil(L/p) layers
+    if recompute == "full":
+        act += activation_bytes_per_layer(s, b, arch.d_model, arch.n_heads, "none", tp)
+    return act + 4.0 * s * b * arch.vocab_size / tp
+
+
+class _Model:
+    """Precomputed constants of one (architecture, settings) pair: memory of any layout is cheap."""
+
+    __slots__ = ("E", "L", "X", "Y", "act", "bw", "c_keep", "c_shard", "divs", "exp", "heads", "k", "non_exp",
+                 "psi", "tps", "z")
+
+    def __init__(self, arch: Architecture, s: float, b: float, optimizer: str, zero: int, recompute: str) -> None:
+        if optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {optimizer!r} (expected one of {', '.join(OPTIMIZERS)})")
+        if zero not in (0, 1, 2, 3):
+            raise ValueError(f"ZeRO stage {zero!r} must be 0, 1, 2 or 3")
+        self.bw = w, g, o = OPTIMIZERS[optimizer]
+        self.z = zero
+        self.exp = float(arch.expert_params())
+        self.psi = float(arch.params_total)
+        self.non_exp = self.psi - self.exp
+        self.L, self.E, self.heads = arch.n_layers, arch.n_experts, arch.n_heads
+        self.divs = _divisors(arch.n_layers)
+        self.tps = tuple(t for t in TP_CHOICES if arch.n_heads % t == 0)
+        per = activation_bytes_per_layer(s, b, arch.d_model, arch.n_heads, recompute, 1)
+        extra = activation_bytes_per_layer(s, b, arch.d_model, arch.n_heads, "none", 1) if recompute == "full" else 0.0
+        base = arch.n_layers * per + extra + 4.0 * s * b * arch.vocab_size
+        self.act = (0.0, base, base / 2, 0.0, base / 4, 0.0, 0.0, 0.0, base / 8)  # indexed by t
+        self.k = (arch, s, b, recompute)
+        self.c_keep = (w + g + o) if zero == 0 else (w + g if zero == 1 else (w if zero == 2 else 0.0))
+        self.c_shard = w + g + o - self.c_keep
+        self.X, self.Y = self.psi * self.c_shard, self.psi * self.c_keep  # sharded over DP / kept per replica
+
+    def states(self, tp: int, pp: int, dp: int, ep: int) -> tuple[float, float, float]:
+        """(weights, gradients, optimizer) bytes per GPU."""
+        w, g, o = self.bw
+        z = self.z
+        parts = [(self.non_exp / (tp * pp), dp)]
+        if self.exp:
+            parts.append((self.exp / (tp * pp * ep), max(dp // ep, 1)))
+        wb = gb = ob = 0.0
+        for x, grp in parts:
+            wb += w * x / (grp if z >= 3 else 1)
+            gb += g * x / (grp if z >= 2 else 1)
+            ob += o * x / (grp if z >= 1 else 1)
+        return wb, gb, ob
+
+    def act_bytes(self, tp: int, pp: int) -> float:
+        if pp == 1 or self.L % pp == 0:
+            return self.act[tp]
+        arch, s, b, rc = self.k
+        return _activations(arch, s, b, rc, tp, pp)
+
+    def total(self, tp: int, pp: int, dp: int, ep: int) -> float:
+        if not self.exp:
+            return self.psi / (tp * pp) * (self.c_keep + self.c_shard / dp) + self.act_bytes(tp, pp)
+        w, g, o = self.states(tp, pp, dp, ep)
+        return w + g + o + self.act_bytes(tp, pp)
+
+    def ep_for(self, dp: int) -> int:
+        return math.gcd(dp, self.E) if self.E else 1
+
+
+@lru_cache(maxsize=512)
+def _divisors(n: int) -> tuple[int, ...]:
+    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
+    return tuple(sorted(set(small + [n // d for d in small])))
+
+
+def _tps(m: _Model, limit: int) -> tuple[int, ...]:
+    return m.tps if limit >= GPUS_PER_NODE else tuple(t for t in m.tps if t <= limit)
+
+
+def _choose(m: _Model, n: int, usable: float) -> tuple[Layout | None, float]:
+    """The layout for exactly ``n`` GPUs (some idle if no exact one fits): see the module docstring.
+
+    Pipeline depths divide the layer count (even stages). Dense: per t, the smallest p with
+    Y/(t·p) + X/(t·q) <= r (q = n/t, r = usable − A/t) in closed form, then the first depth from
+    there that also divides q. MoE: depths scanned (EP changes the bound).
+    """
+    best = best_key = None
+    best_mem = math.inf
+    dense = not m.exp
+    psi, c_keep, c_shard, X, Y, divs = m.psi, m.c_keep, m.c_shard, m.X, m.Y, m.divs
+    for tp in _tps(m, min(GPUS_PER_NODE, n)):
+        act = m.act[tp]
+        r = usable - act
+        q = n // tp
+        if r <= 0 or q < 1:
+            continue
+        if dense:
+            room = r - X / (tp * q)
+            if room <= 0:
+                continue
+            pp0 = max(1, math.ceil(Y / (tp * room) - 1e-9)) if Y else 1
+        else:
+            pp0 = 1
+        if pp0 > q or (best_key is not None and (0, tp * pp0, pp0) > best_key):
+            continue
+        found = None
+        even = n % tp == 0
+        for pp in divs:
+            if pp < pp0:
+                continue
+            if pp > q:
+                break
+            dp = q // pp
+            if dense:
+                ep = 1
+                mem = psi / (tp * pp) * (c_keep + c_shard / dp) + act
+            else:
+                ep = m.ep_for(dp)
+                mem = m.total(tp, pp, dp, ep)
+            if mem > usable:
+                continue
+            if even and q % pp == 0:
+                found = (0, pp, dp, ep, mem)
+                break
+            if found is None:
+                found = (1, pp, dp, ep, mem)
+        if found is not None:
+            key = (found[0], tp * found[1], found[1])
+            if best_key is None or key < best_key:
+                best, best_key, best_mem = (tp, found[1], found[2], found[3]), key, found[4]
+    return (Layout(*best) if best else None), best_mem
+
+
+def lowest_bytes_per_gpu(m_or_arch: Any, n: int, **kw: Any) -> float:
+    """Least per-GPU bytes of any layout using at most ``n`` GPUs (never rises with ``n``)."""
+    m = m_or_arch if isinstance(m_or_arch, _Model) else _model(m_or_arch, **kw)
+    low = math.inf
+    for tp in _tps(m, min(GPUS_PER_NODE, n)):
+        for pp in m.divs:
+            if pp > n // tp:
+                break
+            dp = n // (tp * pp)
+            low = min(low, m.total(tp, pp, dp, m.ep_for(dp)))
+    return low
+
+
+def _model(arch: Architecture, seq_len: float = DEFAULT_SEQ_LEN, micro_batch: int = 1, optimizer: str = "adamw",
+           zero_stage: int = DEFAULT_ZERO_STAGE, recompute: str = DEFAULT_RECOMPUTE) -> _Model:  # fmt: skip
+    return _Model(arch, float(seq_len), float(micro_batch), optimizer, zero_stage, recompute)
+
+
+def _min_gpus(m: _Model, usable: float) -> tuple[int | None, Layout | None]:
+    """Fewest GPUs that hold the run.
+
+    Dense, per t and pipeline depth p (a divisor of L): Y/(t·p) + X/(t·p·dp) <= r, r = usable − A/t,
+    gives dp = ceil(X/(t·p·r − Y)); p·dp >= (X + Y)/(t·r) for every p, so depths beyond the first one
+    with dp = 1 need more GPUs and the scan stops there. MoE: bisection on the layout search.
+    """
+    if m.exp:
+        return _min_gpus_moe(m, usable)
+    best_n, best = None, None
+    X, Y = m.X, m.Y
+    for tp in m.tps:
+        r = usable - m.act[tp]
+        if r <= 0:
+            continue
+        if best_n is not None and tp * math.ceil((X + Y) / (tp * r) - 1e-9) > best_n:
+            continue  # p·dp >= (X + Y)/(t·r): this t cannot beat the best count found
+        for pp in m.divs:
+            denom = tp * pp * r - Y
+            if denom <= 0:
+                continue
+            dp = max(1, math.ceil(X / denom - 1e-9)) if X > 0 else 1
+            n = tp * pp * dp
+            if best_n is None or n < best_n or (n == best_n and (tp * pp, pp) < (best[0] * best[1], best[1])):
+                best_n, best = n, (tp, pp, dp)
+            if dp == 1:
+                break
+    return best_n, (Layout(*best, 1) if best else None)
+
+
+def _min_gpus_moe(m: _Model, usable: float) -> tuple[int | None, Layout | None]:
+    hi = 1
+    while _choose(m, hi, usable)[0] is None:
+        hi *= 2
+        if hi > 1 << 24:
+            return None, None
+    lo = hi // 2 + 1 if hi > 1 else 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _choose(m, mid, usable)[0] is None:
+            lo = mid + 1
+        else:
+            hi = mid
+    return hi, _choose(m, hi, usable)[0]
+
+
+def _dense_search(m: _Model, n: int, usable: float) -> tuple[int | None, tuple | None, tuple | None, float]:
+    """Dense: fewest GPUs (as :func:`_min_gpus`) and the layout on ``n`` GPUs (as :func:`_choose`), one pass."""
+    psi, c_keep, c_shard, X, Y, divs = m.psi, m.c_keep, m.c_shard, m.X, m.Y, m.divs
+    ceil = math.ceil
+    min_n = min_lay = best = best_key = None
+    best_mem = math.inf
+    for tp in m.tps:
+        act = m.act[tp]
+        r = usable - act
+        if r <= 0:
+            continue
+        # fewest GPUs with this t (p a divisor of L; p·dp >= (X + Y)/(t·r))
+        if min_n is None or tp * ceil((X + Y) / (tp * r) - 1e-9) <= min_n:
+            for pp in divs:
+                denom = tp * pp * r - Y
+                if denom <= 0:
+                    continue
+                dp = ceil(X / denom - 1e-9) if X > 0 else 1
+                if dp < 1:
+                    dp = 1
+                k = tp * pp * dp
+                if min_n is None or k < min_n or (k == min_n and (tp * pp, pp) < (min_lay[0] * min_lay[1], min_lay[1])):
+                    min_n, min_lay = k, (tp, pp, dp)
+                if dp == 1:
+                    break
+        # the layout on n GPUs with this t
+        q = n // tp
+        if tp > n or q < 1:
+            continue
+        room = r - X / (tp * q)
+        if room <= 0:
+            continue
+        pp0 = max(1, ceil(Y / (tp * room) - 1e-9)) if Y else 1
+        if pp0 > q or (best_key is not None and (0, tp * pp0, pp0) > best_key):
+            continue
+        even = n % tp == 0
+        found = None
+        for pp in divs:
+            if pp < pp0:
+                continue
+            if pp > q:
+                break
+            dp = q // pp
+            mem = psi / (tp * pp) * (c_keep + c_shard / dp) + act
+            if mem > usable:
+                continue
+            if even and q % pp == 0:
+                found = (0, pp, dp, mem)
+                break
+            if found is None:
+                found = (1, pp, dp, mem)
+        if found is not None:
+            key = (found[0], tp * found[1], found[1])
+            if best_key is None or key < best_key:
+                best, best_key, best_mem = (tp, found[1], found[2], 1), key, found[3]
+    return min_n, min_lay, best, best_mem
+
+
+def training_plan(
+    arch: Architecture, hardware: Hardware | Accelerator, *, n_gpus: int | None = None,
+    seq_len: int = DEFAULT_SEQ_LEN, micro_batch: int = 1, optimizer: str = "adamw",
+    zero_stage: int = DEFAULT_ZERO_STAGE, recompute: str = "auto",
+    usable_fraction: float = USABLE_FRACTION,
+) -> TrainingMemory:  # fmt: skip
+    """Memory per GPU, fewest GPUs and a layout for training ``arch`` (see the module docstring).
+
+    Parameters
+    ----------
+    arch : Architecture
+        The shape (:func:`planner.costs.proposal.describe`).
+    hardware : Hardware or Accelerator
+        The GPU type (and, for a :class:`Hardware`, the GPU count used when ``n_gpus`` is None).
+    n_gpus : int, optional
+        GPUs the run will use.
+    seq_len, micro_batch : int
+        Training sequence length (tokens) and sequences per micro-batch.
+    optimizer : {"adamw", "adamw8bit"}
+        16 or 10 bytes of model state per parameter (ZeRO Table 1; Dettmers et al. 2022).
+    zero_stage : {0, 1, 2, 3}
+        ZeRO stage (3 = FSDP full sharding). Default 1 (Megatron's distributed optimizer).
+    recompute : {"auto", "none", "selective", "full"}
+        Activation recomputation (Korthikanti et al. 2022); ``auto``: selective, or full when the
+        activations would not fit one GPU otherwise (said in a warning).
+
+    Returns
+    -------
+    TrainingMemory
+        ``bytes_per_gpu`` of the chosen layout (or, when nothing fits, of the least-memory one),
+        ``min_gpus``, ``layout`` and a warning with the shortfall when ``n_gpus`` cannot hold it.
+    """
+    acc = hardware.accelerator if isinstance(hardware, Hardware) else hardware
+    n = int(n_gpus if n_gpus is not None else (hardware.n_gpus if isinstance(hardware, Hardware) else 1))
+    if n < 1:
+        raise ValueError(f"GPU count {n} must be at least 1")
+    if micro_batch < 1 or seq_len < 1:
+        raise ValueError(f"micro-batch {micro_batch} and sequence length {seq_len} must be at least 1")
+    if not 0.0 < usable_fraction <= 1.0:
+        raise ValueError(f"usable fraction {usable_fraction!r} must be in (0, 1]")
+    usable = acc.memory_bytes * usable_fraction
+    warnings: list[str] = []
+    auto = recompute == "auto"
+    if auto:
+        recompute = DEFAULT_RECOMPUTE
+    def search(rc: str) -> tuple[_Model, int | None, Layout | None, Layout | None, float]:
+        m = _model(arch, seq_len, micro_batch, optimizer, zero_stage, rc)
+        if m.exp:
+            mn, ml = _min_gpus(m, usable)
+            lay, mem = _choose(m, n, usable)
+            return m, mn, ml, lay, mem
+        mn, ml, lay, mem = _dense_search(m, n, usable)
+        return m, mn, (Layout(*ml, 1) if ml else None), (Layout(*lay) if lay else None), mem
+
+    m, min_n, min_layout, layout, mem = search(recompute)
+    if auto and min_n is None:  # selective recomputation cannot hold it anywhere: recompute everything
+        recompute = "full"
+        m, min_n, min_layout, layout, mem = search(recompute)
+        warnings.append("Full activation recomputation: with selective recomputation the activations alone "
+                        "exceed one GPU's memory at tensor parallel 8.")  # fmt: skip
+    gib = 1024.0**3
+    least = None
+    if layout is None:  # report the least-memory layout on n GPUs and the shortfall
+        least = _least_layout(m, n)
+        mem = m.total(least.tp, least.pp, least.dp, least.ep)
+        short = mem - usable
+        more = (f"the smallest count that holds it is {min_n:,} GPUs ({min_layout.text()})" if min_layout
+                else "no GPU count holds it with these settings (activations alone exceed one GPU: try full "
+                     "recomputation, a smaller micro-batch or ZeRO-3)")  # fmt: skip
+        warnings.append(f"{n:,} × {acc.name} cannot hold the run: it needs {mem / gib:,.1f} GiB per GPU, "
+                        f"{usable / gib:,.1f} GiB usable, short by {short / gib:,.1f} GiB; {more}.")  # fmt: skip
+    elif layout.gpus < n:
+        warnings.append(f"No layout uses all {n:,} GPUs evenly; {layout.text()} uses {layout.gpus:,}.")
+    lay = layout or least
+    w, g, o = m.states(lay.tp, lay.pp, lay.dp, lay.ep)
+    a = m.act_bytes(lay.tp, lay.pp)
+    bpp = sum(m.bw)
+    return TrainingMemory(
+        bytes_per_gpu=w + g + o + a, min_gpus=min_n, layout=layout, min_layout=min_layout, n_gpus=n,
+        gpu=acc.name, gpu_memory_bytes=acc.memory_bytes, usable_bytes=usable, fits=layout is not None,
+        shortfall_bytes=max(0.0, w + g + o + a - usable) if layout is None else 0.0,
+        weights_bytes=w, gradients_bytes=g, optimizer_bytes=o, activations_bytes=a, bytes_per_param=bpp,
+        model_state_bytes=bpp * arch.params_total, optimizer=optimizer, zero_stage=zero_stage,
+        recompute=recompute, micro_batch=micro_batch, seq_len=seq_len, warnings=tuple(warnings),
+    )  # fmt: skip
+
+
+def _least_layout(m: _Model, n: int) -> Layout:
+    """The layout of ``n`` GPUs that needs the least memory per GPU (for the shortfall message)."""
+    best, low = (1, 1, n), math.inf
+    psi, c_keep, c_shard = m.psi, m.c_keep, m.c_shard
+    for tp in _tps(m, min(GPUS_PER_NODE, n)):
+        act = m.act[tp]
+        q = n // tp
+        for pp in m.divs:
+            if pp > q:
+                break
+            dp = q // pp
+            mem = m.total(tp, pp, dp, m.ep_for(dp)) if m.exp else psi / (tp * pp) * (c_keep + c_shard / dp) + act
+            if mem < low:
+                best, low = (tp, pp, dp), mem
+    return Layout(*best, m.ep_for(best[2]))
+
+

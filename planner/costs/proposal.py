@@ -1,0 +1,471 @@
+"""From a law's N to a shape you can launch: the depth/width rule and :func:`describe`.
+
+A scaling law gives N (in its own meaning: total, non-embedding or DeepSeek's FLOPs per token
+M, LAWS.md §0.3), not a shape. :func:`propose` finds integer layers, a width that is a multiple
+of 128 and an FFN width that is a multiple of 128 whose N matches the law's within 1%, as close as
+possible to a stated rule; :func:`describe` is what a plan calls (it also accepts a known shape).
+
+The rule (:class:`ShapeRule`; every part can be fixed by the user)
+------------------------------------------------------------------
+* **Depth/width.** Width as a function of depth through published Llama shapes (configs in
+  ``tests/data/hf_configs``): d = 128·L up to 32 layers (Llama-2-7B, Llama-3-8B: 4096 × 32,
+  also GPT-3 6.7B–175B, Brown et al. 2020 Table 2.1); log-linear from (32, 4096) to (80, 8192)
+  (Llama-2/3-70B) and on to (126, 16384) (Llama 3.1 405B, Grattafiori et al. 2024, arXiv
+  2407.21783, Table 3); d/L = 16384/126 ≈ 130 beyond. The aspect ratio d/L stays within
+  102–130; Kaplan et al. 2020 (arXiv 2001.08361, §3.1, Fig. 5) found the loss depends only weakly
+  on shape over a much wider range, so the rule follows practice rather than a loss optimum.
+* **Heads.** Head size 128 from d = 2048 (every Llama 2/3 model of 7B and more), 64 below;
+  grouped-query attention with 8 KV heads as in all Llama 3 sizes (8B, 70B, 405B), or the largest
+  divisor of the head count not above 8.
+* **FFN.** SwiGLU, width 1.3·(8/3)·d rounded up to a multiple of 1024 (the Llama 3 rule:
+  ``ffn_dim_multiplier`` 1.3, ``multiple_of`` 1024 in Meta-Llama-3-8B's params.json; 14,336 at
+  d = 4096 and 28,672 at 8192). To meet N within 1% the search moves it in steps of 128 and
+  says how far it moved (never beyond ½× to 2×; open models span 2.7·d to 5.3·d). GELU
+  (Kaplan's d_ff = 4d) on request.
+* **Vocabulary** from the plan (default 32,000), **untied** embeddings.
+* **MoE** (:class:`MoESpec`): Ling's activation ratio A = (k + s)/(E + s) and granularity
+  G = 2·d/d_expert (Tian et al. 2025, arXiv 2507.17702; LAWS.md §4.1), one shared expert (their
+  finding); the FFN knob becomes the active expert width (k + s)·d_expert.
+
+The search: the rule curve gives the depth L0 and width d0 that meet N (a table per rule, cached).
+First, the two widths around d0 whose head count allows 8 KV heads, each at the depth that meets N
+with the rule's FFN, the FFN width then taking up the rounding (at most 25% off the rule). If none
+is within 1%, nearby depths and widths are tried, then every multiple of 128 (the KV-head rule may
+then give way). Among candidates within 1% the one nearest the rule wins:
+|L/L0 − 1| + |d/d0 − 1| + 2·|d_ff/d_ff,rule − 1| (+0.5 when fewer than 8 KV heads).
+Below the smallest sensible shape (2 layers × 256) the mismatch is reported, not hidden.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from planner.costs.architecture import DEFAULT_SEQ_LEN, Architecture, FfnKind, Meaning
+
+TOLERANCE = 0.01
+WIDTH_MULTIPLE = 128
+FFN_STEP = 128
+FFN_RANGE = (0.5, 2.0)  # the FFN may move within this factor of the rule's width to meet N
+KV_PENALTY = 0.5
+KV_PASS_FFN_DEV = 0.25  # the first passes accept an FFN at most 25% off the rule  # rank cost of a head count that cannot have the rule's 8 KV heads
+MIN_LAYERS, MIN_WIDTH = 2, 256
+DEFAULT_VOCAB = 32_000
+DEEPSEEK_LAW_SEQ = 4096.0  # l_seq of DeepSeek's Table 3 (arXiv 2401.02954), the preset's seq_len
+ANCHORS = ((32.0, 4096.0), (80.0, 8192.0), (126.0, 16384.0))
+_B1 = math.log(2.0) / math.log(80.0 / 32.0)
+_B2 = math.log(2.0) / math.log(126.0 / 80.0)
+_TABLE_MAX_LAYERS = 4096
+RULE_TEXT = (
+    "depth/width through Llama shapes (d = 128·L to 32 layers, then (80, 8192), (126, 16384), "
+    "d/L = 130 beyond); head size 128 (64 below d = 2048); 8 KV heads; SwiGLU 1.3·(8/3)·d "
+    "(Llama 3); widths in multiples of 128; untied embeddings"
+)
+
+
+def rule_width(n_layers: float) -> float:
+    """The rule's width d(L), continuous (see the module docstring)."""
+    if n_layers <= 32.0:
+        return 128.0 * n_layers
+    if n_layers <= 80.0:
+        return 4096.0 * (n_layers / 32.0) ** _B1
+    if n_layers <= 126.0:
+        return 8192.0 * (n_layers / 80.0) ** _B2
+    return 16384.0 / 126.0 * n_layers
+
+
+@dataclass(frozen=True, slots=True)
+class ShapeRule:
+    """The shape rule's knobs (defaults: the module docstring's rule)."""
+
+    ffn_kind: FfnKind = "swiglu"
+    ffn_multiplier: float = 1.3
+    ffn_multiple: int = 1024
+    max_kv_heads: int = 8
+    tied_embeddings: bool = False
+    small_head_dim: int = 64
+    large_head_dim: int = 128
+    large_head_from: int = 2048
+
+    def head_dim(self, d_model: float) -> int:
+        return self.large_head_dim if d_model >= self.large_head_from else self.small_head_dim
+
+    def d_ff(self, d_model: int) -> int:
+        if self.ffn_kind == "gelu":
+            return 4 * d_model
+        m = self.ffn_multiple
+        return m * math.ceil(self.ffn_multiplier * 8.0 / 3.0 * d_model / m - 1e-9)
+
+    @property
+    def ffn_ratio(self) -> float:
+        return 4.0 if self.ffn_kind == "gelu" else self.ffn_multiplier * 8.0 / 3.0
+
+
+DEFAULT_RULE = ShapeRule()
+
+
+@dataclass(frozen=True, slots=True)
+class MoESpec:
+    """An MoE to shape: Ling's activation ratio A and granularity G, shared experts, dense layers."""
+
+    activation: float
+    granularity: float = 2.0
+    shared_experts: int = 1
+    dense_layers: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ArchitecturePlan:
+    """A shape next to the law's N: what the JSON ``architecture`` object and the report show."""
+
+    architecture: Architecture
+    law_n: float
+    n_meaning: str
+    shape_n: float
+    mismatch: float  # shape_n / law_n − 1
+    seq_len: int
+    source: str  # "proposed", "config" or "given"
+    rule: str
+    search_notes: tuple[str, ...] = ()
+    law_seq_len: float = DEEPSEEK_LAW_SEQ
+    ffn_rule: int = 0  # the rule's FFN width for this d_model (0: not proposed)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the search did: below the smallest shape, no shape within 1%, FFN moved off the rule."""
+        f, fr = self.architecture.d_ff, self.ffn_rule
+        if not fr or f == fr or self.architecture.is_moe:
+            return self.search_notes
+        return (*self.search_notes, f"FFN width {f:,} is {f / fr - 1:+.1%} from the rule's {fr:,} to meet N")
+
+    @property
+    def within_tolerance(self) -> bool:
+        return abs(self.mismatch) <= TOLERANCE
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.architecture.to_dict(self.seq_len)
+        d.update(law_n=self.law_n, n_meaning=self.n_meaning, shape_n=self.shape_n, mismatch=self.mismatch,
+                 within_tolerance=self.within_tolerance, source=self.source, rule=self.rule,
+                 notes=list(self.notes))  # fmt: skip
+        return d
+
+
+# ---------------------------------------------------------------------------------------------
+# fast scalar counts (the Architecture counts for the proposal's own shapes, without building one)
+
+
+def _kv_heads(n_heads: int, cap: int) -> int:
+    if n_heads % cap == 0:
+        return cap
+    for k in range(min(cap, n_heads), 0, -1):
+        if n_heads % k == 0:
+            return k
+    return 1
+
+
+def _continuous(L: float, d: float, vocab: int, meaning: str, seq: float, rule: ShapeRule, hd: int | None) -> float:
+    """The rule's measure at a continuous (L, d): FFN at its ratio, KV width min(8·h, d)."""
+    h = hd or rule.head_dim(d)
+    kv = min(rule.max_kv_heads * h, d)
+    if rule.ffn_kind == "gelu":
+        per_layer = (2.0 + 2.0 * rule.ffn_ratio) * d * d + 2.0 * kv * d + 7.0 * d
+    else:
+        per_layer = (2.0 + 3.0 * rule.ffn_ratio) * d * d + 2.0 * kv * d + 2.0 * d
+    if meaning == "flops_per_token":
+        return 6.0 * L * per_layer + 12.0 * L * seq * d
+    emb = vocab * d * (1 if rule.tied_embeddings else 2) if meaning == "total" else 0.0
+    return L * per_layer + emb
+
+
+@lru_cache(maxsize=64)
+def _rule_table(vocab: int, meaning: str, seq: float, rule: ShapeRule, hd: int | None) -> tuple[float, ...]:
+    """ln of the rule curve's measure at L = 1 … 4096 (depends only on the rule: cached)."""
+    return tuple(math.log(_continuous(L, rule_width(L), vocab, meaning, seq, rule, hd))
+                 for L in range(1, _TABLE_MAX_LAYERS + 1))  # fmt: skip
+
+
+def _rule_depth(target: float, vocab: int, meaning: str, seq: float, rule: ShapeRule, hd: int | None) -> float:
+    table = _rule_table(vocab, meaning, seq, rule, hd)
+    y = math.log(target)
+    i = bisect.bisect_left(table, y)
+    if i == 0:
+        return 1.0
+    if i >= len(table):  # beyond the table: constant aspect ratio, measure ∝ L³
+        return _TABLE_MAX_LAYERS * math.exp((y - table[-1]) / 3.0)
+    lo, hi = table[i - 1], table[i]
+    return i + (y - lo) / (hi - lo)  # L = i at table[i - 1]
+
+
+def _width_for(L: float, target: float, vocab: int, meaning: str, seq: float, rule: ShapeRule, hd: int | None) -> float:
+    """Width at which the rule's measure at depth L meets ``target``: a root of a quadratic in d."""
+    guess = rule_width(L)
+    h = hd or rule.head_dim(guess)
+    gelu = rule.ffn_kind == "gelu"
+    a = 2.0 + (2.0 if gelu else 3.0) * rule.ffn_ratio
+    extra = 7.0 if gelu else 2.0
+    for kv_regime in (True, False):
+        if kv_regime:
+            aa, bb = a, 2.0 * rule.max_kv_heads * h + extra
+        else:  # d below the KV width: every head has its own K and V
+            aa, bb = a + 2.0, extra
+        if meaning == "flops_per_token":
+            A, B = 6.0 * L * aa, 6.0 * L * bb + 12.0 * L * seq
+        else:
+            A = L * aa
+            B = L * bb + (vocab * (1 if rule.tied_embeddings else 2) if meaning == "total" else 0.0)
+        d = (-B + math.sqrt(B * B + 4.0 * A * target)) / (2.0 * A)
+        if not kv_regime or d >= rule.max_kv_heads * h:
+            return d
+    return d
+
+
+def _near(x: float, step: int, lo: int, span: int) -> range:
+    base = step * math.floor(x / step)
+    return range(max(lo, base - span * step), max(lo, base + (span + 1) * step) + 1, step)
+
+
+def propose(
+    target: float, meaning: Meaning = "total", *, vocab_size: int = DEFAULT_VOCAB, seq_len: float = DEEPSEEK_LAW_SEQ,
+    rule: ShapeRule = DEFAULT_RULE, n_layers: int | None = None, d_model: int | None = None,
+    head_dim: int | None = None,
+) -> tuple[Architecture, float, tuple[str, ...]]:  # fmt: skip
+    """A dense shape whose N (in ``meaning``) is within 1% of ``target``, nearest the rule.
+
+    Returns ``(architecture, mismatch, notes)`` with mismatch = N_shape/target − 1. ``n_layers``,
+    ``d_model`` and ``head_dim`` fix those dimensions; the others are searched. ``seq_len`` only
+    matters for ``meaning="flops_per_token"`` (the l_seq inside DeepSeek's M). Candidates are
+    ranked by |L/L0 − 1| + |d/d0 − 1| + 2·|d_ff/d_ff,rule − 1| (+0.5 when the head count does not
+    allow the rule's KV heads), (L0, d0) being the rule's continuous solution.
+    """
+    if not (target > 0 and math.isfinite(target)):
+        raise ValueError(f"target N {target!r} must be a positive finite number")
+    hd_fixed = head_dim
+    step = WIDTH_MULTIPLE if hd_fixed is None else math.lcm(WIDTH_MULTIPLE, hd_fixed)
+    args = (vocab_size, meaning, seq_len, rule, hd_fixed)
+    if n_layers is not None:
+        L0 = float(n_layers)
+    elif d_model is not None:
+        c0 = _continuous(0.0, d_model, *args)
+        L0 = max((target - c0) / (_continuous(1.0, d_model, *args) - c0), 1.0)
+    else:
+        L0 = _rule_depth(target, *args)
+    d0 = float(d_model) if d_model is not None else _width_for(max(L0, 1.0), target, *args)
+    cap, swiglu, fps = rule.max_kv_heads, rule.ffn_kind == "swiglu", meaning == "flops_per_token"
+    emb = vocab_size * (1 if rule.tied_embeddings else 2) if meaning == "total" else 0
+    big_from, hd_small, hd_big = rule.large_head_from, rule.small_head_dim, rule.large_head_dim
+    f_mult, f_ratio = rule.ffn_multiple, rule.ffn_multiplier * 8.0 / 3.0
+    inv_t = 1.0 / target
+    best = best_any = None
+    best_cost = math.inf
+
+    def kv_widths(dc: float, span: int) -> range:
+        kv_step = math.lcm(step, cap * (hd_fixed or (hd_big if dc >= big_from else hd_small)))
+        return _near(dc, kv_step, kv_step, span)  # head counts that allow the rule's KV heads
+
+    def depth_for(d: int) -> float:
+        """Depth at which width d with the rule's FFN meets the target (continuous)."""
+        hd = hd_fixed or (hd_big if d >= big_from else hd_small)
+        nh = d // hd
+        nkv = cap if nh % cap == 0 else _kv_heads(nh, cap)
+        fr = (4 * d) if not swiglu else f_mult * math.ceil(f_ratio * d / f_mult - 1e-9)
+        per = 2 * d * nh * hd + 2 * d * nkv * hd + (3 * d * fr if swiglu else 2 * d * fr + fr + d) + 2 * d
+        if fps:
+            return (target - 6.0 * d) / (6.0 * per + 12.0 * seq_len * nh * hd)
+        return (target - d - emb * d) / per
+
+    def pairs(p: int) -> list[tuple[int, int]]:
+        """(L, d) candidates of pass p: widths that allow 8 KV heads first, nearest first."""
+        if n_layers is not None and d_model is not None:
+            return [(n_layers, d_model)] if p == 0 else []
+        if n_layers is not None:
+            dc = d0
+            ws = kv_widths(dc, (0, 1, 3)[p]) if p < 3 else _near(dc, step, max(MIN_WIDTH, step), 5)
+            return [(n_layers, d) for d in ws] if p < 4 else []
+        if d_model is not None:
+            fl = math.floor(L0)
+            span = (0, 1, 3, 6)[p] if p < 4 else -1
+            return [(L, d_model) for L in range(max(MIN_LAYERS, fl - span), max(MIN_LAYERS, fl + span + 1) + 1)]
+        if p == 0:  # each nearby width at the depth that meets N: the FFN only absorbs rounding
+            out = []
+            for d in kv_widths(d0, 0):
+                lx = depth_for(d)
+                if lx >= 16:  # a layer is <= 6% of N: the FFN absorbs rounding to the nearest depth
+                    out.append((round(lx), d))
+                else:
+                    out += [(L, d) for L in {max(MIN_LAYERS, math.floor(lx)), max(MIN_LAYERS, math.ceil(lx))}]
+            return out
+        if p >= 5:
+            return []
+        span, kv_only = ((1, True), (3, True), (2, False), (5, False))[p - 1]
+        fl = math.floor(L0)
+        out = []
+        for L in range(max(MIN_LAYERS, fl - span), max(MIN_LAYERS, fl + span + 1) + 1):
+            dc = _width_for(L, target, *args)
+            ws = kv_widths(dc, span // 3)
+            if not kv_only:
+                ws = set(ws).union(_near(dc, step, max(MIN_WIDTH, step), span))
+            out += [(L, d) for d in ws]
+        return out
+
+    for p in range(6):
+        kv_only = p < 3
+        for L, d in pairs(p):
+            hd = hd_fixed or (hd_big if d >= big_from else hd_small)
+            if d % hd:
+                continue
+            nh = d // hd
+            nkv = cap if nh % cap == 0 else _kv_heads(nh, cap)
+            ne0 = L * (2 * d * nh * hd + 2 * d * nkv * hd + (0 if swiglu else d) + 2 * d) + d
+            slope = L * (3 * d if swiglu else 2 * d + 1)
+            if fps:
+                zero, slope = 6.0 * ne0 + 12.0 * L * seq_len * nh * hd, 6.0 * slope
+            else:
+                zero = ne0 + emb * d
+            f_rule = (4 * d) if not swiglu else f_mult * math.ceil(f_ratio * d / f_mult - 1e-9)
+            fe = (target - zero) / slope
+            f = FFN_STEP * round(fe / FFN_STEP)
+            lo_f = FFN_STEP * max(1, math.ceil(FFN_RANGE[0] * f_rule / FFN_STEP))
+            if f < lo_f:
+                f = lo_f
+            elif f > FFN_RANGE[1] * f_rule:
+                f = FFN_STEP * math.floor(FFN_RANGE[1] * f_rule / FFN_STEP)
+            mis = (zero + slope * f) * inv_t - 1.0
+            if not -TOLERANCE <= mis <= TOLERANCE:
+                if best_any is None or abs(mis) < abs(best_any[1]):
+                    best_any = (0.0, mis, L, d, hd, f)
+                continue
+            dev = abs(f - f_rule) / f_rule
+            if kv_only and dev > KV_PASS_FFN_DEV and n_layers is None and d_model is None:
+                continue
+            cost = abs(L - L0) / L0 + abs(d - d0) / d0 + 2.0 * dev
+            if nkv < cap and nkv < nh:
+                cost += KV_PENALTY
+            if cost < best_cost:
+                best_cost, best = cost, (cost, mis, L, d, hd, f)
+        if best is not None:
+            break
+    notes: list[str] = []
+    if best is None:
+        if best_any is None:
+            raise ValueError(f"no shape found for N = {target:.4g} with the given fixed dimensions")
+        best = best_any
+        notes.append(f"no shape within {TOLERANCE:.0%} of N = {target:.4g}: the closest is {best[1]:+.1%} off")
+    _, mis, L, d, hd, f = best
+    nh = d // hd
+    arch = Architecture(n_layers=L, d_model=d, n_heads=nh, n_kv_heads=_kv_heads(nh, cap), head_dim=hd, d_ff=f,
+                        vocab_size=vocab_size, ffn_kind=rule.ffn_kind, tied_embeddings=rule.tied_embeddings,
+                        name="proposed")  # fmt: skip
+    return arch, mis, tuple(notes)
+
+
+@lru_cache(maxsize=64)
+def smallest_sensible(vocab_size: int = DEFAULT_VOCAB, rule: ShapeRule = DEFAULT_RULE) -> Architecture:
+    """The smallest shape the planner proposes: 2 layers × 256 wide (4 heads of 64)."""
+    hd = rule.head_dim(MIN_WIDTH)
+    nh = MIN_WIDTH // hd
+    return Architecture(MIN_LAYERS, MIN_WIDTH, nh, _kv_heads(nh, rule.max_kv_heads), hd, rule.d_ff(MIN_WIDTH),
+                        vocab_size, rule.ffn_kind, rule.tied_embeddings, name="smallest sensible")  # fmt: skip
+
+
+def _moe_shape(dense: Architecture, moe: MoESpec) -> tuple[Architecture, tuple[str, ...]]:
+    """Turn a dense shape's FFN width into an MoE with the same active FFN width (Ling's A, G)."""
+    if not 0.0 < moe.activation <= 1.0 or moe.granularity <= 0:
+        raise ValueError(f"MoE activation {moe.activation!r} must be in (0, 1] and granularity > 0")
+    d, s = dense.d_model, moe.shared_experts
+    k_plus_s = max(s + 1, round(dense.d_ff * moe.granularity / (2.0 * d)))
+    d_e = max(64, 64 * round(dense.d_ff / k_plus_s / 64))
+    k = k_plus_s - s
+    n_exp = max(k, round(k_plus_s / moe.activation - s))
+    arch = dense.with_(n_experts=n_exp, experts_per_token=k, d_expert=d_e, n_shared_experts=s,
+                       d_shared_expert=d_e if s else 0,
+                       n_dense_layers=min(moe.dense_layers, dense.n_layers))  # fmt: skip
+    a_real = k_plus_s / (n_exp + s)
+    notes = (f"MoE: {n_exp} routed experts, {k} per token + {s} shared, expert width {d_e:,} "
+             f"(A = {a_real:.2%}, G = 2·d/d_expert = {2.0 * d / d_e:.3g})",)  # fmt: skip
+    return arch, notes
+
+
+@lru_cache(maxsize=256)
+def _smallest(vocab: int, rule: ShapeRule, meaning: str, seq: float) -> tuple[Architecture, float]:
+    a = smallest_sensible(vocab, rule)
+    return a, a.measure(meaning, seq)  # type: ignore[arg-type]
+
+
+def law_target(n_params: float, n_meaning: str, flops_per_token: float | None = None,
+               law_seq_len: float = DEEPSEEK_LAW_SEQ) -> float:  # fmt: skip
+    """The law's N in its own meaning: N itself, or DeepSeek's M for ``flops_per_token``.
+
+    A DeepSeek plan's N is the non-embedding count 12·L·d² of the preset's aspect-128 shape; M
+    is recovered from it (Eq. 2, M = 72·L·d² + 12·L·d·l_seq) unless ``flops_per_token`` (M*) is given.
+    """
+    if n_meaning != "flops_per_token":
+        return float(n_params)
+    if flops_per_token is not None:
+        return float(flops_per_token)
+    d = (n_params * 128.0 / 12.0) ** (1.0 / 3.0)
+    L = d / 128.0
+    return 72.0 * L * d * d + 12.0 * L * d * law_seq_len
+
+
+def describe(
+    n_params: float, n_meaning: str = "total", *, flops_per_token: float | None = None,
+    vocab_size: int | None = None, moe: MoESpec | None = None, seq_len: int = DEFAULT_SEQ_LEN,
+    n_layers: int | None = None, d_model: int | None = None, head_dim: int | None = None,
+    arch: Architecture | None = None, rule: ShapeRule = DEFAULT_RULE, law_seq_len: float = DEEPSEEK_LAW_SEQ,
+    source: str | None = None,
+) -> ArchitecturePlan:  # fmt: skip
+    """The shape of a plan: proposed from the law's N, or ``arch`` (a config) compared with it.
+
+    Parameters
+    ----------
+    n_params : float
+        The law's N (``Plan.n_params``; for an MoE the active count), parameters.
+    n_meaning : {"total", "non_embedding", "flops_per_token"}
+        What the law's N counts (``LawInfo.n_meaning``).
+    flops_per_token : float, optional
+        DeepSeek's M* (FLOPs per token) when the law allocates M; derived from N if omitted.
+    vocab_size : int, optional
+        Vocabulary of the plan (default 32,000).
+    moe : MoESpec, optional
+        Shape an MoE with this activation ratio and granularity.
+    seq_len : int
+        Training sequence length for the FLOPs per token (``--seq-len``, default 4096), tokens.
+    n_layers, d_model, head_dim : int, optional
+        Fix these dimensions (``--layers``, ``--d-model``, ``--head-dim``).
+    arch : Architecture, optional
+        A known shape (``--arch config.json``): no proposal, its N is set beside the law's.
+
+    Returns
+    -------
+    ArchitecturePlan
+        The shape, its N in the law's meaning and the mismatch ``shape_n/law_n − 1``.
+    """
+    target = law_target(n_params, n_meaning, flops_per_token, law_seq_len)
+    meaning: Meaning = n_meaning  # type: ignore[assignment]
+    notes: list[str] = []
+    if arch is not None:
+        shape_n = arch.measure(meaning, law_seq_len)
+        return ArchitecturePlan(arch, target, n_meaning, shape_n, shape_n / target - 1.0, seq_len,
+                                source or "given", "as given", (), law_seq_len)  # fmt: skip
+    vocab = int(vocab_size or DEFAULT_VOCAB)
+    smallest, s_n = _smallest(vocab, rule, meaning, law_seq_len)
+    if target < s_n * (1.0 - TOLERANCE) and n_layers is None and d_model is None:
+        notes.append(f"N = {target:.4g} is below the smallest sensible shape (2 layers × 256, N = {s_n:.4g}): "
+                     f"it is {s_n / target:.3g}× the law's N")  # fmt: skip
+        a, mis = smallest, s_n / target - 1.0
+    else:
+        a, mis, more = propose(target, meaning, vocab_size=vocab, seq_len=law_seq_len, rule=rule,
+                               n_layers=n_layers, d_model=d_model, head_dim=head_dim)  # fmt: skip
+        notes += more
+    if moe is not None:
+        a, more = _moe_shape(a, moe)
+        notes += more
+        mis = a.measure(meaning, law_seq_len) / target - 1.0
+    ffn_rule = 0 if a is smallest else rule.d_ff(a.d_model)
+    return ArchitecturePlan(a, target, n_meaning, target * (1.0 + mis), mis, seq_len, source or "proposed",
+                            RULE_TEXT, tuple(notes), law_seq_len, ffn_rule)  # fmt: skip
+
+

@@ -1,0 +1,188 @@
+"""Training memory, fewest GPUs and layouts; serving a known shape.
+
+Oracles: ZeRO (Rajbhandari et al. 2020, arXiv 1910.02054) Table 1 and its 16Ψ; Korthikanti et al.
+2022 (arXiv 2205.05198) activation bytes per layer; LAWS.md §5 KV cache bytes.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner.costs.architecture import Architecture
+from planner.costs.hardware import CATALOGUE, Hardware
+from planner.costs.hf_config import load_hf_config
+from planner.costs.memory import (
+    USABLE_FRACTION,
+    _choose,
+    _model,
+    activation_bytes_per_layer,
+    lowest_bytes_per_gpu,
+    model_state_bytes,
+    training_plan,
+)
+from planner.costs.proposal import describe
+from planner.costs.serving import serving_from_shape
+
+CONFIGS = Path(__file__).resolve().parents[1] / "data" / "hf_configs"
+H100 = CATALOGUE["H100 SXM"]
+
+
+def arch(name: str) -> Architecture:
+    return load_hf_config(CONFIGS / f"{name}.json").architecture
+
+
+def test_mixed_precision_adamw_is_16_bytes_per_parameter() -> None:
+    # ZeRO §3.1: 2Ψ + 2Ψ + 12Ψ = 16Ψ before activations
+    assert model_state_bytes(1.0, "adamw") == 16.0
+    a = arch("llama-2-7b")
+    t = training_plan(a, H100, n_gpus=8, zero_stage=0)
+    assert t.bytes_per_param == 16.0 and t.model_state_bytes == 16.0 * a.params_total
+    lay = t.layout
+    assert t.weights_bytes + t.gradients_bytes + t.optimizer_bytes == pytest.approx(
+        16.0 * a.params_total / (lay.tp * lay.pp), rel=1e-12)  # fmt: skip
+    assert model_state_bytes(1.0, "adamw8bit") == 10.0  # 8-bit m and v (Dettmers et al. 2022)
+
+
+@pytest.mark.parametrize(("stage", "published_gb"), [(0, 120.0), (1, 31.4), (2, 16.6), (3, 1.88)])
+def test_zero_table_1_example(stage: int, published_gb: float) -> None:
+    # ZeRO Table 1: Ψ = 7.5B, N_d = 64, K = 12 -> 120 GB, 31.4 GB, 16.6 GB, 1.88 GB per device
+    assert model_state_bytes(7.5e9, "adamw", stage, 64) / 1e9 == pytest.approx(published_gb, rel=0.01)
+
+
+def test_korthikanti_activation_formulas() -> None:
+    s, b, h, a = 2048, 1, 12288, 96
+    assert activation_bytes_per_layer(s, b, h, a, "none") == s * b * h * (34 + 5 * a * s / h)
+    assert activation_bytes_per_layer(s, b, h, a, "selective") == 34 * s * b * h
+    assert activation_bytes_per_layer(s, b, h, a, "full") == 2 * s * b * h
+    for mode in ("none", "selective", "full"):  # tensor + sequence parallel divide everything by t
+        assert activation_bytes_per_layer(s, b, h, a, mode, tp=8) == pytest.approx(
+            activation_bytes_per_layer(s, b, h, a, mode) / 8)  # fmt: skip
+    with pytest.raises(ValueError, match="recomputation"):
+        activation_bytes_per_layer(s, b, h, a, "sometimes")
+
+
+@st.composite
+def shapes(draw: st.DrawFn) -> Architecture:
+    n = draw(st.floats(3e8, 2e12))
+    return describe(n, "total").architecture
+
+
+@given(a=shapes(), zero=st.integers(0, 3), rc=st.sampled_from(["none", "selective", "full"]),
+       opt=st.sampled_from(["adamw", "adamw8bit"]), n=st.integers(1, 600))  # fmt: skip
+@settings(max_examples=40, deadline=None)
+def test_more_gpus_never_need_more_memory_per_gpu(a: Architecture, zero: int, rc: str, opt: str, n: int) -> None:
+    m = _model(a, optimizer=opt, zero_stage=zero, recompute=rc)
+    assert lowest_bytes_per_gpu(m, n + 1) <= lowest_bytes_per_gpu(m, n) * (1 + 1e-12)
+    assert lowest_bytes_per_gpu(m, 2 * n) <= lowest_bytes_per_gpu(m, n) * (1 + 1e-12)
+    # a fixed tensor × pipeline split: more data-parallel replicas never add memory
+    lay = (8, 1) if a.n_heads % 8 == 0 else (1, 1)
+    assert m.total(*lay, 2 * n, 1) <= m.total(*lay, n, 1) * (1 + 1e-12)
+
+
+@given(a=shapes(), zero=st.integers(0, 3))
+@settings(max_examples=25, deadline=None)
+def test_min_gpus_is_the_fewest_that_fit(a: Architecture, zero: int) -> None:
+    t = training_plan(a, H100, n_gpus=1, zero_stage=zero, recompute="selective")
+    if t.min_gpus is None:
+        return
+    m = _model(a, zero_stage=zero, recompute="selective")
+    usable = H100.memory_bytes * USABLE_FRACTION
+    assert _choose(m, t.min_gpus, usable)[0] is not None
+    if t.min_gpus > 1:
+        assert _choose(m, t.min_gpus - 1, usable)[0] is None
+        assert not training_plan(a, H100, n_gpus=t.min_gpus - 1, zero_stage=zero, recompute="selective").fits
+    for more in (t.min_gpus + 1, 2 * t.min_gpus + 3):  # once it fits, more GPUs keep fitting
+        assert training_plan(a, H100, n_gpus=more, zero_stage=zero, recompute="selective").fits
+
+
+def test_layout_is_concrete_and_fits() -> None:
+    a = arch("llama-2-70b")
+    t = training_plan(Architecture(**{**a.shape_dict()}), Hardware(H100, n_gpus=1024))
+    lay = t.layout
+    assert t.fits and lay.gpus == 1024 and lay.tp in (1, 2, 4, 8) and a.n_layers % lay.pp == 0
+    assert a.n_heads % lay.tp == 0
+    assert t.bytes_per_gpu <= t.usable_bytes
+    assert t.bytes_per_gpu == pytest.approx(t.weights_bytes + t.gradients_bytes + t.optimizer_bytes
+                                            + t.activations_bytes)  # fmt: skip
+    d = t.to_dict()
+    assert {"bytes_per_gpu", "min_gpus", "layout"} <= set(d) and d["layout"]["gpus"] == 1024
+
+
+def test_too_few_gpus_warn_with_the_shortfall() -> None:
+    t = training_plan(arch("llama-2-70b"), H100, n_gpus=8)
+    assert not t.fits and t.layout is None
+    assert t.shortfall_bytes == pytest.approx(t.bytes_per_gpu - t.usable_bytes) and t.shortfall_bytes > 0
+    (w,) = [w for w in t.warnings if "cannot hold" in w]
+    assert "short by" in w and f"{t.min_gpus:,} GPUs" in w
+    assert f"{t.shortfall_bytes / 2**30:,.1f} GiB" in w
+
+
+def test_moe_layout_uses_expert_parallelism() -> None:
+    a = arch("mixtral-8x7b")
+    t = training_plan(a, H100, n_gpus=64)
+    assert t.fits and t.layout.ep > 1 and a.n_experts % t.layout.ep == 0 and t.layout.dp % t.layout.ep == 0
+    assert t.min_gpus is not None and t.min_gpus <= 64
+
+
+def test_auto_recomputation_falls_back_to_full_when_activations_do_not_fit() -> None:
+    a = describe(2e12, "total").architecture
+    sel = training_plan(a, H100, n_gpus=4096, recompute="selective")
+    auto = training_plan(a, H100, n_gpus=4096)
+    assert sel.min_gpus is None and auto.recompute == "full" and auto.min_gpus is not None
+    assert any("Full activation recomputation" in w for w in auto.warnings)
+
+
+def test_bad_settings_are_refused() -> None:
+    a = arch("llama-3-8b")
+    for kw in ({"optimizer": "sgd"}, {"zero_stage": 4}, {"n_gpus": 0}, {"micro_batch": 0}):
+        with pytest.raises(ValueError):
+            training_plan(a, H100, **kw)
+
+
+# --------------------------------------------------------------------------------------------
+# serving a known shape
+
+
+def test_serving_memory_kv_and_gpus_per_replica() -> None:
+    hw = Hardware(H100)
+    a = arch("llama-2-70b")
+    s = serving_from_shape(a, hw, context=4096, batch=8)
+    assert s.kv_bytes_per_token == 327_680  # LAWS.md §5
+    assert s.serving_memory_bytes == a.params_total * 2 + 327_680 * 4096 * 8
+    assert s.gpus_to_hold == math.ceil(s.serving_memory_bytes / (80e9 * USABLE_FRACTION))
+    fp8 = serving_from_shape(a, hw, context=4096, batch=8, precision="fp8")
+    int4 = serving_from_shape(a, hw, context=4096, batch=8, precision="int4")
+    assert fp8.weight_bytes == s.weight_bytes / 2 and int4.weight_bytes == fp8.weight_bytes / 2
+    assert int4.gpus_to_hold <= fp8.gpus_to_hold <= s.gpus_to_hold
+    assert serving_from_shape(arch("deepseek-v3"), hw).kv_bytes_per_token == 70_272
+    with pytest.raises(ValueError, match="precision"):
+        serving_from_shape(a, hw, precision="fp3")
+
+
+def test_moe_decoding_reads_active_weights_at_batch_1_and_all_at_large_batch() -> None:
+    hw = Hardware(H100)
+    a = arch("mixtral-8x7b")
+    assert serving_from_shape(a, hw, batch=1).weight_bytes_per_step == pytest.approx(2 * a.params_active)
+    assert serving_from_shape(a, hw, batch=512).weight_bytes_per_step == pytest.approx(2 * a.params_total, rel=1e-6)
+
+
+def test_results_are_plain_json() -> None:
+    import json
+
+    from planner.summary import architecture_rows
+
+    hw = Hardware(H100, n_gpus=16)
+    plan = describe(3e10, "total")
+    t = training_plan(plan.architecture, hw)
+    s = serving_from_shape(plan.architecture, hw, precision="fp8")
+    text = json.dumps({"architecture": plan.to_dict(), "training_memory": t.to_dict(), "serving": s.to_dict()})
+    back = json.loads(text)
+    assert back["architecture"]["n_layers"] == plan.architecture.n_layers
+    assert back["training_memory"]["layout"]["gpus"] <= 16
+    keys = [r.key for r in architecture_rows(plan, t, s)]
+    assert keys[:2] == ["architecture.shape", "architecture.shape_n"] and "training_memory.min_gpus" in keys
