@@ -263,3 +263,16 @@ def test_fitted_preset_round_trips_calibration(tmp_path: Path, porian: Runs, por
     assert preset.law.info.calibration == again.info.calibration
     p1, p2 = predict(preset.law, 1e9, 2e10), predict(again, 1e9, 2e10)
     assert p1.loss_interval[0][0] == p2.loss_interval[0][0]
+
+
+def test_default_plan_loss_interval_is_the_calibrated_prediction_interval() -> None:
+    """epoch-2024 carries a calibration: a plan's loss interval is the same prediction interval as
+    predict() at the plan's N* and D*, and the plan says which kind each interval is."""
+    from planner.solve.plan import plan
+
+    law = get_law("epoch-2024")
+    p = plan(law, 1e21)
+    pred = predict(law, p.n_params, p.n_tokens)
+    assert p.intervals["loss"] == pytest.approx((pred.loss_interval[0][0], pred.loss_interval[1][0]), rel=1e-12)
+    assert "loss: 95% prediction interval: bootstrap + extrapolation error from 6 rolling folds" in p.interval_note
+    assert p.intervals["n_params"][0] < p.n_params < p.intervals["n_params"][1]
