@@ -751,7 +751,8 @@ class FitDialog(QDialog):
             runs = load_runs(path, columns=columns, loss_unit=self.loss_unit_combo.currentData())
         except RunsError as exc:
             self._fill_column_combos(path, None, columns)
-            return self._load_failed(str(exc))
+            hint = " (here: choose 'perplexity (ln)' under Loss unit)" if "looks like perplexity" in str(exc) else ""
+            return self._load_failed(str(exc) + hint)
         except Exception as exc:  # a bad file must never crash the dialog
             return self._load_failed(f"{path}: {error_text(exc)}")
         self.runs = runs
