@@ -756,8 +756,10 @@ def _check_law_numbers(law: Law, ck: _Checker) -> None:
         what = "N* or D* (or one below 1)"
         if not bad.any() and law.has_loss:
             loss = np.asarray(law.loss(n, d), dtype=float)  # type: ignore[attr-defined]
-            bad = ~np.isfinite(loss)
-            what = "the loss"
+            # the frontier loss too (Kaplan's L(C) = (C_c/C)^alpha_C underflows to 0 for C_c ~ 5e-324)
+            front = np.asarray(law.frontier_loss(budgets), dtype=float)  # type: ignore[attr-defined]
+            bad = ~(np.isfinite(loss) & (loss > 0) & np.isfinite(front) & (front > 0))
+            what = "the loss (or one not above 0)"
     if bad.any():
         c = budgets[int(np.argmax(bad))]
         raise ck.fail("law.coefficients", f"these coefficients give a non-finite {what} "
