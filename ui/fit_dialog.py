@@ -8,7 +8,10 @@ Public API::
     FitDialog(parent=None, *, path=None, synchronous=False)
         .lawAccepted(law)                 # emitted by "Use this law"
         .fitFinished(outcome)             # a fit (and bootstrap) result was applied
-        .load_file(path) -> bool          # read + preview; a bad file shows its message
+        .load_file(path, columns=None) -> bool   # read + preview; a bad file shows its message
+        .set_column(role, header) -> bool # choose a column (None automatic, "" not used), re-read
+        .chosen_columns() -> dict         # what the column drop-downs say
+        .ask() -> bool                    # "What would this run give?": loss [lo – hi] at N, D or C
         .options() -> FitOptions          # what the option widgets say
         .start_fit() -> bool              # run in the worker (or at once when synchronous)
         .cancel()                         # stop the worker; no result is applied
@@ -17,10 +20,12 @@ Public API::
         .use_law() -> bool                # emit lawAccepted(outcome.law)
     run_fit(runs, options, report=None, is_cancelled=None) -> FitOutcome   # Qt-free pipeline
 
-The pipeline (:func:`run_fit`) is: Epoch's outlier filter (optional), the full-data fit
-(:func:`planner.fitting.fitter`), the leave-largest-out extrapolation check, then the bootstrap
-in chunks of :data:`BOOT_CHUNK` resamples (each chunk reports progress and checks the cancel
-flag), then the in-memory law with its bootstrap samples. It runs in a
+The pipeline (:func:`run_fit`) is: the outlier filters (Epoch's highest-loss filter, the
+residual filter; optional), the full-data fit (:func:`planner.fitting.fitter`), the
+leave-largest-out extrapolation check, the bootstrap in chunks of :data:`BOOT_CHUNK` resamples
+(each chunk reports progress and checks the cancel flag), the rolling folds that measure the
+extrapolation error (:func:`planner.fitting.calibration.calibrate`), then the in-memory law with
+its bootstrap samples and calibration. It runs in a
 :class:`ui.workers.JobRunner` worker thread; a generation counter drops stale results.
 """
 
@@ -46,6 +51,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -54,6 +60,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSpinBox,
     QSplitter,
@@ -74,8 +81,17 @@ from planner.fitting import (
     residuals_by_compute,
 )
 from planner.fitting import fitter as fitting
+from planner.fitting.calibration import Calibration, calibrate
+from planner.fitting.predict import predict
 from planner.fitting.preset import fitted_law, write_fitted_preset
-from planner.fitting.runs import Runs, RunsError, data_range, drop_highest_loss, load_runs
+from planner.fitting.runs import (
+    Runs,
+    RunsError,
+    data_range,
+    drop_highest_loss,
+    load_runs,
+    read_headers,
+)
 from planner.laws import Law
 from planner.units import fmt_sci, parse_number
 from ui import settings, theme
@@ -89,6 +105,8 @@ EPOCH_DROP = 5
 HOLDOUT_FRAC = 0.2
 MAX_GROUP_CURVES = 16
 SYMBOLS = {"alpha": "α", "beta": "β", "alpha_N": "α_N", "alpha_D": "α_D"}
+ROLE_LABELS = {"n_params": "N (parameters)", "n_tokens": "D (tokens)", "flops": "C (FLOPs)", "loss": "loss"}
+AUTO, NOT_USED = "(automatic)", "(not used)"
 FORM_PARAMS = {"chinchilla": CHINCHILLA_PARAMS, "kaplan": KAPLAN_PARAMS}
 
 
@@ -108,6 +126,10 @@ class FitOptions:
     seed: int = 0
     level: float = 0.95
     holdout_frac: float = HOLDOUT_FRAC
+    drop_residual: float = 0.0  # > 0: drop runs beyond this many robust residual scales, refit
+    folds: int = 6  # rolling folds of the extrapolation-error calibration (0: none)
+    n_meaning: str = "total"  # what the runs' N counts (written into the law)
+    loss_unit: str = "nats"  # unit of the file's loss column (the runs are read in nats)
 
     def fit_kwargs(self) -> dict[str, Any]:
         return {
@@ -115,6 +137,7 @@ class FitOptions:
             "loss_fn": self.loss_fn,
             "delta": self.delta,
             "pin": dict(self.pin),
+            "drop_residual": self.drop_residual,
         }
 
 
@@ -136,6 +159,7 @@ class FitOutcome:
     preset_id: str
     name: str
     timings: Mapping[str, float]
+    calibration: Calibration | None = None
 
 
 def preset_identity(runs: Runs, options: FitOptions) -> tuple[str, str]:
@@ -189,8 +213,9 @@ def chunked_bootstrap(
             report(step0 + i + 1, total, f"Bootstrap {min(n, (i + 1) * BOOT_CHUNK):,} of {n:,}")
     samples = np.concatenate(parts) if parts else np.empty((0, len(names)))
     ci, se = fitting.summarise_bootstrap(samples, names, options.level)
+    issues = fitting.identification_issues(base, ci, min_loss=float(np.min(used.loss)), level=options.level)
     return BootstrapResult(
-        fit=replace(base, ci=ci, se=se),
+        fit=replace(base, ci=ci, se=se, identification=tuple(issues)),
         samples=samples,
         names=names,
         level=options.level,
@@ -203,6 +228,11 @@ def chunked_bootstrap(
     )
 
 
+def _loss_unit_label(options: FitOptions) -> str:
+    return "nats/token" + {"bits": " (converted from bits per token)",
+                           "perplexity": " (converted from perplexity)"}.get(options.loss_unit, "")
+
+
 def make_law(
     boot: BootstrapResult | None,
     fit: FitResult,
@@ -211,13 +241,18 @@ def make_law(
     preset_id: str,
     name: str,
     holdout: HoldoutResult | None = None,
+    calibration: Calibration | None = None,
+    options: FitOptions | None = None,
 ) -> Law:
-    """The in-memory law: :func:`planner.fitting.fitter.fitted_law` (bootstrap samples attached).
+    """The in-memory law: :func:`planner.fitting.fitter.fitted_law` (bootstrap samples and the
+    extrapolation calibration attached).
 
-    ``runs`` are the runs as read, before the fit's outlier filter (``fit.n_dropped``).
+    ``runs`` are the runs as read, before the fit's outlier filters (``fit.dropped``).
     """
     law_of = boot if boot is not None else fit
-    return fitted_law(law_of, runs, preset_id=preset_id, name=name, holdout=holdout)
+    options = options or FitOptions()
+    return fitted_law(law_of, runs, preset_id=preset_id, name=name, holdout=holdout, calibration=calibration,
+                      n_meaning=options.n_meaning, loss_unit=_loss_unit_label(options))
 
 
 def run_fit(
@@ -235,13 +270,14 @@ def run_fit(
             raise Cancelled
 
     n_chunks = max(1, math.ceil(options.n_bootstrap / BOOT_CHUNK)) if options.n_bootstrap else 0
-    total = 2 + n_chunks
+    n_folds = options.folds if n_chunks else 0
+    total = 2 + n_chunks + n_folds
     timings: dict[str, float] = {}
-    used = drop_highest_loss(runs, options.drop_highest) if options.drop_highest else runs
-    report(0, total, f"Fitting {len(used):,} runs…")
+    report(0, total, f"Fitting {len(runs):,} runs…")
     t = time.perf_counter()
-    # fit the runs as read with the filter, so the result records n_dropped (provenance)
+    # fit the runs as read with the filters, so the result records what they dropped (provenance)
     base = fitting.fit(runs, drop_highest=options.drop_highest, **options.fit_kwargs())
+    used = fitting.used_runs(runs, base)
     timings["fit"] = time.perf_counter() - t
     check()
     report(1, total, "Leave-largest-out check…")
@@ -263,15 +299,30 @@ def run_fit(
     else:
         result = base
     check()
+    calibration = None
+    if n_folds:
+        t = time.perf_counter()
+        done = [2 + n_chunks]
+
+        def fold_done(_k: int) -> None:
+            check()
+            done[0] += 1
+            report(done[0], total, "Rolling folds (extrapolation error)…")
+
+        calibration = calibrate(used, options.fit_kwargs(), max_folds=n_folds, progress=fold_done)
+        timings["calibration"] = time.perf_counter() - t
+        report(total, total, "Done")  # fewer folds than at most n_folds may exist
+    check()
     preset_id, name = preset_identity(runs, options)
     law, law_error = None, ""
     try:
-        law = make_law(boot, result, runs, preset_id=preset_id, name=name, holdout=holdout)
+        law = make_law(boot, result, runs, preset_id=preset_id, name=name, holdout=holdout,
+                       calibration=calibration, options=options)
     except (ValueError, TypeError, KeyError) as exc:
         law_error = error_text(exc)
     resid = residuals_by_compute(result, used)
     dropped_resid = None
-    if options.drop_highest and len(used) < len(runs):
+    if len(used) < len(runs):
         keep = np.isin(runs.rows, used.rows, invert=True)
         dropped_resid = residuals_by_compute(result, runs.subset(keep))
     return FitOutcome(
@@ -289,6 +340,7 @@ def run_fit(
         preset_id=preset_id,
         name=name,
         timings=timings,
+        calibration=calibration,
     )
 
 
@@ -486,6 +538,18 @@ class FitDialog(QDialog):
         self.mapping_label.setObjectName("mappingLabel")
         self.mapping_label.setWordWrap(True)
         dl.addWidget(self.mapping_label)
+        cols = QHBoxLayout()
+        self.column_combos: dict[str, QComboBox] = {}
+        for role, label in ROLE_LABELS.items():
+            combo = QComboBox()
+            combo.setObjectName(f"column_{role}")
+            combo.setToolTip(f"Column holding {label}; '(automatic)' finds it by name, '(not used)' leaves it out")
+            combo.setEnabled(False)
+            combo.activated.connect(lambda _i: self._reload_with_columns())
+            self.column_combos[role] = combo
+            cols.addWidget(QLabel(label.split()[0]))
+            cols.addWidget(combo, 1)
+        dl.addLayout(cols)
         self.preview = _Table(["row", "N", "D", "C", "loss", "note"], "previewTable")
         dl.addWidget(self.preview, 3)
         self.skipped_title = QLabel("Rows not used")
@@ -510,6 +574,25 @@ class FitDialog(QDialog):
         self.drop_check.setObjectName("dropCheck")
         self.drop_check.toggled.connect(lambda _on: self._show_unused())
         form.addRow("Outliers", self.drop_check)
+        self.residual_check = QCheckBox("Drop runs beyond 3 robust residual scales, refit")
+        self.residual_check.setObjectName("residualCheck")
+        self.residual_check.setToolTip("Fit, drop the runs whose ln residual exceeds 3 x 1.4826 x median |residual|, "
+                                       "refit; the dropped runs are listed with their residuals")
+        form.addRow("", self.residual_check)
+        units = QHBoxLayout()
+        self.loss_unit_combo = QComboBox()
+        self.loss_unit_combo.setObjectName("lossUnitCombo")
+        for text, unit in (("nats per token", "nats"), ("bits per token (× ln 2)", "bits"),
+                           ("perplexity (ln)", "perplexity")):
+            self.loss_unit_combo.addItem(text, unit)
+        self.loss_unit_combo.activated.connect(lambda _i: self._reload_with_columns())
+        self.n_meaning_combo = QComboBox()
+        self.n_meaning_combo.setObjectName("nMeaningCombo")
+        self.n_meaning_combo.addItem("N = total parameters", "total")
+        self.n_meaning_combo.addItem("N = non-embedding parameters", "non_embedding")
+        units.addWidget(self.loss_unit_combo, 1)
+        units.addWidget(self.n_meaning_combo, 1)
+        form.addRow("Loss unit, N", units)
         pin_row = QHBoxLayout()
         self.pin_combo = QComboBox()
         self.pin_combo.setObjectName("pinCombo")
@@ -567,8 +650,43 @@ class FitDialog(QDialog):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.summary.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        rl.addWidget(self.summary)
-        lay.addWidget(res)
+        scroll = QScrollArea()  # the summary grows with identification notes and hold-out rows
+        scroll.setObjectName("summaryScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.summary)
+        scroll.setMinimumHeight(120)
+        rl.addWidget(scroll, 1)
+        lay.addWidget(res, 2)
+
+        ask = QGroupBox("What would this run give?")
+        al = QHBoxLayout(ask)
+        al.addWidget(QLabel("N"))
+        self.ask_n = QLineEdit()
+        self.ask_n.setObjectName("askN")
+        self.ask_n.setPlaceholderText("parameters, e.g. 7e9")
+        al.addWidget(self.ask_n, 1)
+        self.ask_kind = QComboBox()
+        self.ask_kind.setObjectName("askKind")
+        self.ask_kind.addItem("D (tokens)", "tokens")
+        self.ask_kind.addItem("C (FLOPs)", "flops")
+        al.addWidget(self.ask_kind)
+        self.ask_value = QLineEdit()
+        self.ask_value.setObjectName("askValue")
+        self.ask_value.setPlaceholderText("e.g. 1.4e11")
+        al.addWidget(self.ask_value, 1)
+        self.ask_button = QPushButton("Predict")
+        self.ask_button.setObjectName("askButton")
+        self.ask_button.clicked.connect(self.ask)
+        self.ask_n.returnPressed.connect(self.ask)
+        self.ask_value.returnPressed.connect(self.ask)
+        al.addWidget(self.ask_button)
+        self.ask_result = QLabel("Fit first, then type a run's size and tokens (or FLOPs).")
+        self.ask_result.setObjectName("askResult")
+        self.ask_result.setWordWrap(True)
+        self.ask_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(ask)
+        lay.addWidget(self.ask_result)
 
         view_row = QHBoxLayout()
         view_row.addWidget(QLabel("Plot"))
@@ -596,7 +714,7 @@ class FitDialog(QDialog):
         plots.addWidget(self.fit_plot)
         plots.addWidget(self.resid_plot)
         plots.setSizes([460, 260])
-        lay.addWidget(plots, 1)
+        lay.addWidget(plots, 3)
         self._fit_items: list[pg.GraphicsObject] = []
         self._resid_items: list[pg.GraphicsObject] = []
         return right
@@ -623,18 +741,22 @@ class FitDialog(QDialog):
             settings.save_json("last_runs_dir", str(Path(path).parent))
             self.load_file(path)
 
-    def load_file(self, path: str | Path) -> bool:
-        """Read ``path`` and show its preview; on error show the message and keep going."""
+    def load_file(self, path: str | Path, columns: Mapping[str, str | None] | None = None) -> bool:
+        """Read ``path`` (with ``columns`` chosen for some roles: header, ``""`` not used) and
+        show its preview and column mapping; on error show the message and keep going."""
         path = Path(str(path).strip())
         self.runner.cancel()
         self.path_edit.setText(str(path))
         try:
-            runs = load_runs(path)
+            runs = load_runs(path, columns=columns, loss_unit=self.loss_unit_combo.currentData())
         except RunsError as exc:
-            return self._load_failed(str(exc))
+            self._fill_column_combos(path, None, columns)
+            hint = " (here: choose 'perplexity (ln)' under Loss unit)" if "looks like perplexity" in str(exc) else ""
+            return self._load_failed(str(exc) + hint)
         except Exception as exc:  # a bad file must never crash the dialog
             return self._load_failed(f"{path}: {error_text(exc)}")
         self.runs = runs
+        self._fill_column_combos(path, runs, columns)
         self._clear_results()
         skipped = len(runs.skipped)
         self._say(
@@ -645,6 +767,55 @@ class FitDialog(QDialog):
         self._show_preview()
         self._sync_buttons()
         return True
+
+    def _fill_column_combos(self, path: Path, runs: Runs | None,
+                            chosen: Mapping[str, str | None] | None) -> None:
+        """One drop-down per role listing the file's columns, showing the one in use."""
+        headers: list[str] = list(runs.headers) if runs is not None else []
+        numeric: list[bool] = [True] * len(headers)
+        if runs is None:
+            try:
+                headers, numeric = read_headers(path)
+            except (RunsError, OSError):
+                headers, numeric = [], []
+        elif headers:
+            try:
+                numeric = read_headers(path)[1]
+            except (RunsError, OSError):
+                pass
+        for role, combo in self.column_combos.items():
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(AUTO, None)
+            combo.addItem(NOT_USED, "")
+            for h, num in zip(headers, numeric, strict=False):
+                combo.addItem(h if num else f"{h} (text)", h)
+            used = (runs.columns.get(role) if runs is not None else None)
+            want = (chosen or {}).get(role)
+            target = used if used is not None else want
+            idx = combo.findData(target) if target is not None else (1 if runs is not None else 0)
+            combo.setCurrentIndex(max(idx, 0))
+            combo.setEnabled(bool(headers))
+            combo.blockSignals(False)
+
+    def chosen_columns(self) -> dict[str, str | None]:
+        """Role -> header the drop-downs name (None: automatic, "": not used)."""
+        return {role: combo.currentData() for role, combo in self.column_combos.items()}
+
+    def set_column(self, role: str, header: str | None) -> bool:
+        """Choose the column for ``role`` (None: automatic, "": not used) and re-read the file."""
+        combo = self.column_combos[role]
+        idx = combo.findData(header)
+        if idx < 0:
+            return False
+        combo.setCurrentIndex(idx)
+        return self._reload_with_columns()
+
+    def _reload_with_columns(self) -> bool:
+        text = self.path_edit.text().strip()
+        if not text:
+            return False
+        return self.load_file(text, self.chosen_columns())
 
     def _load_failed(self, text: str) -> bool:
         self.runs = None
@@ -754,6 +925,9 @@ class FitDialog(QDialog):
             n_bootstrap=self.boot_spin.value(),
             loss_fn=loss_fn,
             delta=delta,
+            drop_residual=3.0 if self.residual_check.isChecked() else 0.0,
+            n_meaning=self.n_meaning_combo.currentData(),
+            loss_unit=self.loss_unit_combo.currentData(),
         )
 
     def set_options(self, options: FitOptions) -> None:
@@ -766,6 +940,11 @@ class FitDialog(QDialog):
         self.boot_spin.setValue(int(options.n_bootstrap))
         self.loss_combo.setCurrentIndex(self.loss_combo.findData(options.loss_fn))
         self.delta_edit.setText(repr(float(options.delta)))
+        self.residual_check.setChecked(options.drop_residual > 0)
+        self.n_meaning_combo.setCurrentIndex(max(self.n_meaning_combo.findData(options.n_meaning), 0))
+        if self.loss_unit_combo.currentData() != options.loss_unit:
+            self.loss_unit_combo.setCurrentIndex(max(self.loss_unit_combo.findData(options.loss_unit), 0))
+            self._reload_with_columns()
 
     # ---------------------------------------------------------------- running
     def start_fit(self) -> bool:
@@ -900,27 +1079,37 @@ class FitDialog(QDialog):
             f"Runs: {len(out.runs) + n_skip:,} rows read, {n_skip:,} skipped, "
             f"{n_drop:,} dropped by the outlier filter, {fit.n_points:,} used."
         )
+        for issue in fit.identification:
+            lines.append(f"⚠ Not identified: {issue}.")
+        if out.runs.loss_note:
+            lines.append(f"Loss: {out.runs.loss_note}.")
         if out.boot is not None:
             b = out.boot
             lines.append(
                 f"Bootstrap: {b.n_ok:,} of {b.n_requested:,} resamples converged; "
-                f"intervals are {b.level:.0%} percentile intervals."
+                f"coefficient intervals are {b.level:.0%} percentile intervals."
             )
+            if out.calibration is not None:
+                lines.append(
+                    f"Loss intervals: {b.level:.0%} prediction intervals, bootstrap + extrapolation error: "
+                    f"{out.calibration.describe()}."
+                )
+            else:
+                lines.append("Loss intervals: bootstrap only (parameter noise; too few compute levels "
+                             "for rolling folds).")
         else:
             lines.append("Bootstrap: off (no intervals).")
         if out.holdout is not None:
-            ho = out.holdout
-            lines.append(
-                f"Leave-largest-out: fitted without the {len(ho.rows):,} largest-compute runs "
-                f"(> {_fmt(ho.train_max_flops, 3)} FLOP), it predicts their loss with mean "
-                f"|error| {ho.mean_abs_rel_error:.2%}, max {ho.max_abs_rel_error:.2%}."
-            )
+            from planner.cli.fit import holdout_text
+
+            lines.append(f"Leave-largest-out: {holdout_text(out.holdout, out.used)}.")
         else:
             lines.append(f"Leave-largest-out check not available: {out.holdout_error}")
         t = out.timings
         lines.append(
             f"Time: fit {t.get('fit', 0):.2f} s, hold-out {t.get('holdout', 0):.2f} s, "
-            f"bootstrap {t.get('bootstrap', 0):.2f} s; {elapsed:.2f} s in all."
+            f"bootstrap {t.get('bootstrap', 0):.2f} s, folds {t.get('calibration', 0):.2f} s; "
+            f"{elapsed:.2f} s in all."
         )
         return "\n".join(lines)
 
@@ -1154,11 +1343,39 @@ class FitDialog(QDialog):
                 preset_id=out.preset_id,
                 name=out.name,
                 holdout=out.holdout,
+                calibration=out.calibration,
+                n_meaning=out.options.n_meaning,
+                loss_unit=_loss_unit_label(out.options),
             )
         except Exception as exc:  # PresetError, OSError, ...: a message, not a crash
             self._say(f"Cannot save preset: {error_text(exc)}", error=True)
             return False
         self._say(f"Saved {path}.")
+        return True
+
+    def ask(self) -> bool:
+        """"What would this run give?": the fitted law's loss at the typed N and D (or C), with
+        its interval and what kind of interval it is."""
+        out = self.outcome
+        if out is None or out.law is None:
+            self.ask_result.setText("Fit first: the prediction uses the fitted law.")
+            return False
+        try:
+            n = parse_number(self.ask_n.text().strip())
+            v = parse_number(self.ask_value.text().strip())
+            by_tokens = self.ask_kind.currentData() == "tokens"
+            pred = predict(out.law, n, n_tokens=v if by_tokens else None, flops=None if by_tokens else v)
+        except ValueError as exc:
+            self.ask_result.setText(f"Cannot predict: {exc}")
+            return False
+        p = pred.point(0)
+        lo, hi = p["loss_interval"]
+        interval = f" [{lo:.4f} – {hi:.4f}]" if lo is not None else ""
+        text = (f"N {_fmt(n, 4)}, D {_fmt(p['n_tokens'], 4)} tokens, C {_fmt(p['flops'], 4)} FLOPs → loss "
+                f"{p['loss']:.4f}{interval} {pred.loss_unit}. {pred.interval_kind[:1].upper()}{pred.interval_kind[1:]}.")
+        if p["warnings"]:
+            text += " " + " ".join(p["warnings"])
+        self.ask_result.setText(text)
         return True
 
     def use_law(self) -> bool:

@@ -639,7 +639,7 @@ def _result_table(plan: Plan, compare: tuple[Law, Plan] | None, law: Law) -> _Ta
         rows = [
             [
                 _e(r.label),
-                f'<span class="num">{_e(r.value)}</span>',
+                f'<span class="num" style="white-space:nowrap">{_e(r.value)}</span>',
                 f'<span style="color:{MUTED}">{_e(r.unit)}</span>',
             ]
             for r in rows_a
@@ -648,7 +648,7 @@ def _result_table(plan: Plan, compare: tuple[Law, Plan] | None, law: Law) -> _Ta
             "Results",
             ["Quantity", "Value", "Unit"],
             rows,
-            [27, 38, 35] if plan.intervals else [30, 30, 40],  # room for "[lo – hi]"
+            [25, 44, 31] if plan.intervals else [30, 30, 40],  # room for "[lo – hi]" on one line
             aligns=["left", "right", "left"],
         )
     rows_b = {r.key: r for r in _rows(compare[1])}

@@ -39,6 +39,13 @@ class UncertaintyTerm(Term):
         else:
             out["intervals"] = plan_intervals(samples, p.flops, level, form=p.law.form)
         out["interval_note"] = f"{level:.0%} bootstrap interval over {len(samples):,} refits"
+        if info.calibration:  # a measured extrapolation error: the loss gets a prediction interval
+            from planner.fitting.predict import loss_prediction_interval
+
+            lo, hi, kind = loss_prediction_interval(p.law, pt.n, pt.d, level)
+            out["intervals"]["loss"] = (float(lo), float(hi))
+            out["interval_note"] = (f"N*, D*: {level:.0%} bootstrap interval over {len(samples):,} refits; "
+                                    f"loss: {kind}")
 
 
 TERM = UncertaintyTerm()

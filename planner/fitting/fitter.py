@@ -32,14 +32,17 @@ numpy only at import time; scipy is imported inside the functions that need it.
 
 from __future__ import annotations
 
+import math
 import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
 from planner.fitting.intervals import plan_intervals
-from planner.fitting.runs import Runs, drop_highest_loss
+from planner.fitting.runs import Runs, SkippedRow, drop_highest_loss
 
 __all__ = [
     "CHINCHILLA_PARAMS",
@@ -111,6 +114,12 @@ class FitResult:
         Bootstrap percentile interval per parameter (see :func:`bootstrap`).
     se : dict[str, float] or None
         Bootstrap standard error per parameter.
+    dropped : tuple of SkippedRow
+        Runs removed by the outlier filters (highest loss, residual), with reasons.
+    identification : tuple of str
+        Plain sentences saying what these runs do not determine (a coefficient at a bound,
+        a minimum found by one start, an interval spanning orders of magnitude) and what that
+        means for plans; empty when the fit is well identified (:func:`identification_issues`).
     """
 
     form: str
@@ -130,6 +139,8 @@ class FitResult:
     grad_norm: float = float("nan")
     ci: dict[str, tuple[float, float]] | None = None
     se: dict[str, float] | None = None
+    dropped: tuple[SkippedRow, ...] = ()
+    identification: tuple[str, ...] = ()
 
     def predict(self, n_params: np.ndarray | float, n_tokens: np.ndarray | float) -> np.ndarray:
         """Loss predicted by the fitted law for N parameters and D tokens (broadcasts)."""
@@ -159,8 +170,10 @@ class _Model:
     form = ""
     names: tuple[str, ...] = ()
 
-    def __init__(self, runs: Runs, delta: float, pin: Mapping[str, float]) -> None:
+    def __init__(self, runs: Runs, delta: float, pin: Mapping[str, float],
+                 weights: np.ndarray | None = None) -> None:
         self.n = len(runs)
+        self.w = 1.0 if weights is None else np.asarray(weights, dtype=float)
         self.L = runs.loss
         self.lnL = np.log(runs.loss)
         self.delta = float(delta)
@@ -338,6 +351,8 @@ def _evaluate(model: _Model, th: np.ndarray, c: np.ndarray | None = None, hess: 
               irls_full: bool = False):
     """Objective (S,), gradient (S,P) and, if ``hess``, the Hessian (S,P,P) and the IRLS
     (Gauss-Newton) matrix: its diagonal (S,P), or all of it (S,P,P) with ``irls_full``."""
+    if model.form == "chinchilla" and not irls_full:
+        return _evaluate_chinchilla(model, th, c, hess)
     with np.errstate(all="ignore"):
         lse, jac, aux = model.parts(th)
         r = lse - model.lnL
@@ -349,7 +364,7 @@ def _evaluate(model: _Model, th: np.ndarray, c: np.ndarray | None = None, hess: 
             inq = ar <= d
             h = np.where(inq, 0.5 * r * r, d * (ar - 0.5 * d))
             psi = np.clip(r, -d, d)
-        cc = 1.0 if c is None else c
+        cc = (1.0 if c is None else c) * model.w
         f = np.sum(cc * h, axis=1)
         cpsi = cc * psi
         g = (cpsi[:, None, :] @ jac)[:, 0]
@@ -365,6 +380,73 @@ def _evaluate(model: _Model, th: np.ndarray, c: np.ndarray | None = None, hess: 
             hm = gn = jt @ (jac * w_irls[..., None])
         if not irls_full:
             gn = (w_irls[:, None, :] @ (jac * jac))[:, 0]
+    return f, g, hm, gn
+
+
+def _evaluate_chinchilla(model: _Model, th: np.ndarray, c: np.ndarray | None, hess: bool):
+    """:func:`_evaluate` for the Chinchilla form without the (S, n, 5) Jacobian: the gradient and
+    the 15 distinct Hessian entries are sums over runs of products of the softmax weights
+    p1, p2, p3 with ln N and ln D (Jacobian columns p3, p1, p2, -p1 x, -p2 y). Same numbers,
+    about half the memory traffic (the bootstrap's inner loop)."""
+    x, y = model.x, model.y
+    with np.errstate(all="ignore"):
+        e, a, b, al, be = (th[:, k : k + 1] for k in range(5))
+        t1 = a - al * x
+        t2 = b - be * y
+        m = np.maximum(np.maximum(t1, t2), e)
+        p1, p2, p3 = np.exp(t1 - m), np.exp(t2 - m), np.exp(e - m)
+        s = p1 + p2 + p3
+        r = m + np.log(s) - model.lnL
+        p1 /= s
+        p2 /= s
+        p3 /= s
+        d = model.delta
+        if np.isinf(d):
+            h, psi, inq = 0.5 * r * r, r, None
+        else:
+            ar = np.abs(r)
+            inq = ar <= d
+            h = np.where(inq, 0.5 * r * r, d * (ar - 0.5 * d))
+            psi = np.clip(r, -d, d)
+        cc = model.w if c is None else c * model.w
+        f = np.sum(cc * h, axis=1) if c is not None or not np.isscalar(cc) else cc * np.sum(h, axis=1)
+        cpsi = cc * psi
+        q1, q2, q3 = cpsi * p1, cpsi * p2, cpsi * p3
+        S = len(th)
+        g = np.empty((S, 5))
+        g[:, 0] = q3.sum(1)
+        g[:, 1] = q1.sum(1)
+        g[:, 2] = q2.sum(1)
+        g[:, 3] = -(q1 @ x)
+        g[:, 4] = -(q2 @ y)
+        f = np.where(np.isfinite(f) & np.isfinite(g).all(1), f, np.inf)
+        if not hess:
+            return f, g
+        v = cc * ((1.0 if inq is None else inq) - psi)
+        vp1, vp2, vp3 = v * p1, v * p2, v * p3
+        w33, w31, w32 = vp3 * p3, vp3 * p1, vp3 * p2
+        w11, w12, w22 = vp1 * p1, vp1 * p2, vp2 * p2
+        hm = np.empty((S, 5, 5))
+        hm[:, 0, 0] = w33.sum(1) + g[:, 0]
+        hm[:, 0, 1] = w31.sum(1)
+        hm[:, 0, 2] = w32.sum(1)
+        hm[:, 0, 3] = -(w31 @ x)
+        hm[:, 0, 4] = -(w32 @ y)
+        hm[:, 1, 1] = w11.sum(1) + g[:, 1]
+        hm[:, 1, 2] = w12.sum(1)
+        hm[:, 1, 3] = -(w11 @ x) + g[:, 3]
+        hm[:, 1, 4] = -(w12 @ y)
+        hm[:, 2, 2] = w22.sum(1) + g[:, 2]
+        hm[:, 2, 3] = -(w12 @ x)
+        hm[:, 2, 4] = -(w22 @ y) + g[:, 4]
+        hm[:, 3, 3] = w11 @ (x * x) + q1 @ (x * x)
+        hm[:, 3, 4] = w12 @ (x * y)
+        hm[:, 4, 4] = w22 @ (y * y) + q2 @ (y * y)
+        iu = np.triu_indices(5, 1)
+        hm[:, iu[1], iu[0]] = hm[:, iu[0], iu[1]]
+        w_irls = cc * (1.0 if inq is None else np.where(inq, 1.0, psi / np.where(inq, 1.0, r)))
+        wp1, wp2 = w_irls * p1 * p1, w_irls * p2 * p2
+        gn = np.stack([(w_irls * p3 * p3).sum(1), wp1.sum(1), wp2.sum(1), wp1 @ (x * x), wp2 @ (y * y)], axis=1)
     return f, g, hm, gn
 
 
@@ -452,7 +534,7 @@ def _polish(model: _Model, th0: np.ndarray,
 
 
 def _make_model(runs: Runs, form: str, loss_fn: str, delta: float,
-                pin: Mapping[str, float] | None) -> _Model:
+                pin: Mapping[str, float] | None, weights: np.ndarray | None = None) -> _Model:
     if form not in _NAMES:
         raise ValueError(f"unknown form {form!r}; use 'chinchilla' or 'kaplan'")
     if loss_fn not in ("huber", "ls"):
@@ -474,12 +556,82 @@ def _make_model(runs: Runs, form: str, loss_fn: str, delta: float,
     if len(runs) < max(n_free, 1):
         raise ValueError(f"{len(runs)} runs cannot determine {n_free} free parameters")
     cls = _Chinchilla if form == "chinchilla" else _Kaplan
-    return cls(runs, np.inf if loss_fn == "ls" else delta, pin)
+    if weights is not None:
+        weights = np.asarray(weights, dtype=float)
+        if weights.shape != (len(runs),) or not np.all(np.isfinite(weights) & (weights > 0)):
+            raise ValueError(f"weights must be {len(runs)} finite positive numbers, one per run")
+        weights = weights / weights.mean()
+    return cls(runs, np.inf if loss_fn == "ls" else delta, pin, weights)
+
+
+#: Grid starts are screened, and refined first, on at most this many runs (a deterministic
+#: sample spread over compute); the best then take Newton steps on every run.
+SCREEN_ROWS = 20_000
+#: Starts x runs evaluated at once (each element holds ~6 arrays of P doubles): memory stays
+#: linear in the runs whatever the number of starts.
+_ELEMENTS = 2_000_000
+#: Runs x this many bytes is the memory a fit needs, at most (checked against what is free).
+_BYTES_PER_RUN = 600
+
+
+def _available_memory() -> float | None:
+    """Bytes of memory available to this process (Linux ``MemAvailable``), or None."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024.0
+    except OSError:
+        pass
+    try:
+        import os
+
+        return float(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_memory(n_runs: int) -> None:
+    """Raise ValueError (one line) when fitting ``n_runs`` runs would not fit in free memory."""
+    need = n_runs * _BYTES_PER_RUN + 200e6
+    avail = _available_memory()
+    if avail is not None and need > avail:
+        raise ValueError(f"{n_runs:,} runs need about {need / 1e9:.1f} GB of memory to fit, more than the "
+                         f"{avail / 1e9:.1f} GB available: fit a sample of the runs")
+
+
+def _screen_subset(runs: Runs) -> Runs:
+    """At most :data:`SCREEN_ROWS` runs, evenly spaced in compute order (deterministic)."""
+    if len(runs) <= SCREEN_ROWS:
+        return runs
+    order = np.argsort(runs.flops, kind="stable")
+    pick = order[np.unique(np.linspace(0, len(runs) - 1, SCREEN_ROWS).round().astype(np.int64))]
+    return runs.subset(np.sort(pick))
+
+
+def _newton_grouped(model: _Model, th: np.ndarray, **kw: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_newton` on groups of starts small enough that starts x runs <= _ELEMENTS."""
+    g = max(1, _ELEMENTS // max(model.n, 1))
+    if len(th) <= g:
+        return _newton(model, th, **kw)
+    parts = [_newton(model, th[i : i + g], **kw) for i in range(0, len(th), g)]
+    return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))  # type: ignore[return-value]
+
+
+def _check_pins(model: _Model) -> None:
+    """Pinned values must lie in the search box (a pinned alpha of 1e300 is not a law)."""
+    box = {"chinchilla": {"E": (math.exp(-30), math.exp(10)), "A": (0.0, math.exp(300)),
+                          "B": (0.0, math.exp(300)), "alpha": (0.0, 10.0), "beta": (0.0, 10.0)},
+           "kaplan": {"N_c": (0.0, 1e130), "D_c": (0.0, 1e130), "alpha_N": (1e-4, 10.0), "alpha_D": (1e-3, 10.0)}}
+    for k, v in model.pin.items():
+        lo, hi = box[model.form][k]
+        if not lo <= v <= hi:
+            raise ValueError(f"pinned {k} = {v:g} is outside what a fit can use ({lo:g} to {hi:g})")
 
 
 def fit(runs: Runs, *, form: str = "chinchilla", loss_fn: str = "huber", delta: float = 1e-3,
         pin: Mapping[str, float] | None = None, drop_highest: int = 0, top_k: int = 8,
-        n_polish: int = 2) -> FitResult:
+        n_polish: int = 2, weights: np.ndarray | None = None, drop_residual: float = 0.0) -> FitResult:
     """Fit a scaling law to runs by minimising the summed Huber loss of ln-loss residuals.
 
     Parameters
@@ -500,26 +652,54 @@ def fit(runs: Runs, *, form: str = "chinchilla", loss_fn: str = "huber", delta: 
         Grid starts refined by the vectorised Newton stage.
     n_polish : int
         Distinct best solutions polished with scipy L-BFGS-B.
+    weights : array, optional
+        One positive weight per run of ``runs`` (normalised to mean 1); default all equal.
+    drop_residual : float
+        When > 0: fit, drop the runs whose |ln residual| exceeds ``drop_residual`` times the
+        robust scale 1.4826 x median |residual| (:func:`drop_residual_outliers`), refit.
 
     Returns
     -------
     FitResult
+        ``dropped`` lists every run a filter removed, with its reason.
     """
     t0 = time.perf_counter()
-    used = drop_highest_loss(runs, drop_highest) if drop_highest else runs
-    model = _make_model(used, form, loss_fn, delta, pin)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        used = drop_highest_loss(runs, drop_highest) if drop_highest else runs
+        result = _fit(runs, used, form, loss_fn, delta, pin, top_k, n_polish, weights, t0)
+        if drop_residual > 0 and result.converged is not None:
+            trimmed = drop_residual_outliers(used, result, drop_residual)
+            if len(trimmed) < len(used):
+                result = _fit(runs, trimmed, form, loss_fn, delta, pin, top_k, n_polish, weights, t0)
+    return result
+
+
+def _fit(runs: Runs, used: Runs, form: str, loss_fn: str, delta: float, pin: Mapping[str, float] | None,
+         top_k: int, n_polish: int, weights: np.ndarray | None, t0: float) -> FitResult:
+    model = _make_model(used, form, loss_fn, delta, pin, _used_weights(runs, used, weights))
+    _check_pins(model)
     names = model.names
     if model.F.size == 0:
         th = model.to_internal(model.pin)
         f = _evaluate(model, th[None], hess=False)[0]
-        return _result(model, th, float(f[0]), 0.0, used, runs, t0, True,
+        return _result(model, th, float(f[0]), 0.0, used, runs, t0, bool(np.isfinite(f[0])),
                        "all parameters pinned: objective evaluated only", 1, 1, 1)
-    cand = model.starts()
-    cand[:, ~model.free] = model.to_internal(_fill(model, names, cand[0]))[~model.free]
-    cand[:, model.F] = np.clip(cand[:, model.F], model.lower[model.F], model.upper[model.F])
-    f0 = _evaluate(model, cand, hess=False)[0]
+    check_memory(model.n)
+    screen = _screen_subset(used)
+    smodel = model if screen is used else _make_model(screen, form, loss_fn, delta, pin,
+                                                      _used_weights(runs, screen, weights))
+    cand = smodel.starts()
+    cand[:, ~smodel.free] = smodel.to_internal(_fill(smodel, names, cand[0]))[~smodel.free]
+    cand[:, smodel.F] = np.clip(cand[:, smodel.F], smodel.lower[smodel.F], smodel.upper[smodel.F])
+    f0 = np.concatenate([_evaluate(smodel, cand[i : i + 64], hess=False)[0] for i in range(0, len(cand), 64)])
     order = np.argsort(f0, kind="stable")[: max(1, top_k)]
-    th, f, status = _newton(model, cand[order])
+    th, f, status = _newton_grouped(smodel, cand[order])
+    if smodel is not model:  # refine the best few subsample optima on every run
+        keep = np.argsort(f, kind="stable")[: max(2, n_polish)]
+        th = np.stack([model.to_internal(_fill(smodel, names, t)) for t in th[keep]])
+        th, f, status = _newton_grouped(model, th)
+        order = order[keep]
     rank = np.argsort(f, kind="stable")
     best_th, best_f, best_ok = th[rank[0]], f[rank[0]], status[rank[0]] == 1
     notes: list[str] = []
@@ -535,9 +715,7 @@ def fit(runs: Runs, *, form: str = "chinchilla", loss_fn: str = "huber", delta: 
             best_th, best_f, best_ok = p_th, p_f, p_ok or status[i] == 1
     F = model.F
     _, g_b, _, gn_b = _evaluate(model, best_th[None], irls_full=True)
-    with np.errstate(all="ignore"):
-        dec = float(g_b[0, F] @ _batch_solve(gn_b[:, F[:, None], F] + 1e-12 * np.eye(len(F)),
-                                             g_b[:, F])[0])
+    dec = float(g_b[0, F] @ _batch_solve(gn_b[:, F[:, None], F] + 1e-12 * np.eye(len(F)), g_b[:, F])[0])
     stationary = best_ok or (np.isfinite(dec) and dec <= 1e-12 * best_f + 1e-20 * model.n)
     n_at_best = int(np.sum(f <= best_f * (1 + _RTOL_BEST) + 1e-20 * model.n))
     room = 1e-4 * (model.upper - model.lower)
@@ -545,9 +723,11 @@ def fit(runs: Runs, *, form: str = "chinchilla", loss_fn: str = "huber", delta: 
                                               model.upper[k] - best_th[k]) <= room[k]]
     converged = bool(stationary and np.isfinite(best_f) and not edge)
     gnorm = float(np.max(np.abs(g_b[0, F])))
+    screened = (f" (starts screened on {len(screen):,} of {len(used):,} runs, the best refined on all)"
+                if smodel is not model else "")
     msg = (f"{'converged' if converged else 'NOT converged'}: {n_at_best} of {len(order)} "
            f"refined starts (from {len(cand)} grid starts) reached the best objective "
-           f"within rtol {_RTOL_BEST:g}; L-BFGS-B polish: {'; '.join(notes) or 'skipped'}")
+           f"within rtol {_RTOL_BEST:g}{screened}; L-BFGS-B polish: {'; '.join(notes) or 'skipped'}")
     if n_at_best < 2 and len(order) > 1:
         msg += "; only one start found this minimum, it may not be global"
     if edge:
@@ -557,6 +737,50 @@ def fit(runs: Runs, *, form: str = "chinchilla", loss_fn: str = "huber", delta: 
         msg += "; the runs may not determine every parameter, consider pinning one (e.g. E)"
     return _result(model, best_th, float(best_f), gnorm, used, runs, t0, converged, msg,
                    len(cand), len(order), n_at_best)
+
+
+def drop_residual_outliers(runs: Runs, fit_result: FitResult, k: float = 3.0) -> Runs:
+    """Runs whose ln residual under ``fit_result`` is within ``k`` robust scales; the others
+    are listed in :attr:`Runs.dropped` with their residual and the threshold.
+
+    The robust scale is 1.4826 x the median absolute ln residual (the standard deviation for
+    normal residuals, unmoved by the outliers themselves). Runs are only dropped, never
+    reweighted; ``k`` 3 drops what normal scatter would give about 0.3% of the time.
+    """
+    if k <= 0:
+        raise ValueError(f"the residual threshold must be positive, got {k!r}")
+    with np.errstate(all="ignore"):
+        r = np.log(np.asarray(fit_result.predict(runs.n_params, runs.n_tokens)) / runs.loss)
+    scale = 1.4826 * float(np.median(np.abs(r)))
+    if not (np.isfinite(scale) and scale > 0):
+        return runs
+    keep = np.abs(r) <= k * scale
+    if keep.all() or keep.sum() < 2:
+        return runs
+    dropped = tuple(
+        SkippedRow(int(row), f"residual outlier: ln(predicted/actual) = {ri:+.4f}, {abs(ri) / scale:.1f} robust "
+                             f"scales (scale {scale:.4f} = 1.4826 x median |residual|; threshold {k:g})")
+        for row, ri in zip(runs.rows[~keep], r[~keep], strict=True))
+    return replace(runs.subset(keep), dropped=runs.dropped + dropped)
+
+
+def used_runs(runs: Runs, fit_result: FitResult) -> Runs:
+    """``runs`` less the runs ``fit_result``'s filters dropped (listed in ``.dropped``)."""
+    if not fit_result.dropped:
+        return runs
+    gone = np.array([d.row for d in fit_result.dropped], dtype=np.int64)
+    keep = ~np.isin(runs.rows, gone)
+    return replace(runs.subset(keep), dropped=runs.dropped + tuple(fit_result.dropped))
+
+
+def _used_weights(runs: Runs, used: Runs, weights: np.ndarray | None) -> np.ndarray | None:
+    """``weights`` (one per run of ``runs``) restricted to the runs a filter kept."""
+    if weights is None or used is runs:
+        return weights
+    w = np.asarray(weights, dtype=float)
+    if w.shape != (len(runs),):
+        raise ValueError(f"weights must be {len(runs)} numbers, one per run")
+    return w[np.isin(runs.rows, used.rows)]
 
 
 def _fill(model: _Model, names: tuple[str, ...], th: np.ndarray) -> dict[str, float]:
@@ -569,12 +793,58 @@ def _result(model: _Model, th: np.ndarray, f: float, gnorm: float, used: Runs, r
             t0: float, converged: bool, msg: str, n_starts: int, n_refined: int,
             n_at_best: int) -> FitResult:
     params = {k: float(v) for k, v in _fill(model, model.names, th).items()}
-    return FitResult(form=model.form, params=params, objective=f, n_points=len(used),
+    gone = set(used.rows.tolist())
+    dropped = tuple(d for d in used.dropped if d.row not in gone)
+    result = FitResult(form=model.form, params=params, objective=f, n_points=len(used),
                      n_dropped=len(runs) - len(used), seconds=time.perf_counter() - t0,
                      converged=converged, message=msg, pinned=dict(model.pin),
                      loss_fn="ls" if np.isinf(model.delta) else "huber",
                      delta=model.delta, n_starts=n_starts, n_refined=n_refined,
-                     n_at_best=n_at_best, grad_norm=gnorm)
+                     n_at_best=n_at_best, grad_norm=gnorm, dropped=dropped)
+    return replace(result, identification=tuple(identification_issues(result, min_loss=float(np.min(used.loss)))))
+
+
+_EXP_NAMES = {"alpha", "beta", "alpha_N", "alpha_D"}
+#: An interval whose ends differ by more than this factor "spans orders of magnitude".
+_WIDE_RATIO = 100.0
+
+
+def identification_issues(fit_result: FitResult, ci: Mapping[str, tuple[float, float]] | None = None,
+                          *, min_loss: float | None = None, level: float = 0.95) -> list[str]:
+    """Plain sentences on what the runs do not determine, and what it means for plans.
+
+    Flags: the loss floor E at (or, by its bootstrap interval ``ci``, reaching down to) zero;
+    an exponent at a limit of the search (below 0.01 or above 3, the largest a preset may
+    hold); a minimum reached by a single start; a coefficient whose interval spans orders of
+    magnitude (its ends more than 100x apart). ``min_loss`` is the lowest loss of the runs.
+    """
+    p, pinned, out = fit_result.params, fit_result.pinned, []
+    ci = ci if ci is not None else fit_result.ci
+    if fit_result.form == "chinchilla" and "E" not in pinned:
+        floor_low = p["E"] < 1e-3 * (min_loss or 1.0)
+        lo, hi = (ci or {}).get("E", (math.nan, math.nan))
+        reach_zero = math.isfinite(lo) and lo < 1e-3 * (min_loss or 1.0)
+        if floor_low or reach_zero:
+            what = (f"the fit puts E at {p['E']:.3g}, its lower limit" if floor_low else
+                    f"its {level:.0%} bootstrap interval runs from {lo:.3g} to {hi:.3g}")
+            out.append(f"E is not determined by these runs ({what}): the loss floor, and so long-range "
+                       "predictions, are unreliable; fix E with --pin E=... or add runs")
+    for k in _EXP_NAMES & set(p) - set(pinned):
+        if p[k] < 0.01 or p[k] > 3.0:
+            out.append(f"{k} = {p[k]:.3g} is at a limit of what the fit allows (exponents between 0.01 and 3): "
+                       f"these runs do not determine it, so plans from this law are unreliable; pin {k} "
+                       "(--pin) or add runs of other sizes")
+    if fit_result.n_refined > 1 and fit_result.n_at_best < 2 and not set(p) <= set(pinned):
+        out.append(f"only one of {fit_result.n_refined} refined starts reached this minimum: it may not be the "
+                   "global one, and another law may fit these runs as well; check by pinning a coefficient or adding runs")
+    for k, (lo, hi) in (ci or {}).items():
+        if k in pinned or (k == "E" and any("E is not" in o for o in out)):
+            continue
+        if math.isfinite(lo) and math.isfinite(hi) and lo > 0 and hi / lo > _WIDE_RATIO:
+            out.append(f"{k}'s {level:.0%} interval spans {math.log10(hi / lo):.1f} orders of magnitude "
+                       f"({lo:.3g} to {hi:.3g}): {k} is poorly determined by these runs, so plans carry wide "
+                       "intervals; read them through their intervals, pin a coefficient or add runs")
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -622,7 +892,9 @@ class BootstrapResult:
 def bootstrap(runs: Runs, n: int = 1000, seed: int = 0, *, level: float = 0.95,
               form: str = "chinchilla", loss_fn: str = "huber", delta: float = 1e-3,
               pin: Mapping[str, float] | None = None, drop_highest: int = 0,
-              base: FitResult | None = None, chunk: int = 500) -> BootstrapResult:
+              base: FitResult | None = None, chunk: int = 500,
+              weights: np.ndarray | None = None, progress: Any = None,
+              drop_residual: float = 0.0) -> BootstrapResult:
     """Percentile bootstrap of the fitted coefficients.
 
     Each resample draws ``len(runs)`` runs with replacement (after the ``drop_highest``
@@ -645,35 +917,62 @@ def bootstrap(runs: Runs, n: int = 1000, seed: int = 0, *, level: float = 0.95,
     base : FitResult, optional
         Full-data fit to warm-start from (computed when omitted).
     chunk : int
-        Resamples solved together (memory ~ chunk x runs x 5 doubles x a few).
+        Resamples solved together (memory ~ chunk x runs x 5 doubles x a few; lowered for
+        large tables so it stays linear in the runs).
+    weights : array, optional
+        Per-run weights, as for :func:`fit`.
+    progress : callable, optional
+        Called with the number of resamples finished after each chunk (a progress bar).
+
+    The resampled runs are those ``base`` used (its ``dropped`` runs left out).
     """
     t0 = time.perf_counter()
-    used = drop_highest_loss(runs, drop_highest) if drop_highest else runs
-    if base is None:
-        base = fit(used, form=form, loss_fn=loss_fn, delta=delta, pin=pin)
-    model = _make_model(used, form, loss_fn, delta, pin)
-    rng = np.random.default_rng(seed)
-    m = len(used)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if base is None:
+            base = fit(runs, form=form, loss_fn=loss_fn, delta=delta, pin=pin, drop_highest=drop_highest,
+                       weights=weights, drop_residual=drop_residual)
+        used = used_runs(runs, base) if base.dropped else (
+            drop_highest_loss(runs, drop_highest) if drop_highest else runs)
+        w_used = _used_weights(runs, used, weights)
+        model = _make_model(used, form, loss_fn, delta, pin, w_used)
+        rng = np.random.default_rng(seed)
+        m = len(used)
+        names = model.names
+        if model.F.size == 0:  # nothing free: no parameter noise to resample
+            samples = np.tile([base.params[k] for k in names], (n, 1))
+        else:
+            samples = _resample(model, base, rng, n, m, chunk, progress)
+        ci, se = summarise_bootstrap(samples, names, level)
+    issues = identification_issues(base, ci, min_loss=float(np.min(used.loss)), level=level)
+    return BootstrapResult(fit=replace(base, ci=ci, se=se, identification=tuple(issues)), samples=samples,
+                           names=names, level=level, ci=ci, se=se, n_requested=n, n_ok=len(samples),
+                           seed=seed, seconds=time.perf_counter() - t0)
+
+
+def _resample(model: _Model, base: FitResult, rng: np.random.Generator, n: int, m: int, chunk: int,
+              progress: Any) -> np.ndarray:
     th0 = model.to_internal(base.params)
     out, keep = [], []
+    chunk = max(1, min(chunk, _ELEMENTS // max(m, 1)))
     for start in range(0, n, chunk):
         b = min(chunk, n - start)
         idx = rng.integers(0, m, size=(b, m))
         counts = np.zeros((b, m))
         np.add.at(counts, (np.repeat(np.arange(b), m), idx.ravel()), 1.0)
-        th, f, status = _newton(model, np.tile(th0, (b, 1)), counts, max_iter=500, rtol=1e-10)
+        th, f, status = _newton(model, np.tile(th0, (b, 1)), counts, max_iter=150, rtol=1e-10)
+        slow = np.flatnonzero(status == 3)  # still walking a flat valley (often E towards 0):
+        if slow.size:  # a few rows iterate on alone, far cheaper per step than all of them
+            th[slow], f[slow], status[slow] = _newton(model, th[slow], counts[slow], max_iter=2500, rtol=1e-10)
         for i in np.flatnonzero(status != 1):  # stragglers: scipy L-BFGS-B from where they are
             p_th, p_f, _, p_ok = _polish(model, th[i], counts[i])
             if p_ok and p_f <= f[i]:
                 th[i], f[i], status[i] = p_th, p_f, 1
         out.append(model.to_natural(th))
         keep.append((status == 1) & np.isfinite(f))
-    samples = np.concatenate(out)[np.concatenate(keep)]
-    names = model.names
-    ci, se = summarise_bootstrap(samples, names, level)
-    return BootstrapResult(fit=replace(base, ci=ci, se=se), samples=samples, names=names,
-                           level=level, ci=ci, se=se, n_requested=n, n_ok=len(samples),
-                           seed=seed, seconds=time.perf_counter() - t0)
+        if progress is not None:
+            progress(b)
+    return np.concatenate(out)[np.concatenate(keep)]
 
 
 def summarise_bootstrap(samples: np.ndarray, names: tuple[str, ...], level: float):

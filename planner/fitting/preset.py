@@ -30,7 +30,8 @@ from typing import Any
 import numpy as np
 
 from planner import __version__
-from planner.fitting.fitter import BootstrapResult, FitResult, HoldoutResult
+from planner.fitting.calibration import Calibration
+from planner.fitting.fitter import BootstrapResult, FitResult, HoldoutResult, used_runs
 from planner.fitting.runs import Runs, data_range, drop_highest_loss
 from planner.laws import ChinchillaLaw, Citation, FittedRange, KaplanLaw, Law, LawInfo
 from planner.presets.load import MAX_BOOTSTRAP_ROWS, Preset, law_from_document
@@ -47,7 +48,11 @@ def _parts(boot_or_fit: BootstrapResult | FitResult) -> tuple[FitResult, Bootstr
 
 
 def _used_runs(fit: FitResult, runs: Runs) -> Runs:
-    """The runs the fit used: ``runs`` itself, or ``runs`` after the fit's outlier filter."""
+    """The runs the fit used: ``runs`` itself, or ``runs`` after the fit's outlier filters."""
+    if fit.dropped:
+        used = used_runs(runs, fit)
+        if len(used) == fit.n_points:
+            return used
     if fit.n_dropped and len(runs) == fit.n_points + fit.n_dropped:
         used = drop_highest_loss(runs, fit.n_dropped)  # same set: the k-th largest is the threshold
         if len(used) == fit.n_points:
@@ -64,6 +69,19 @@ def _usable_samples(boot: BootstrapResult | None) -> np.ndarray | None:
         ok = np.isfinite(s).all(1) & (s[:, 1:] > 0).all(1) & (s[:, 0] >= 0)
     s = s[ok][:MAX_BOOTSTRAP_ROWS]
     return s if len(s) else None
+
+
+def samples_ok(boot: BootstrapResult | None) -> bool:
+    return _usable_samples(boot) is not None
+
+
+def _bootstrap_extra(boot: BootstrapResult | None, runs: Runs) -> dict[str, Any] | None:
+    if boot is None:
+        return None
+    extra: dict[str, Any] = {"seed": boot.seed, "data_file": _data_label(runs)}
+    if runs.sha256:
+        extra["data_sha256"] = runs.sha256
+    return extra
 
 
 def _data_label(runs: Runs) -> str:
@@ -99,7 +117,8 @@ def fit_provenance(boot_or_fit: BootstrapResult | FitResult, runs: Runs,
 
 
 def _raw_law(fit: FitResult, boot: BootstrapResult | None, runs: Runs, preset_id: str, name: str,
-             holdout: HoldoutResult | None, n_meaning: str, loss_unit: str, notes: str) -> Law:
+             holdout: HoldoutResult | None, n_meaning: str, loss_unit: str, notes: str,
+             calibration: Calibration | None = None) -> Law:
     used = _used_runs(fit, runs)
     rng = data_range(used)
     sha = f", sha256 {runs.sha256[:12]}" if runs.sha256 else ""
@@ -114,13 +133,23 @@ def _raw_law(fit: FitResult, boot: BootstrapResult | None, runs: Runs, preset_id
     warnings: list[str] = []
     if not fit.converged:
         warnings.append(f"The fit did not converge: {fit.message}"[:4000])
+    warnings += [f"Not identified: {issue}."[:4000] for issue in fit.identification]
     note_lines = [notes] if notes else []
     note_lines.append(f"Fitted on {rng.n_runs} runs spanning {rng.flops[0]:.3g} to {rng.flops[1]:.3g} FLOP, "
                       f"N {rng.n_params[0]:.3g} to {rng.n_params[1]:.3g}, D {rng.n_tokens[0]:.3g} to "
                       f"{rng.n_tokens[1]:.3g}.")  # fmt: skip
+    if runs.loss_note:
+        note_lines.append(f"Loss: {runs.loss_note}.")
+    if fit.dropped:
+        note_lines.append(f"{len(fit.dropped)} runs dropped by outlier filters (rows "
+                          + ", ".join(str(d.row) for d in fit.dropped[:20]) + (", ..." if len(fit.dropped) > 20 else "")
+                          + ").")
     if boot is not None:
         note_lines.append(f"Intervals: {boot.level:.0%} percentile bootstrap, {boot.n_ok} of {boot.n_requested} "
                           f"resamples (seed {boot.seed}).")  # fmt: skip
+        if calibration is not None and samples_ok(boot):
+            note_lines.append(f"Loss intervals are {boot.level:.0%} prediction intervals, bootstrap + extrapolation "
+                              f"error: {calibration.describe()}.")
     if holdout is not None:
         note_lines.append(f"Leave-largest-out check: refitted without the {len(holdout.rows)} largest-compute runs, "
                           f"the law predicts their loss with mean |relative error| "
@@ -133,6 +162,7 @@ def _raw_law(fit: FitResult, boot: BootstrapResult | None, runs: Runs, preset_id
         fitted_range=FittedRange(rng.n_params, rng.n_tokens, rng.flops),
         uncertainty=se, notes=" ".join(note_lines), warnings=tuple(warnings), source="<fitted>",  # type: ignore[arg-type]
         bootstrap_samples=samples, bootstrap_level=boot.level if samples is not None else None,
+        calibration=calibration.to_table() if (calibration is not None and samples is not None) else None,
     )  # fmt: skip
     if fit.form == "chinchilla":
         return ChinchillaLaw(info, **fit.params)
@@ -149,7 +179,7 @@ def _tables(fit: FitResult, boot: BootstrapResult | None, runs: Runs,
 
 def fitted_law(boot_or_fit: BootstrapResult | FitResult, runs: Runs, *, preset_id: str, name: str,
                holdout: HoldoutResult | None = None, n_meaning: str = "total",
-               loss_unit: str = "nats/token", notes: str = "") -> Law:
+               loss_unit: str = "nats/token", notes: str = "", calibration: Calibration | None = None) -> Law:
     """The in-memory law of a fit (or bootstrap) of ``runs``, validated like a preset file.
 
     Parameters
@@ -165,6 +195,10 @@ def fitted_law(boot_or_fit: BootstrapResult | FitResult, runs: Runs, *, preset_i
         A leave-largest-out check, summarised in the law's notes.
     n_meaning, loss_unit, notes : str
         What the runs' N counts (``total``/``non_embedding``), the loss unit, extra notes.
+    calibration : Calibration, optional
+        The rolling-origin extrapolation error (:func:`planner.fitting.calibration.calibrate`):
+        kept with the bootstrap samples, it turns loss intervals into prediction intervals
+        that widen past the fitted range.
 
     Raises
     ------
@@ -174,14 +208,15 @@ def fitted_law(boot_or_fit: BootstrapResult | FitResult, runs: Runs, *, preset_i
     from planner.presets.write import preset_document
 
     fit, boot = _parts(boot_or_fit)
-    law = _raw_law(fit, boot, runs, preset_id, name, holdout, n_meaning, loss_unit, notes)
-    doc = preset_document(law, **_tables(fit, boot, runs, holdout))
+    law = _raw_law(fit, boot, runs, preset_id, name, holdout, n_meaning, loss_unit, notes, calibration)
+    doc = preset_document(law, bootstrap_extra=_bootstrap_extra(boot, runs), **_tables(fit, boot, runs, holdout))
     return law_from_document(doc, f"<fitted {preset_id}>").law
 
 
 def write_fitted_preset(path: str | Path, boot_or_fit: BootstrapResult | FitResult, runs: Runs, *,
                         preset_id: str, name: str, holdout: HoldoutResult | None = None, author: str = "",
-                        n_meaning: str = "total", loss_unit: str = "nats/token", notes: str = "") -> Preset:
+                        n_meaning: str = "total", loss_unit: str = "nats/token", notes: str = "",
+                        calibration: Calibration | None = None) -> Preset:
     """Write the fitted law to ``path`` (TOML, or JSON for ``.json``) atomically; returns the preset
     as the loader reads it back. Tables: ``[law.coefficients]``, ``[law.uncertainty]`` (bootstrap
     SEs), ``[law.intervals]``, ``[law.fitted_range]``, ``[law.bootstrap]`` and ``[meta.fit]``.
@@ -189,8 +224,8 @@ def write_fitted_preset(path: str | Path, boot_or_fit: BootstrapResult | FitResu
     from planner.presets.write import write_preset
 
     fit, boot = _parts(boot_or_fit)
-    law = _raw_law(fit, boot, runs, preset_id, name, holdout, n_meaning, loss_unit, notes)
+    law = _raw_law(fit, boot, runs, preset_id, name, holdout, n_meaning, loss_unit, notes, calibration)
     header = (f"Fitted by planner fit {__version__} from {_data_label(runs)}"
               + (f" (sha256 {runs.sha256})" if runs.sha256 else "") + ".")
     return write_preset(path, law, meta_extra={"author": author} if author else None, header=header,
-                        **_tables(fit, boot, runs, holdout))  # fmt: skip
+                        bootstrap_extra=_bootstrap_extra(boot, runs), **_tables(fit, boot, runs, holdout))  # fmt: skip

@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import math
 import re
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
+
+from planner.solve.warnings import extrapolation_message, flops_extrapolation_warning
 
 __all__ = [
     "ALIASES",
@@ -34,6 +36,7 @@ __all__ = [
     "SkippedRow",
     "data_range",
     "drop_highest_loss",
+    "extrapolation_message",
     "extrapolation_warning",
     "flops_extrapolation_warning",
     "load_runs",
@@ -102,7 +105,7 @@ class Runs:
     n_tokens : numpy.ndarray
         Training tokens D per run (``flops / (6 n_params)`` when the file gave compute).
     loss : numpy.ndarray
-        Final loss per run (nats/token or whatever unit the file uses).
+        Final loss per run in nats per token (converted from the file's ``loss_unit``).
     flops : numpy.ndarray
         Training compute C in FLOP (``6 N D`` when the file gave tokens).
     source : pathlib.Path or None
@@ -119,6 +122,13 @@ class Runs:
         1-based data row number of each kept run in the source file.
     dropped : tuple of SkippedRow
         Runs removed afterwards by a filter such as :func:`drop_highest_loss`.
+    loss_unit : str
+        Unit of the file's loss column (``nats``, ``bits`` or ``perplexity``); ``loss`` is
+        always in nats per token.
+    loss_note : str
+        How the loss was converted to nats ("" when the file was in nats).
+    headers : tuple of str
+        Every header of the file, in order (for a column chooser).
     """
 
     n_params: np.ndarray
@@ -132,6 +142,9 @@ class Runs:
     tokens_from_flops: bool = False
     rows: np.ndarray | None = None
     dropped: tuple[SkippedRow, ...] = ()
+    loss_unit: str = "nats"
+    loss_note: str = ""
+    headers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         n = len(self.n_params)
@@ -175,26 +188,87 @@ def _norm(name: str) -> str:
     return re.sub(r"[\s_\-]+", "", name.strip().lower())
 
 
-def _map_columns(headers: Sequence[str], path: Path) -> dict[str, int]:
+#: Command-line spelling of each role's column option (used in messages).
+ROLE_OPTION = {"n_params": "--params-col", "n_tokens": "--tokens-col", "flops": "--flops-col",
+               "loss": "--loss-col"}
+#: Loss units a runs file may be in; everything is converted to nats per token.
+LOSS_UNITS = ("nats", "bits", "perplexity")
+#: A loss above this many nats per token is not a cross-entropy of a language model: the column
+#: is refused (it is most likely perplexity, or bits of a very poor model).
+MAX_PLAUSIBLE_NATS = 15.0
+_NUMERIC_SAMPLE = 200  # data rows looked at to decide whether a column holds numbers
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _numeric_columns(headers: Sequence[str], sample: Sequence[Sequence[object]]) -> list[bool]:
+    """Per column: do most of the sampled non-empty values parse as numbers?"""
+    out = []
+    for j in range(len(headers)):
+        vals = [row[j] for row in sample if j < len(row)]
+        vals = [v for v in vals if v is not None and str(v).strip() != ""]
+        good = sum(1 for v in vals if isinstance(v, int | float) or _is_number(str(v).strip()))
+        out.append(bool(vals) and good >= 0.5 * len(vals))
+    return out
+
+
+def _map_columns(headers: Sequence[str], path: Path, numeric: Sequence[bool] | None = None,
+                 chosen: Mapping[str, str | None] | None = None) -> dict[str, int]:
+    """Role -> column index: the user's ``chosen`` headers first, then the first alias of each
+    role that names a column holding numbers (a ``data`` column of text is never tokens)."""
     normed = [_norm(h) for h in headers]
+    numeric = list(numeric) if numeric is not None else [True] * len(headers)
     mapping: dict[str, int] = {}
+    excluded = {role for role, header in (chosen or {}).items() if header == ""}  # "" = do not use
+    for role, header in (chosen or {}).items():
+        if not header or role not in ALIASES:
+            continue
+        if header in headers:
+            mapping[role] = list(headers).index(header)
+        elif _norm(header) in normed:
+            mapping[role] = normed.index(_norm(header))
+        else:
+            found = ", ".join(repr(h) for h in headers) or "(none)"
+            raise RunsError(f"{path}: {ROLE_OPTION[role]} {header!r}: no such column (columns: {found})")
+    taken = set(mapping.values())
     for role, aliases in ALIASES.items():
+        if role in mapping or role in excluded:
+            continue
         for alias in aliases:
             key = _norm(alias)
-            if key in normed:
-                mapping[role] = normed.index(key)
+            hits = [j for j, h in enumerate(normed) if h == key and numeric[j] and j not in taken]
+            if hits:
+                mapping[role] = hits[0]
+                taken.add(hits[0])
                 break
+    # a role no numeric column fills takes a text column of its name, so that its rows are
+    # reported as non-numeric; tokens and FLOPs stand in for each other, so neither does
+    for role, aliases in ALIASES.items():
+        if role in mapping or role in excluded or (
+                role in ("n_tokens", "flops") and ({"n_tokens", "flops"} & set(mapping))):
+            continue
+        hits = [j for alias in aliases for j, h in enumerate(normed) if h == _norm(alias) and j not in taken]
+        if hits:
+            mapping[role] = hits[0]
+            taken.add(hits[0])
     missing = [r for r in ("n_params", "loss") if r not in mapping]
     if "n_tokens" not in mapping and "flops" not in mapping:
         missing.append("n_tokens or flops")
     if missing:
-        found = ", ".join(repr(h) for h in headers) or "(none)"
+        found = ", ".join(repr(h) + ("" if num else " (text)") for h, num in zip(headers, numeric, strict=True))
         expected = "; ".join(
             f"{_ROLE_LABEL[r]}: one of {', '.join(ALIASES[r])}" for r in ALIASES)
         raise RunsError(
-            f"{path}: cannot map columns (missing {', '.join(missing)}). Columns found: {found}. "
-            f"Expected (case, spaces, underscores and dashes ignored) {expected}; "
-            "plus N, loss and either tokens or FLOPs.")
+            f"{path}: cannot map columns (missing {', '.join(missing)}). Columns found: {found or '(none)'}. "
+            f"Expected numeric columns named (case, spaces, underscores and dashes ignored) {expected}; "
+            "plus N, loss and either tokens or FLOPs; or name them with --params-col, --tokens-col, "
+            "--flops-col, --loss-col.")
     return mapping
 
 
@@ -212,59 +286,104 @@ def _parse_value(text: object, column: str) -> tuple[float | None, str | None]:
     return value, None
 
 
-def _read_text_rows(data: bytes, path: Path) -> tuple[list[str], list[tuple[int, int, list[str]]]]:
+def _check_regular(path: Path) -> int:
+    """Size of ``path``; a FIFO, device, socket or folder is refused (reading one could block)."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise RunsError(f"{path}: not UTF-8 text ({exc})") from exc
-    lines = text.splitlines()
-    start = 0
-    while start < len(lines) and (not lines[start].strip() or lines[start].lstrip()[:1] == "#"):
-        start += 1
-    if start == len(lines):
-        raise RunsError(f"{path}: file has no header row")
-    header_line = lines[start]
-    preferred = _TEXT_DELIMS.get(path.suffix.lower())
-    counts = {d: header_line.count(d) for d in (",", "\t", ";")}
-    if preferred is None or counts[preferred] == 0:
-        best = max(counts, key=lambda d: counts[d])
-        preferred = best if counts[best] else (preferred or ",")
-    reader = csv.reader(io.StringIO("\n".join(lines[start:])), delimiter=preferred)
-    try:
-        headers = [h.strip() for h in next(reader)]
-    except csv.Error as exc:
-        raise RunsError(f"{path}: header row (line {start + 1}): cannot parse ({exc})") from None
-    rows: list[tuple[int, int, list[str]]] = []
-    data_row = 0
-    try:
-        for fields in reader:
-            if not fields or all(not f.strip() for f in fields):
-                continue  # blank line: not a run
-            data_row += 1
-            rows.append((data_row, start + reader.line_num, fields))
-    except csv.Error as exc:  # e.g. a field over the csv module's 131,072-character limit
-        raise RunsError(f"{path}: row {data_row + 1} (line {start + reader.line_num}): cannot parse "
-                        f"({exc})") from None
-    return headers, rows
+        st = path.stat()
+    except OSError as exc:
+        raise RunsError(f"{path}: cannot read file ({exc.strerror or exc})") from exc
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file (a pipe, device or socket)"
+        raise RunsError(f"{path}: is {kind}; give a CSV, TSV or Parquet file")
+    return st.st_size
 
 
-def _read_parquet_rows(path: Path) -> tuple[list[str], list[tuple[int, int | None, list]]]:
+class _Table:
+    """A parsed text table: headers, delimiter and the data lines (blank lines removed)."""
+
+    def __init__(self, data: bytes, path: Path) -> None:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise RunsError(f"{path}: not UTF-8 text ({exc})") from exc
+        lines = text.splitlines()
+        start = 0
+        while start < len(lines) and (not lines[start].strip() or lines[start].lstrip()[:1] == "#"):
+            start += 1
+        if start == len(lines):
+            raise RunsError(f"{path}: file has no header row")
+        header_line = lines[start]
+        preferred = _TEXT_DELIMS.get(path.suffix.lower())
+        counts = {d: header_line.count(d) for d in (",", "\t", ";")}
+        if preferred is None or counts[preferred] == 0:
+            best = max(counts, key=lambda d: counts[d])
+            preferred = best if counts[best] else (preferred or ",")
+        self.delim = preferred
+        self.quoted = '"' in text
+        if self.quoted:
+            try:
+                self.headers = [h.strip() for h in next(csv.reader([header_line], delimiter=preferred))]
+            except (csv.Error, StopIteration) as exc:
+                raise RunsError(f"{path}: header row (line {start + 1}): cannot parse ({exc})") from None
+        else:
+            self.headers = [h.strip() for h in header_line.split(preferred)]
+        body = lines[start + 1:]
+        keep = [i for i, line in enumerate(body) if line.strip()]
+        self.lines = [body[i] for i in keep]  # data rows; row r is self.lines[r - 1]
+        self.line_no = np.asarray(keep, dtype=np.int64) + start + 2  # physical 1-based line numbers
+        self.path = path
+
+    def fields(self, i: int) -> list[str]:
+        line = self.lines[i]
+        if self.quoted:
+            try:
+                return next(csv.reader([line], delimiter=self.delim))
+            except (csv.Error, StopIteration) as exc:
+                raise RunsError(f"{self.path}: row {i + 1} (line {self.line_no[i]}): cannot parse ({exc})") from None
+        return line.split(self.delim)
+
+    def sample(self) -> list[list[str]]:
+        step = max(1, len(self.lines) // _NUMERIC_SAMPLE)
+        return [self.fields(i) for i in range(0, len(self.lines), step)][: _NUMERIC_SAMPLE + 1]
+
+    def columns(self, cols: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(rows x len(cols)) floats and a row mask of what numpy's loader parsed; rows it
+        could not parse (missing, text, short rows) are NaN with the mask False."""
+        n = len(self.lines)
+        out = np.full((n, len(cols)), np.nan)
+        parsed = np.zeros(n, dtype=bool)
+        if self.quoted:
+            return out, parsed
+        chunk = 20_000
+        for a in range(0, n, chunk):
+            block = self.lines[a : a + chunk]
+            try:
+                out[a : a + len(block)] = np.loadtxt(block, delimiter=self.delim, usecols=cols, dtype=float,
+                                                     ndmin=2, comments=None, quotechar=None)
+                parsed[a : a + len(block)] = True
+            except (ValueError, IndexError):
+                continue  # this block has a bad row: its rows are read one by one
+        return out, parsed
+
+
+def _parquet_table(path: Path) -> tuple[list[str], list[list[object]]]:
     try:
         import pandas as pd
 
         frame = pd.read_parquet(path)
-    except ImportError as exc:
+    except ImportError:
         raise RunsError(
-            f"{path}: reading Parquet needs pyarrow or fastparquet ({exc}); "
-            "install one of them or export the runs as CSV") from exc
+            f"{path}: reading Parquet needs pandas with pyarrow or fastparquet; "
+            "install one of them or export the runs as CSV") from None
     except Exception as exc:  # a corrupt file: report it the same way as other read errors
-        raise RunsError(f"{path}: cannot read Parquet file ({exc})") from exc
+        detail = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise RunsError(f"{path}: cannot read Parquet file ({detail})") from None
     headers = [str(c) for c in frame.columns]
-    values = frame.to_numpy(dtype=object).tolist()
-    return headers, [(i + 1, None, list(v)) for i, v in enumerate(values)]
+    return headers, frame.to_numpy(dtype=object).tolist()
 
 
-def load_runs(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Runs:
+def load_runs(path: str | Path, *, max_bytes: int = MAX_BYTES,
+              columns: Mapping[str, str | None] | None = None, loss_unit: str = "nats") -> Runs:
     """Read training runs from a CSV, TSV or Parquet file.
 
     Parameters
@@ -273,87 +392,156 @@ def load_runs(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Runs:
         File with a header row and one row per run. The delimiter comes from the extension
         (``.csv`` comma, ``.tsv``/``.tab`` tab) or is sniffed from the header (comma, tab,
         semicolon). Parquet is detected by extension or its ``PAR1`` magic bytes and needs
-        pandas with pyarrow or fastparquet.
+        pandas with pyarrow or fastparquet. Pipes, devices and folders are refused.
     max_bytes : int
         Refuse files larger than this many bytes (default 50 MB).
+    columns : mapping, optional
+        Role (``n_params``, ``n_tokens``, ``flops``, ``loss``) -> header to use (``""``: do
+        not use that role, e.g. derive D from C), overriding the automatic mapping (which takes the first column of numbers whose header is one of
+        :data:`ALIASES`, so a ``data`` column holding text is never tokens).
+    loss_unit : {"nats", "bits", "perplexity"}
+        Unit of the loss column. Bits are converted to nats (x ln 2), perplexity to nats
+        (ln); :attr:`Runs.loss_note` says so. A loss above 15 nats/token is refused as
+        implausible (most likely perplexity given as nats).
 
     Returns
     -------
     Runs
-        Parameter counts, tokens, FLOP and losses of the usable rows, plus the rows skipped.
+        Parameter counts, tokens, FLOP and losses (nats/token) of the usable rows, plus the
+        rows skipped with their row numbers and reasons.
 
     Raises
     ------
     RunsError
-        The file is missing, too large, not decodable, its columns cannot be mapped (the
-        message lists the columns found and the accepted spellings) or no row is usable.
+        The file is missing, not a regular file, too large, not decodable, its columns cannot
+        be mapped (the message lists the columns found and the accepted spellings), a loss
+        looks like perplexity, or no row is usable.
     """
     path = Path(path)
+    if loss_unit not in LOSS_UNITS:
+        raise RunsError(f"unknown loss unit {loss_unit!r}; use one of {', '.join(LOSS_UNITS)}")
+    size = _check_regular(path)
+    if size > max_bytes:
+        raise RunsError(f"{path}: file is {size / 1e6:.1f} MB, over the "
+                        f"{max_bytes / 1e6:.0f} MB limit for a runs file")
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise RunsError(f"{path}: file is {size / 1e6:.1f} MB, over the "
-                            f"{max_bytes / 1e6:.0f} MB limit for a runs file")
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
     except OSError as exc:
         raise RunsError(f"{path}: cannot read file ({exc.strerror or exc})") from exc
     digest = hashlib.sha256(data).hexdigest()
+    table: _Table | None = None
     if path.suffix.lower() in _PARQUET_EXT or data[:4] == b"PAR1":
-        headers, raw_rows = _read_parquet_rows(path)
+        headers, pq_rows = _parquet_table(path)
+        sample = pq_rows[:: max(1, len(pq_rows) // _NUMERIC_SAMPLE)]
     else:
-        headers, raw_rows = _read_text_rows(data, path)
-    mapping = _map_columns(headers, path)
+        table = _Table(data, path)
+        headers, pq_rows, sample = table.headers, [], table.sample()
+    del data
+    mapping = _map_columns(headers, path, _numeric_columns(headers, sample), columns)
     use_tokens = "n_tokens" in mapping
     roles = ["n_params", "n_tokens" if use_tokens else "flops", "loss"]
     if use_tokens and "flops" in mapping:
         roles.append("flops")
-    good: dict[str, list[float]] = {r: [] for r in ("n_params", "n_tokens", "flops", "loss")}
-    kept_rows: list[int] = []
-    skipped: list[SkippedRow] = []
-    for data_row, line, fields in raw_rows:
-        values, reason = [], None
-        for role in roles:
-            idx = mapping[role]
-            value, reason = _parse_value(fields[idx] if idx < len(fields) else None,
-                                         headers[idx])
+    cols = [mapping[r] for r in roles]
+    n_rows = len(table.lines) if table is not None else len(pq_rows)
+    if table is not None:
+        values, parsed = table.columns(cols)
+    else:
+        values, parsed = np.full((n_rows, len(cols)), np.nan), np.zeros(n_rows, dtype=bool)
+    reasons: dict[int, str] = {}
+    # rows numpy's loader parsed: check finiteness and sign column by column, in role order
+    with np.errstate(all="ignore"):
+        for k in range(len(roles)):
+            col = values[:, k]
+            bad = parsed & ~(np.isfinite(col) & (col > 0))
+            for i in np.flatnonzero(bad):
+                if int(i) not in reasons:
+                    raw = table.fields(int(i))[cols[k]] if table is not None else col[i]
+                    reasons[int(i)] = _parse_value(raw, headers[cols[k]])[1] or "invalid value"
+    # rows it could not parse (and every Parquet row): one by one, with the reason
+    for i in np.flatnonzero(~parsed):
+        fields = table.fields(int(i)) if table is not None else pq_rows[int(i)]
+        for k, idx in enumerate(cols):
+            value, reason = _parse_value(fields[idx] if idx < len(fields) else None, headers[idx])
             if reason:
+                reasons[int(i)] = reason
                 break
-            values.append(value)
-        if not reason:
-            got = dict(zip(roles, values, strict=True))
-            n = got["n_params"]
-            if use_tokens:
-                d = got["n_tokens"]
-                c = got.get("flops", 6.0 * n * d)
-                if not math.isfinite(c):  # Python floats: overflow gives inf, silently
-                    reason = (f"training compute 6·N·D overflows (N = {n:g} in column "
-                              f"{headers[mapping['n_params']]!r}, D = {d:g} in column "
-                              f"{headers[mapping['n_tokens']]!r})")
-            else:
-                c = got["flops"]
-                d = c / (6.0 * n)
-                if not (math.isfinite(d) and d > 0.0):
-                    reason = (f"tokens D = C/(6N) = {d:g} is not a positive finite number (C = {c:g} in "
-                              f"column {headers[mapping['flops']]!r}, N = {n:g} in column "
-                              f"{headers[mapping['n_params']]!r})")
-        if reason:
-            skipped.append(SkippedRow(data_row, reason, line))
-            continue
-        good["n_params"].append(n)
-        good["n_tokens"].append(d)
-        good["flops"].append(c)
-        good["loss"].append(got["loss"])
-        kept_rows.append(data_row)
-    columns = {role: headers[mapping[role]] for role in mapping}
-    if not kept_rows:
+            values[i, k] = value
+    got = {role: values[:, k] for k, role in enumerate(roles)}
+    n = got["n_params"]
+    with np.errstate(all="ignore"):
+        if use_tokens:
+            d = got["n_tokens"]
+            c = got["flops"] if "flops" in got else 6.0 * n * d
+            for i in np.flatnonzero(~np.isfinite(c)):
+                if int(i) not in reasons:
+                    reasons[int(i)] = (f"training compute 6·N·D overflows (N = {n[i]:g} in column "
+                                       f"{headers[mapping['n_params']]!r}, D = {d[i]:g} in column "
+                                       f"{headers[mapping['n_tokens']]!r})")
+        else:
+            c = got["flops"]
+            d = c / (6.0 * n)
+            for i in np.flatnonzero(~(np.isfinite(d) & (d > 0))):
+                if int(i) not in reasons:
+                    reasons[int(i)] = (f"tokens D = C/(6N) = {d[i]:g} is not a positive finite number (C = {c[i]:g} "
+                                       f"in column {headers[mapping['flops']]!r}, N = {n[i]:g} in column "
+                                       f"{headers[mapping['n_params']]!r})")
+    loss = got["loss"]
+    loss_col = headers[mapping["loss"]]
+    note = ""
+    with np.errstate(all="ignore"):
+        if loss_unit == "bits":
+            loss = loss * math.log(2.0)
+            note = f"loss column {loss_col!r} converted from bits to nats per token (x ln 2)"
+        elif loss_unit == "perplexity":
+            for i in np.flatnonzero(loss <= 1.0):
+                if int(i) not in reasons:
+                    reasons[int(i)] = f"perplexity {loss[i]:g} in column {loss_col!r} is not above 1"
+            loss = np.log(loss)
+            note = f"loss column {loss_col!r} converted from perplexity to nats per token (ln)"
+    keep = np.ones(n_rows, dtype=bool)
+    if reasons:
+        keep[list(reasons)] = False
+    line_no = table.line_no if table is not None else None
+    skipped = tuple(SkippedRow(i + 1, reasons[i], None if line_no is None else int(line_no[i]))
+                    for i in sorted(reasons))
+    if not keep.any():
         detail = "; ".join(str(s) for s in skipped[:5]) or "the file has no data rows"
         raise RunsError(f"{path}: no usable rows ({len(skipped)} skipped: {detail})")
+    kept_loss = loss[keep]
+    worst = float(np.max(kept_loss))
+    if worst > MAX_PLAUSIBLE_NATS:
+        row = int(np.flatnonzero(keep)[int(np.argmax(kept_loss))]) + 1
+        unit = {"nats": "", "bits": " after converting bits to nats",
+                "perplexity": " after converting perplexity to nats"}[loss_unit]
+        raise RunsError(f"{path}: loss column {loss_col!r} reaches {worst:.4g} nats/token{unit} (row {row}), above "
+                        f"{MAX_PLAUSIBLE_NATS:g}: it looks like perplexity; if so, use --loss-unit perplexity")
+    mapped = {role: headers[mapping[role]] for role in mapping}
     if not use_tokens:
-        columns.pop("n_tokens", None)
-    return Runs(np.array(good["n_params"]), np.array(good["n_tokens"]), np.array(good["loss"]),
-                np.array(good["flops"]), source=path, sha256=digest,
-                skipped=tuple(skipped), columns=columns, tokens_from_flops=not use_tokens,
-                rows=np.array(kept_rows, dtype=np.int64))
+        mapped.pop("n_tokens", None)
+    return Runs(n[keep], d[keep], kept_loss, c[keep], source=path, sha256=digest,
+                skipped=skipped, columns=mapped, tokens_from_flops=not use_tokens,
+                rows=np.flatnonzero(keep).astype(np.int64) + 1, loss_unit=loss_unit, loss_note=note,
+                headers=tuple(headers))
+
+
+def read_headers(path: str | Path, *, max_bytes: int = MAX_BYTES) -> tuple[list[str], list[bool]]:
+    """The headers of a runs file and, per header, whether its column holds numbers (for a
+    column chooser). Raises :class:`RunsError` like :func:`load_runs`."""
+    path = Path(path)
+    size = _check_regular(path)
+    if size > max_bytes:
+        raise RunsError(f"{path}: file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit for a runs file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RunsError(f"{path}: cannot read file ({exc.strerror or exc})") from exc
+    if path.suffix.lower() in _PARQUET_EXT or data[:4] == b"PAR1":
+        headers, rows = _parquet_table(path)
+        return headers, _numeric_columns(headers, rows[: _NUMERIC_SAMPLE])
+    table = _Table(data, path)
+    return table.headers, _numeric_columns(table.headers, table.sample())
 
 
 def drop_highest_loss(runs: Runs, k: int = 5) -> Runs:
@@ -417,12 +605,3 @@ def extrapolation_warning(rng: DataRange, flops: float, factor: float = 10.0) ->
     return flops_extrapolation_warning(rng.flops[1], flops, factor)
 
 
-def flops_extrapolation_warning(max_flops: float, flops: float, factor: float = 10.0) -> str | None:
-    """:func:`extrapolation_warning` from the largest run's compute alone (e.g. a fitted
-    preset's ``fitted_range.flops[1]``); ``None`` when ``flops <= factor * max_flops``."""
-    ratio = float(flops) / max_flops
-    if ratio <= factor:
-        return None
-    return (f"budget {flops:.3g} FLOP is {ratio:.3g}x the largest fitted run "
-            f"({max_flops:.3g} FLOP; {math.log10(ratio):.1f} decades of extrapolation): "
-            "the fitted law is untested there")

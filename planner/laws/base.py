@@ -14,9 +14,10 @@ Symbols inside formulas follow the papers (N, D, C, E, A, B, α, β); the public
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -67,6 +68,10 @@ class LawInfo:
     bootstrap_samples: np.ndarray | None = field(default=None, compare=False, repr=False)
     #: Confidence level of the intervals derived from ``bootstrap_samples`` (e.g. 0.95).
     bootstrap_level: float | None = None
+    #: Measured extrapolation error of a fitted law (``[law.bootstrap.extrapolation]``: folds,
+    #: points, near_sd, growth_sd, max_decades, horizon, method), or None; read by
+    #: :func:`planner.fitting.predict.predict` to widen intervals past the fitted range.
+    calibration: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         s = self.bootstrap_samples

@@ -515,14 +515,57 @@ def _bounds(form: str, name: str) -> tuple[float, float, bool]:
     return float(lo), float(t.le), t.gt is None
 
 
-def validate_bootstrap(table: Mapping[str, Any], source: str, form: str, path: str = "law.bootstrap",
-                       estimate: Mapping[str, float] | None = None) -> tuple[np.ndarray, float]:  # fmt: skip
-    """A ``[law.bootstrap]`` table: (read-only samples array, level).
+SAMPLES_ENCODING = schema.SAMPLES_ENCODING
 
-    ``names`` must be the fitted coefficients of ``form`` in order; every sample is validated
-    like the coefficients themselves (finite, inside each coefficient's range), and each
-    coefficient's estimate must lie inside its samples' range (samples far from the estimate
-    would give intervals that exclude it).
+
+@dataclass(frozen=True, slots=True)
+class BootstrapTable:
+    """A validated ``[law.bootstrap]``: samples (read-only), level, the optional extrapolation
+    calibration (``[law.bootstrap.extrapolation]``) and provenance (seed, data_sha256, data_file)."""
+
+    samples: np.ndarray
+    level: float
+    extrapolation: Mapping[str, Any] | None
+    provenance: Mapping[str, Any]
+
+
+def _decode_samples(boot: Any, source: str, path: str, width: int) -> np.ndarray:
+    """The compact ``encoding``/``shape``/``data``/``sha256`` form: base64 of little-endian float64."""
+    import base64
+    import binascii
+    import hashlib
+
+    for key in ("encoding", "shape", "sha256"):
+        if getattr(boot, key) is None:
+            raise PresetError(source, f"{path}.{key}", "missing", {"encoding": f"encoding = {SAMPLES_ENCODING!r}",
+                              "shape": "[rows, columns]", "sha256": "the SHA-256 of the decoded bytes"}[key])  # fmt: skip
+    rows, cols = boot.shape
+    if cols != width:
+        raise PresetError(source, f"{path}.shape", f"has {cols} columns", f"{width} (one per name)")
+    try:
+        raw = base64.b64decode(boot.data, validate=True)
+    except (binascii.Error, ValueError):
+        raise PresetError(source, f"{path}.data", "is not valid base64",
+                          "base64 of little-endian float64 values") from None  # fmt: skip
+    if len(raw) != rows * cols * 8:
+        raise PresetError(source, f"{path}.data", f"holds {len(raw)} bytes", f"{rows * cols * 8} bytes for shape "
+                          f"[{rows}, {cols}]")  # fmt: skip
+    if boot.sha256.lower() != hashlib.sha256(raw).hexdigest():
+        raise PresetError(source, f"{path}.sha256", "does not match the decoded samples",
+                          "the SHA-256 of the decoded bytes (the file was altered or truncated)")  # fmt: skip
+    return np.frombuffer(raw, dtype="<f8").astype(float).reshape(rows, cols)
+
+
+def validate_bootstrap_table(table: Mapping[str, Any], source: str, form: str, path: str = "law.bootstrap",
+                             estimate: Mapping[str, float] | None = None) -> BootstrapTable:  # fmt: skip
+    """A ``[law.bootstrap]`` table (:class:`planner.presets.schema.Bootstrap`).
+
+    ``names`` must be the fitted coefficients of ``form`` in order. The samples are either
+    ``samples`` (rows; older files) or ``encoding = "f64le-base64"``, ``shape``, ``data`` and
+    ``sha256`` (compact and fast to read). Every sample is validated like the coefficients
+    themselves (finite, inside each coefficient's range), and each coefficient's estimate must
+    lie inside its samples' range (samples far from the estimate would give intervals that
+    exclude it).
     """
     boot = _convert(table, schema.Bootstrap, source, path)
     expected = BOOTSTRAP_NAMES.get(form)
@@ -532,11 +575,21 @@ def validate_bootstrap(table: Mapping[str, Any], source: str, form: str, path: s
     if list(boot.names) != list(expected):
         raise PresetError(source, f"{path}.names", f"is {repr(boot.names)[:80]}", f"{list(expected)} for form {form!r}")
     width = len(expected)
-    for i, row in enumerate(boot.samples):
-        if len(row) != width:
-            raise PresetError(source, f"{path}.samples.{i}", f"is a list of {len(row)}",
-                              f"a list of {width} numbers ({', '.join(expected)})")  # fmt: skip
-    arr = np.array(boot.samples, dtype=float)
+    if boot.samples is not None and boot.data is not None:
+        raise PresetError(source, f"{path}.data", "given beside samples", "either samples (rows) or data (encoded)")
+    if boot.data is not None:
+        arr, where = _decode_samples(boot, source, path, width), "data"
+    elif boot.samples is None:
+        raise PresetError(source, f"{path}.samples", "missing", "a list of rows, or encoded data")
+    else:
+        for key in ("encoding", "shape", "sha256"):
+            if getattr(boot, key) is not None:
+                raise PresetError(source, f"{path}.{key}", "given without data", "data (encoded samples) or no " + key)
+        for i, row in enumerate(boot.samples):
+            if len(row) != width:
+                raise PresetError(source, f"{path}.samples.{i}", f"is a list of {len(row)}",
+                                  f"a list of {width} numbers ({', '.join(expected)})")  # fmt: skip
+        arr, where = np.array(boot.samples, dtype=float), "samples"
     for j, name in enumerate(expected):
         lo, hi, inclusive = _bounds(form, name)
         col = arr[:, j]
@@ -544,14 +597,29 @@ def validate_bootstrap(table: Mapping[str, Any], source: str, form: str, path: s
         if bad.any():
             i, x = int(np.argmax(bad)), float(col[int(np.argmax(bad))])
             if not math.isfinite(x):
-                raise PresetError(source, f"{path}.samples.{i}.{j}", f"is {x!r}", "a finite number")
-            raise PresetError(source, f"{path}.samples.{i}.{j}", f"{x:g} ({name}) is out of range",
+                raise PresetError(source, f"{path}.{where}.{i}.{j}", f"is {x!r}", "a finite number")
+            raise PresetError(source, f"{path}.{where}.{i}.{j}", f"{x:g} ({name}) is out of range",
                               f"a number {'>=' if inclusive else '>'} {lo:g} and <= {hi:g}, like the coefficient")
-        if estimate is not None and not col.min() <= estimate[name] <= col.max():
-            raise PresetError(source, f"{path}.samples", f"the estimate {name} = {estimate[name]:g} lies outside its "
-                              f"samples' range [{col.min():g}, {col.max():g}]", "samples of refits around the estimate")
+        lo_s, hi_s = float(col.min()), float(col.max())
+        slack = max(hi_s - lo_s, 0.05 * abs(estimate[name]), 1e-12) if estimate is not None else 0.0
+        if estimate is not None and not lo_s - slack <= estimate[name] <= hi_s + slack:
+            raise PresetError(source, f"{path}.{where}", f"the estimate {name} = {estimate[name]:g} lies outside "
+                              f"its samples' range [{col.min():g}, {col.max():g}]", "samples of refits around the estimate")
     arr.setflags(write=False)
-    return arr, boot.level
+    provenance = {k: getattr(boot, k) for k in ("seed", "data_sha256", "data_file") if getattr(boot, k) is not None}
+    if "data_sha256" in provenance:
+        provenance["data_sha256"] = provenance["data_sha256"].lower()
+    extra = None
+    if boot.extrapolation is not None:
+        extra = MappingProxyType(msgspec.structs.asdict(boot.extrapolation))
+    return BootstrapTable(arr, boot.level, extra, MappingProxyType(provenance))
+
+
+def validate_bootstrap(table: Mapping[str, Any], source: str, form: str, path: str = "law.bootstrap",
+                       estimate: Mapping[str, float] | None = None) -> tuple[np.ndarray, float]:  # fmt: skip
+    """(samples, level) of a ``[law.bootstrap]`` table; see :func:`validate_bootstrap_table`."""
+    checked = validate_bootstrap_table(table, source, form, path, estimate)
+    return checked.samples, checked.level
 
 
 def law_from_document(doc: Mapping[str, Any], source: str) -> Preset:
@@ -611,15 +679,16 @@ def _build(doc: Mapping[str, Any], source: str, file_version: int) -> Preset:
         if pair is not None and pair[0] > pair[1]:
             raise PresetError(source, f"law.fitted_range.{key}", f"low {pair[0]:g} is above high {pair[1]:g}",
                               "low <= high")  # fmt: skip
-    boot_samples, boot_level = None, None
+    boot_samples, boot_level, calibration = None, None, None
     if law.bootstrap is not None:
-        boot_samples, boot_level = validate_bootstrap(doc["law"]["bootstrap"], source, form, estimate=coefs)
+        boot = validate_bootstrap_table(doc["law"]["bootstrap"], source, form, estimate=coefs)
+        boot_samples, boot_level, calibration = boot.samples, boot.level, boot.extrapolation
     info = LawInfo(
         id=meta.id, title=meta.name, n_meaning=law.n_params, loss_unit=law.loss_unit, compute=law.compute,
         citation=Citation(law.citation.text, law.citation.arxiv, law.citation.locator, law.citation.status),
         fitted_range=FittedRange(fitted.n_params, fitted.n_tokens, fitted.flops),
         uncertainty=MappingProxyType(dict(law.uncertainty)), notes=meta.notes, warnings=tuple(meta.warnings),
-        source=source, bootstrap_samples=boot_samples, bootstrap_level=boot_level,
+        source=source, bootstrap_samples=boot_samples, bootstrap_level=boot_level, calibration=calibration,
     )  # fmt: skip
     built = _law(form, info, coefs, law, source)
     _check_law_numbers(built, source)
@@ -671,8 +740,10 @@ def _check_law_numbers(law: Law, source: str) -> None:
         what = "N* or D* (or one below 1)"
         if not bad.any() and law.has_loss:
             loss = np.asarray(law.loss(n, d), dtype=float)  # type: ignore[attr-defined]
-            bad = ~np.isfinite(loss)
-            what = "the loss"
+            # the frontier loss too (Kaplan's L(C) = (C_c/C)^alpha_C underflows to 0 for C_c ~ 5e-324)
+            front = np.asarray(law.frontier_loss(budgets), dtype=float)  # type: ignore[attr-defined]
+            bad = ~(np.isfinite(loss) & (loss > 0) & np.isfinite(front) & (front > 0))
+            what = "the loss (or one not above 0)"
     if bad.any():
         c = budgets[int(np.argmax(bad))]
         raise PresetError(source, "law.coefficients", f"these coefficients give a non-finite {what} "

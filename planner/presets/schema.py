@@ -29,6 +29,7 @@ from planner.question import CHOICES, HARDWARE_INPUTS, INPUT_NAMES, LIMITS, defa
 
 SCHEMA_VERSION = 1
 MAX_BOOTSTRAP_ROWS = 1000
+SAMPLES_ENCODING = "f64le-base64"
 ID_PATTERN = r"^[A-Za-z0-9._-]{1,80}$"
 STATUSES = ("CONFIRMED", "AUTHORS' CODE OR DATA ONLY", "SECONDARY", "DERIVED", "UNCONFIRMED", "FITTED")
 
@@ -62,13 +63,38 @@ class FittedRange(_Table, kw_only=True):
     flops: Pair | None = None
 
 
+class Extrapolation(_Table, kw_only=True):
+    """The fitted law's extrapolation error, from rolling-origin validation (``planner fit``): the
+    standard deviation of ln-loss errors is sqrt(near_sd² + (growth_sd·u)²) at u decades past the
+    fitted range."""
+
+    method: Literal["rolling-origin"] = "rolling-origin"
+    folds: Annotated[int, Meta(ge=1, le=1000, description="validation folds")]
+    points: Annotated[int, Meta(ge=1, le=10**9, description="held-out predictions")]
+    near_sd: Annotated[float, Meta(ge=0.0, le=10.0, description="ln-loss error sd near the fitted range")]
+    growth_sd: Annotated[float, Meta(ge=0.0, le=10.0, description="growth of that sd per decade")]
+    max_decades: Annotated[float, Meta(ge=0.0, le=100.0, description="farthest extrapolation validated")]
+    horizon: Annotated[float, Meta(ge=1.0, le=1e6, description="compute factor the folds predicted up to")] = 16.0
+
+
 class Bootstrap(_Table, kw_only=True):
-    """Bootstrap refits of a fitted law: every plan gets percentile intervals from them."""
+    """Bootstrap refits of a fitted law: every plan gets percentile intervals from them. The
+    samples are rows (``samples``) or, compact and fast to read, ``encoding``, ``shape``,
+    ``data`` (base64 of little-endian float64, row by row) and ``sha256`` of the decoded bytes."""
 
     level: Annotated[float, Meta(gt=0.0, lt=1.0, description="two-sided level of the intervals")]
     names: Annotated[list[str], Meta(description="the form's fitted coefficients, in order")]
     samples: Annotated[list[list[float]], Meta(min_length=1, max_length=MAX_BOOTSTRAP_ROWS,
-                                               description="one refit per row")]  # fmt: skip
+                                               description="one refit per row")] | None = None  # fmt: skip
+    encoding: Literal["f64le-base64"] | None = None
+    shape: Annotated[tuple[Annotated[int, Meta(ge=1, le=MAX_BOOTSTRAP_ROWS)], Annotated[int, Meta(ge=1, le=16)]],
+                     Meta(description="[rows, columns]")] | None = None  # fmt: skip
+    data: Annotated[str, Meta(max_length=200_000, description="base64 samples")] | None = None
+    sha256: Annotated[str, Meta(pattern=r"^[0-9a-fA-F]{64}$", description="of the decoded bytes")] | None = None
+    seed: Annotated[int, Meta(ge=0, le=2**63 - 1)] | None = None
+    data_sha256: Annotated[str, Meta(pattern=r"^[0-9a-fA-F]{64}$", description="of the runs file")] | None = None
+    data_file: Annotated[str, Meta(max_length=300)] | None = None
+    extrapolation: Extrapolation | None = None
 
 
 class ChinchillaCoefficients(_Table, kw_only=True):
@@ -316,6 +342,7 @@ def _rows(cls: Any) -> list[str]:
 TABLES: tuple[tuple[str, str, Any], ...] = (
     ("[meta]", "", MetaTable), ("[meta.fit]", "", Fit), ("[law]", "(every form; `power_law` adds `rule`)", PowerLaw),
     ("[law.citation]", "", Citation), ("[law.fitted_range]", "", FittedRange), ("[law.bootstrap]", "", Bootstrap),
+    ("[law.bootstrap.extrapolation]", "", Extrapolation),
     ("[law.coefficients]", 'for `form = "chinchilla"`', ChinchillaCoefficients),
     ("[law.coefficients]", 'for `form = "data_constrained"`', DataConstrainedCoefficients),
     ("[law.coefficients]", 'for `form = "kaplan"`', KaplanCoefficients),

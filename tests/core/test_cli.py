@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,7 +33,10 @@ def test_done_when_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert f"{d['n_params']:.4e}" == "2.7785e+09"
     assert f"{d['n_tokens']:.4e}" == "5.9985e+10"
     assert f"{d['loss']:.4f}" == "2.3055"
-    assert d["formatted"]["n_params"] == "2.7785e9"
+    # the default preset ships bootstrap samples (#13): the plan carries its interval
+    assert re.fullmatch(r"2\.7785e9 \[2\.\d{4}e9 – 3\.\d{4}e9\]", d["formatted"]["n_params"])
+    lo, hi = d["intervals"]["n_params"]
+    assert lo < d["n_params"] < hi
 
 
 def test_table_output_has_units(capsys: pytest.CaptureFixture[str]) -> None:

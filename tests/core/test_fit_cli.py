@@ -56,7 +56,7 @@ def test_epoch_refit_reproduced_within_its_standard_errors(capsys, chinchilla_cs
     assert out["data"]["tokens_from_flops"] is True and len(out["data"]["sha256"]) == 64
     assert out["bootstrap"]["n"] == 1000 and out["bootstrap"]["n_ok"] > 900
     h = out["holdout"]
-    assert h["n"] == 49 and h["mean_abs_rel_error"] < 0.05 and len(h["rel_error"]) == 49
+    assert h["n"] == 48 and h["mean_abs_rel_error"] < 0.05 and len(h["rel_error"]) == 48  # 20% of the 240 used
     for key in ("seconds", "message", "skipped", "delta", "loss_fn", "pinned"):
         assert key in out
 

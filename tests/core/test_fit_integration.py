@@ -200,7 +200,8 @@ def test_plan_intervals_match_plan_intervals_function(team_runs: Runs, team_boot
 
 
 def test_frontier_intervals(team_runs: Runs, team_boot) -> None:
-    assert frontier_intervals(get_law("epoch-2024"), np.logspace(18, 24, 5)) is None
+    assert frontier_intervals(get_law("chinchilla-2022-a3"), np.logspace(18, 24, 5)) is None  # no samples
+    assert frontier_intervals(get_law("epoch-2024"), np.logspace(18, 24, 5)) is not None  # ships samples (#13)
     law = fitted_law(team_boot, team_runs, preset_id="t", name="t")
     budgets = np.logspace(18, 25, 50)
     bands = frontier_intervals(law, budgets)
@@ -232,7 +233,7 @@ def test_far_extrapolation_warning_past_ten_times_the_data(team_runs: Runs, team
     assert not any("Far extrapolation" in w for w in near)
     far = plan(law, 50 * top).warnings
     msgs = [w for w in far if "Far extrapolation" in w]
-    assert len(msgs) == 1 and "50x the largest fitted run" in msgs[0] and "untested" in msgs[0]
+    assert len(msgs) == 1 and "is 50.0\u00d7 above the largest value it was fitted on" in msgs[0] and "untested" in msgs[0]
     assert not any(w.startswith("Extrapolation: Budget") for w in far)  # one message, not two
 
 

@@ -251,7 +251,7 @@ def test_threaded_fit_reports_progress_and_finishes(qtbot, chinchilla_csv) -> No
     dialog.set_options(FitOptions(drop_highest=5, n_bootstrap=1000))
     with qtbot.waitSignal(dialog.fitFinished, timeout=60000):
         dialog.fit_button.click()
-    assert steps[-1] == (12, 12)  # fit, hold-out, 10 bootstrap chunks
+    assert steps[-1] == (18, 18)  # fit, hold-out, 10 bootstrap chunks, at most 6 rolling folds
     assert [d for d, _ in steps] == sorted(d for d, _ in steps)
     assert dialog.outcome is not None and dialog.outcome.boot.n_requested == 1000
 
@@ -298,8 +298,9 @@ def test_use_this_law_makes_it_active_with_intervals_and_bands(
     for flops in (1e22, 1e23, 3e24):
         win.controller.set_inputs(flops=flops)
     assert calls == []
-    # a built-in law has no bootstrap: bands and card intervals go away
-    win.controller.set_inputs(preset="epoch-2024")
+    # a published law without bootstrap samples: bands and card intervals go away
+    # (epoch-2024 ships samples since issue #13; Hoffmann's Approach 3 publishes none)
+    win.controller.set_inputs(preset="chinchilla-2022-a3")
     assert win.current_plan().intervals in (None, {})
     assert panel.bands is None
     for _lo, _hi, fill in panel._band_items.values():
@@ -342,3 +343,51 @@ def test_fit_menu_action_opens_one_dialog(qtbot, win: MainWindow) -> None:
     assert len(win.findChildren(FitDialog)) == 1
     dialog.close()
     assert not dialog.isVisible()
+
+
+# ------------------------------------------------------------------------------ issue #13
+def test_column_drop_downs_change_the_mapping(dialog, tmp_path: Path) -> None:
+    path = tmp_path / "runs.csv"
+    n = np.repeat(np.logspace(7.5, 9.5, 5), 6)
+    d = np.tile(np.logspace(9, 11, 6), 5)
+    loss = 1.9 + 400 / n**0.34 + 1800 / d**0.36
+    path.write_text("params,data,tokens,other,loss\n" + "\n".join(
+        f"{a!r},c4,{b!r},{2 * b!r},{x!r}" for a, b, x in zip(n.tolist(), d.tolist(), loss.tolist(), strict=True)))
+    assert dialog.load_file(path)
+    combo = dialog.column_combos["n_tokens"]
+    assert combo.currentData() == "tokens"  # the text column 'data' is not taken as tokens
+    assert combo.itemText(combo.findData("data")) == "data (text)"
+    assert dialog.set_column("n_tokens", "other")
+    assert dialog.runs.columns["n_tokens"] == "other"
+    np.testing.assert_allclose(dialog.runs.n_tokens, 2 * d)
+    assert "D (tokens) ← column 'other'" in dialog.mapping_label.text()
+    assert not dialog.set_column("n_tokens", "data")  # text: every row is reported, the dialog stays usable
+    assert dialog.runs is None and "non-numeric value 'c4'" in dialog.message.text()
+    assert dialog.set_column("n_tokens", None)
+    assert dialog.runs is not None and dialog.runs.columns["n_tokens"] == "tokens"
+
+
+def test_loss_unit_identification_and_what_would_this_run_give(dialog, tmp_path: Path) -> None:
+    from tests.core.test_predict_calibration import REAL
+
+    assert dialog.load_file(REAL / "gadre2024_c4.csv")
+    dialog.set_options(FitOptions(n_bootstrap=200))
+    assert dialog.ask() is False and "Fit first" in dialog.ask_result.text()
+    dialog.fit_button.click()
+    out = dialog.outcome
+    assert out is not None and out.calibration is not None and out.law is not None
+    summary = dialog.summary.text()
+    assert "⚠ Not identified: E is not determined by these runs" not in summary or "--pin E=" in summary
+    assert "Loss intervals: 95% prediction intervals, bootstrap + extrapolation error" in summary
+    dialog.ask_n.setText("6.9e9")
+    dialog.ask_value.setText("1.4e11")
+    assert dialog.ask()
+    text = dialog.ask_result.text()
+    assert "→ loss 2.3" in text and "95% prediction interval: bootstrap + extrapolation error from" in text
+    dialog.ask_kind.setCurrentIndex(dialog.ask_kind.findData("flops"))
+    dialog.ask_value.setText("abc")
+    assert not dialog.ask() and dialog.ask_result.text().startswith("Cannot predict:")
+    # loss in bits: read as nats (x ln 2) and said so
+    dialog.set_options(FitOptions(n_bootstrap=0, loss_unit="bits"))
+    assert dialog.runs.loss_unit == "bits"
+    np.testing.assert_allclose(dialog.runs.loss[0], 5.974923739894816 * np.log(2))
