@@ -7,9 +7,18 @@ One function formats each number, so the figures a user reads in the window, in
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from planner.units import fmt_bytes, fmt_duration_days, fmt_sci, fmt_usd
+from planner.units import (
+    fmt_bytes,
+    fmt_count,
+    fmt_duration_days,
+    fmt_exact,
+    fmt_flops,
+    fmt_sci,
+    fmt_usd,
+)
 
 if TYPE_CHECKING:
     from planner.costs.architecture import Architecture
@@ -24,77 +33,146 @@ N_UNIT = {"total": "params", "non_embedding": "non-emb. params", "flops_per_toke
 class Row(NamedTuple):
     key: str  # the Plan / JSON field
     label: str
-    value: str
+    value: str  # as the field reads it: 95.9B, $1.40M, 28.6 days
     unit: str
+    group: str = "plan"  # plan, cost, serving, science, demand, launch (the window's sections)
+    exact: str = ""  # full precision, for tooltips and copies
 
 
-def _interval(plan: Plan, key: str, fmt=fmt_sci) -> str:
+GROUPS = {"plan": "Plan", "cost": "Cost and time", "serving": "Serving", "science": "Model and data",
+          "demand": "Inference demand", "launch": "Model to launch"}  # fmt: skip
+"""Sections of the results, in reading order (the window's tabs, the report's tables)."""
+
+
+def _interval(plan: Plan, key: str, fmt: Callable[[float], str]) -> str:
     if not plan.intervals or key not in plan.intervals:
         return ""
     lo, hi = plan.intervals[key]
     return f" [{fmt(lo)} – {fmt(hi)}]"
 
 
+def fmt_loss(x: float | None) -> str:
+    """A loss to five significant figures (``1.9597``): laws differ in the third decimal."""
+    return fmt_sci(x, 5)
+
+
+def _ratio(x: float | None) -> str:
+    return fmt_count(x, 3)
+
+
 def result_rows(plan: Plan) -> list[Row]:
-    """The results a user reads, in display order, each with its unit."""
+    """The results a user reads, in display order, each with its unit, section and exact value."""
     n_unit = N_UNIT.get(plan.n_meaning, "params")
+    e = fmt_exact
     rows = [
-        Row("flops", "Training budget", fmt_sci(plan.flops), "FLOPs"),
-        Row("n_params", "Model size N*", fmt_sci(plan.n_params) + _interval(plan, "n_params"), n_unit),
-    ]
-    if plan.n_params_total is not None and plan.n_params_active is not None and plan.n_params_total != plan.n_params_active:
-        rows.append(Row("n_params_total", "Total parameters", fmt_sci(plan.n_params_total), "params"))
-        rows.append(Row("n_params_active", "Active parameters", fmt_sci(plan.n_params_active), "params"))
-    rows += [
-        Row("n_tokens", "Training tokens D*", fmt_sci(plan.n_tokens) + _interval(plan, "n_tokens"), "tokens"),
-        Row("tokens_per_param", "Tokens per parameter", fmt_sci(plan.tokens_per_param, 4)
-            + _interval(plan, "tokens_per_param", lambda x: fmt_sci(x, 4)), "tokens/param"),
-        Row("loss", "Predicted loss", fmt_sci(plan.loss) + _interval(plan, "loss") if plan.loss is not None
-            else "— (allocation-only law)", plan.loss_unit if plan.loss is not None else ""),
-        Row("gpu_hours", "GPU-hours", fmt_sci(plan.gpu_hours, 4), f"{plan.gpu}-hours"),
-        Row("wall_clock_days", "Training wall-clock", fmt_duration_days(plan.wall_clock_days),
-            f"on {plan.n_gpus:,} GPUs at MFU {plan.mfu:.0%}"),
-        Row("cost_usd", "Training cost", fmt_usd(plan.cost_usd), f"at ${plan.usd_per_gpu_hour:.2f}/GPU-hour (illustrative)"),
-        Row("inference_flops_per_token", "Inference FLOPs per token", fmt_sci(plan.inference_flops_per_token, 4),
-            f"FLOPs/token at {plan.context:,}-token context"),
-        Row("inference_usd_per_million_tokens", "Serving cost", fmt_usd(plan.inference_usd_per_million_tokens),
-            f"per million tokens ({plan.inference_bound}-bound)"),
-        Row("serving_memory_bytes", "Serving memory", fmt_bytes(plan.serving_memory_bytes), f"weights ({plan.serve_precision.upper()}) + KV cache"),
+        Row("flops", "Training budget", fmt_flops(plan.flops), "FLOPs", "plan", e(plan.flops)),
+        Row("n_params", "Model size N*", fmt_count(plan.n_params) + _interval(plan, "n_params", fmt_count), n_unit,
+            "plan", e(plan.n_params)),
     ]  # fmt: skip
-    if plan.vocab_size is not None:
-        rows.append(Row("vocab_size", "Vocabulary", f"{plan.vocab_size:,.0f}", "tokens"))
-    if plan.optimal_vocab_size is not None:
-        rows.append(Row("optimal_vocab_size", "Optimal vocabulary", f"{plan.optimal_vocab_size:,.0f}", "tokens"))
-    if plan.vocab_band is not None:
-        lo, hi = plan.vocab_band
-        rows.append(Row("vocab_band", "Optimal vocabulary band", f"{lo:,.0f} – {hi:,.0f}", "tokens (Tao approaches 1–2)"))
-    if plan.vocab_loss_change is not None:
-        rows.append(Row("vocab_loss_change", "Vocabulary penalty", f"{plan.vocab_loss_change:+.2%}",
-                        "change in normalised loss L_u vs optimal V (not cross-entropy)"))  # fmt: skip
-    if plan.efficiency_leverage is not None:
-        rows.append(Row("efficiency_leverage", "MoE efficiency leverage", fmt_sci(plan.efficiency_leverage, 4), "× dense compute"))
-    if plan.epochs is not None:
-        rows.append(Row("epochs", "Epochs over unique data", fmt_sci(plan.epochs, 4), "epochs"))
-    if plan.learning_rate is not None:
-        rows.append(Row("learning_rate", "Learning rate", fmt_sci(plan.learning_rate, 3), "peak"))
-    if plan.batch_size_tokens is not None:
-        rows.append(Row("batch_size_tokens", "Batch size", fmt_sci(plan.batch_size_tokens, 3), "tokens"))
-    ia = plan.inference_aware
-    if ia and plan.inference_tokens:
-        rows += [
-            Row("inference_aware.n_params", "Inference-aware N", fmt_sci(ia["n_params"]), n_unit),
-            Row("inference_aware.n_tokens", "Inference-aware D", fmt_sci(ia["n_tokens"]), "tokens"),
-            Row("inference_aware.total_flops", "Training + serving", fmt_sci(ia["total_flops"], 4),
-                f"FLOPs for {fmt_sci(plan.inference_tokens, 3)} tokens served"),
-            Row("inference_aware.total_flops_saving", "Saving vs compute-optimal",
-                fmt_sci(ia["total_flops_saving"], 4), "FLOPs"),
-        ]  # fmt: skip
-        if ia.get("crossover_inference_tokens"):
-            rows.append(Row("inference_aware.crossover_inference_tokens", "Smaller model pays from",
-                            fmt_sci(ia["crossover_inference_tokens"], 3), "tokens served"))  # fmt: skip
+    if plan.n_params_total is not None and plan.n_params_active is not None and plan.n_params_total != plan.n_params_active:
+        rows.append(Row("n_params_total", "Total parameters", fmt_count(plan.n_params_total), "params", "plan",
+                        e(plan.n_params_total)))  # fmt: skip
+        rows.append(Row("n_params_active", "Active parameters", fmt_count(plan.n_params_active), "params", "plan",
+                        e(plan.n_params_active)))  # fmt: skip
+    loss = (fmt_loss(plan.loss) + _interval(plan, "loss", fmt_loss) if plan.loss is not None
+            else "— (allocation-only law)")  # fmt: skip
+    rows += [
+        Row("n_tokens", "Training tokens D*", fmt_count(plan.n_tokens) + _interval(plan, "n_tokens", fmt_count),
+            "tokens", "plan", e(plan.n_tokens)),
+        Row("tokens_per_param", "Tokens per parameter", _ratio(plan.tokens_per_param)
+            + _interval(plan, "tokens_per_param", _ratio), "tokens/param", "plan", e(plan.tokens_per_param)),
+        Row("loss", "Predicted loss", loss, plan.loss_unit if plan.loss is not None else "", "plan", e(plan.loss)),
+        Row("cost_usd", "Training cost", fmt_usd(plan.cost_usd),
+            f"at ${plan.usd_per_gpu_hour:.2f}/GPU-hour (illustrative)", "cost", e(plan.cost_usd)),
+        Row("wall_clock_days", "Training wall-clock", fmt_duration_days(plan.wall_clock_days),
+            f"on {plan.n_gpus:,} GPUs at MFU {plan.mfu:.0%}", "cost", f"{e(plan.wall_clock_days)} days"),
+        Row("gpu_hours", "GPU-hours", fmt_count(plan.gpu_hours), f"{plan.gpu}-hours", "cost", e(plan.gpu_hours)),
+        Row("inference_usd_per_million_tokens", "Serving cost", fmt_usd(plan.inference_usd_per_million_tokens),
+            f"per million tokens ({plan.inference_bound}-bound)", "serving", e(plan.inference_usd_per_million_tokens)),
+        Row("serving_memory_bytes", "Serving memory", fmt_bytes(plan.serving_memory_bytes),
+            f"weights ({plan.serve_precision.upper()}) + KV cache for {plan.decode_batch} × {plan.context:,} tokens",
+            "serving", f"{e(plan.serving_memory_bytes)} bytes"),
+        Row("inference_flops_per_token", "Inference FLOPs per token", fmt_flops(plan.inference_flops_per_token),
+            f"FLOPs/token at {plan.context:,}-token context", "serving", e(plan.inference_flops_per_token)),
+    ]  # fmt: skip
+    if plan.serve_memory_limit_bytes is not None:
+        rows.append(Row("serve_memory_limit_bytes", "Serving limit", fmt_bytes(plan.serve_memory_limit_bytes),
+                        f"serve on {plan.serve_on}", "serving", e(plan.serve_memory_limit_bytes)))  # fmt: skip
+    rows += _science_rows(plan) + _demand_rows(plan, n_unit)
     if plan.architecture is not None:
         rows += architecture_rows(plan.architecture, plan.training_memory, plan.serving)
     return rows
+
+
+def _science_rows(plan: Plan) -> list[Row]:
+    e, rows = fmt_exact, []
+    if plan.vocab_size is not None:
+        rows.append(Row("vocab_size", "Vocabulary", f"{plan.vocab_size:,.0f}", "tokens", "science", e(plan.vocab_size)))
+    if plan.optimal_vocab_size is not None:
+        rows.append(Row("optimal_vocab_size", "Optimal vocabulary", f"{plan.optimal_vocab_size:,.0f}", "tokens",
+                        "science", e(plan.optimal_vocab_size)))  # fmt: skip
+    if plan.vocab_band is not None:
+        lo, hi = plan.vocab_band
+        rows.append(Row("vocab_band", "Optimal vocabulary band", f"{lo:,.0f} – {hi:,.0f}",
+                        "tokens (Tao approaches 1–2)", "science"))  # fmt: skip
+    if plan.vocab_loss_change is not None:
+        rows.append(Row("vocab_loss_change", "Vocabulary penalty", f"{plan.vocab_loss_change:+.2%}",
+                        "change in normalised loss L_u vs optimal V (not cross-entropy)", "science"))  # fmt: skip
+    if plan.efficiency_leverage is not None:
+        rows.append(Row("efficiency_leverage", "MoE efficiency leverage", _ratio(plan.efficiency_leverage),
+                        "× dense compute", "science", e(plan.efficiency_leverage)))  # fmt: skip
+    if plan.epochs is not None:
+        rows.append(Row("epochs", "Epochs over unique data", _ratio(plan.epochs), "epochs", "science", e(plan.epochs)))
+    if plan.learning_rate is not None:
+        rows.append(Row("learning_rate", "Learning rate", fmt_sci(plan.learning_rate, 3), "peak", "science",
+                        e(plan.learning_rate)))  # fmt: skip
+    if plan.batch_size_tokens is not None:
+        rows.append(Row("batch_size_tokens", "Batch size", fmt_count(plan.batch_size_tokens), "tokens", "science",
+                        e(plan.batch_size_tokens)))  # fmt: skip
+    return rows
+
+
+def _demand_rows(plan: Plan, n_unit: str) -> list[Row]:
+    ia = plan.inference_aware
+    if not ia or not plan.inference_tokens:
+        return []
+    e = fmt_exact
+    frac = ia.get("total_flops_saving_fraction") or 0.0
+    usd = ia["total_flops_saving"] / (plan.flops / plan.cost_usd) if plan.cost_usd else None
+    rows = [
+        Row("inference_aware.n_params", "Inference-aware N", fmt_count(ia["n_params"]), n_unit, "demand",
+            e(ia["n_params"])),
+        Row("inference_aware.n_tokens", "Inference-aware D", fmt_count(ia["n_tokens"]), "tokens", "demand",
+            e(ia["n_tokens"])),
+        Row("inference_aware.total_flops", "Training + serving", fmt_flops(ia["total_flops"]),
+            f"FLOPs for {fmt_count(plan.inference_tokens)} tokens served", "demand", e(ia["total_flops"])),
+        Row("inference_aware.total_flops_saving", "Saving vs compute-optimal",
+            f"{frac:.1%}" + (f" ({fmt_usd(usd)})" if usd is not None else ""),
+            f"of lifetime compute ({fmt_flops(ia['total_flops_saving'])} FLOPs at the training price per FLOP)",
+            "demand", e(ia["total_flops_saving"])),
+    ]  # fmt: skip
+    if ia.get("crossover_inference_tokens"):
+        rows.append(Row("inference_aware.crossover_inference_tokens", "Smaller model pays from",
+                        fmt_count(ia["crossover_inference_tokens"]), "tokens served", "demand",
+                        e(ia["crossover_inference_tokens"])))  # fmt: skip
+    return rows
+
+
+def headline(plan: Plan) -> str:
+    """The recommendation in one sentence, as the window's top line and the report's opening."""
+    if not plan.success:
+        return f"No plan: {plan.message}"
+    what = "an MoE with " + fmt_count(plan.n_params_active) + " active parameters" if (
+        plan.n_params_total and plan.n_params_active and plan.n_params_total != plan.n_params_active) else (
+        "a " + fmt_count(plan.n_params) + "-parameter model")  # fmt: skip
+    text = f"Train {what} on {fmt_count(plan.n_tokens)} tokens"
+    if plan.loss is not None:
+        text += f" for a loss of {fmt_loss(plan.loss)}"
+    text += (f": {fmt_usd(plan.cost_usd)}, {fmt_duration_days(plan.wall_clock_days)} on {plan.n_gpus:,} "
+             f"{plan.gpu}")  # fmt: skip
+    if plan.binding:
+        text += " (bound by " + ", ".join(b.replace("_", " ") for b in plan.binding) + ")"
+    return text + "."
 
 
 # ---------------------------------------------------------------------------------------------
@@ -126,36 +204,42 @@ def architecture_rows(
     plan: ArchitecturePlan, memory: TrainingMemory | None = None, serving: ShapeServing | None = None
 ) -> list[Row]:
     """Rows for the shape next to the law's N, training memory and layout, and serving one replica."""
-    a = plan.architecture
+    a, e = plan.architecture, fmt_exact
     unit = MEANING_UNIT.get(plan.n_meaning, "params")
+    law_n = fmt_flops if plan.n_meaning == "flops_per_token" else fmt_count
     origin = {"proposed": "proposed by the shape rule", "config": "from config.json"}.get(plan.source, plan.source)
     rows = [
-        Row("architecture.shape", "Shape", shape_line(a), origin),
-        Row("architecture.shape_n", "Shape's N", fmt_sci(plan.shape_n),
-            f"{unit}; {plan.mismatch:+.2%} vs the law's {fmt_sci(plan.law_n)}"),
-        Row("architecture.params_total", "Parameters (exact)", f"{a.params_total:,}", "params, embeddings included"),
+        Row("architecture.shape", "Shape", shape_line(a), origin, "launch"),
+        Row("architecture.shape_n", "Shape's N", law_n(plan.shape_n),
+            f"{unit}; {plan.mismatch:+.2%} vs the law's {law_n(plan.law_n)}", "launch", e(plan.shape_n)),
+        Row("architecture.params_total", "Parameters (exact)", f"{a.params_total:,}", "params, embeddings included",
+            "launch", f"{a.params_total:,}"),
     ]  # fmt: skip
     if a.is_moe:
-        rows.append(Row("architecture.params_active", "Active parameters", f"{a.params_active:,}", "params per token"))
-    flops = fmt_sci(a.train_flops_per_token(plan.seq_len), 4)
-    rows.append(Row("architecture.flops_per_token", "Training FLOPs per token", flops,
-                    f"FLOPs/token at {plan.seq_len:,}-token sequences (6N + attention, fwd + bwd)"))  # fmt: skip
+        rows.append(Row("architecture.params_active", "Active parameters", f"{a.params_active:,}", "params per token",
+                        "launch", f"{a.params_active:,}"))  # fmt: skip
+    flops = a.train_flops_per_token(plan.seq_len)
+    rows.append(Row("architecture.flops_per_token", "Training FLOPs per token", fmt_flops(flops),
+                    f"FLOPs/token at {plan.seq_len:,}-token sequences (6N + attention, fwd + bwd)", "launch",
+                    e(flops)))  # fmt: skip
     if memory is not None:
         m = memory
         setting = f"{m.optimizer}, ZeRO-{m.zero_stage}, {m.recompute} recomputation"
         where = f"{m.layout.text()} on {m.n_gpus:,} × {m.gpu}" if m.layout else f"does not fit {m.n_gpus:,} × {m.gpu}"
         rows.append(Row("training_memory.bytes_per_gpu", "Training memory per GPU", fmt_bytes(m.bytes_per_gpu),
-                        f"{where} ({setting}); {fmt_bytes(m.usable_bytes)} usable"))  # fmt: skip
+                        f"{where} ({setting}); {fmt_bytes(m.usable_bytes)} usable", "launch",
+                        f"{e(m.bytes_per_gpu)} bytes"))  # fmt: skip
         rows.append(Row("training_memory.min_gpus", "Fewest GPUs to train",
                         f"{m.min_gpus:,}" if m.min_gpus else "—",
-                        m.min_layout.text() if m.min_layout else "no count holds it with these settings"))  # fmt: skip
+                        m.min_layout.text() if m.min_layout else "no count holds it with these settings",
+                        "launch"))  # fmt: skip
     if serving is not None:
         s = serving
         rows.append(Row("serving.kv_bytes_per_token", "KV cache per token", fmt_bytes(s.kv_bytes_per_token),
-                        f"{s.kv_precision.upper()}, this shape"))  # fmt: skip
+                        f"{s.kv_precision.upper()}, this shape", "launch", f"{e(s.kv_bytes_per_token)} bytes"))
         rows.append(Row("serving.gpus_to_hold", "GPUs per serving replica", f"{s.gpus_to_hold:,}",
                         f"{s.gpu}, {s.precision.upper()} weights + KV for {s.batch} × {s.context:,} tokens "
-                        f"({fmt_bytes(s.serving_memory_bytes)})"))  # fmt: skip
+                        f"({fmt_bytes(s.serving_memory_bytes)})", "launch"))  # fmt: skip
     return rows
 
 
@@ -189,7 +273,7 @@ def text_table(plan: Plan) -> str:
     rows = result_rows(plan)
     width = max(len(r.label) for r in rows)
     vwidth = max(len(r.value) for r in rows if len(r.value) <= 24)  # a long value (the shape) runs on
-    lines = [f"{plan.law_title}  [{plan.preset}]", ""]
+    lines = [f"{plan.law_title}  [{plan.preset}]", "", headline(plan), ""]
     lines += [f"  {r.label:<{width}}  {r.value:>{vwidth}}  {r.unit}" if len(r.value) <= vwidth
               else f"  {r.label:<{width}}  {r.value}  ({r.unit})" for r in rows]  # fmt: skip
     if plan.warnings:

@@ -1,8 +1,13 @@
 """Unit constants, conversions and the one number formatter used everywhere.
 
 The window, the CLI's table, its ``--json`` ``formatted`` block and the PDF report all
-format numbers through :func:`fmt_sci` and friends, so a number reads the same wherever a
-user sees it.
+format numbers here, so a number reads the same wherever a user sees it, and in the form the
+field reads it: parameters and tokens as 70B and 15T (:func:`fmt_count`), money as $4.21M
+(:func:`fmt_usd`), durations in days or hours (:func:`fmt_duration_days`), memory in GiB
+(:func:`fmt_bytes`), FLOPs in scientific notation (:func:`fmt_flops`). Exact values go to
+tooltips, JSON and copies (:func:`fmt_exact`). :func:`parse_quantity` reads back everything
+these write (``parse(display(x))`` is ``x`` to the shown precision), plus what people type:
+``3.8e25``, ``400K``, ``$5M``, ``60 days``, ``4,096``, ``1/4``.
 """
 
 from __future__ import annotations
@@ -38,17 +43,61 @@ def fmt_sci(x: float | None, sig: int = 5) -> str:
     return f"{mant}e{int(exp)}"
 
 
-def fmt_usd(x: float | None) -> str:
-    """Dollars with thousands separators (``$1,234,567``); cents below $100."""
+_MAGNITUDES = (("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3))
+
+
+def _sig(x: float, sig: int) -> str:
+    """``x`` (0.001 <= |x| < 1e5) with ``sig`` significant figures, trailing zeros kept."""
+    decimals = max(sig - 1 - math.floor(math.log10(abs(x))), 0) if x else sig - 1
+    return f"{x:.{decimals}f}"
+
+
+def fmt_count(x: float | None, sig: int = 3) -> str:
+    """A count as the field reads it: ``95.9B``, ``1.74T``, ``350M``, ``48.0K``, ``512``.
+
+    Above 1,000 trillion, scientific notation (``2.16e16``). ``None``/non-finite: an em dash.
+    """
     if x is None or not math.isfinite(x):
         return "—"
-    if abs(x) < 1:
-        return f"${x:.3g}"
-    if abs(x) < 100:
-        return f"${x:,.2f}"
-    if abs(x) >= 1e12:
-        return f"${fmt_sci(x, 4)}"
-    return f"${x:,.0f}"
+    r = float(f"{x:.{sig}g}")  # rounded first, so 999.96B reads 1.00T, not 1000B
+    if abs(r) >= 1e15:
+        return fmt_sci(x, sig)
+    for suffix, size in _MAGNITUDES:
+        if abs(r) >= size:
+            return _sig(r / size, sig) + suffix
+    if abs(r) >= 100 or x == round(x):
+        return f"{r:,.0f}"
+    return _sig(r, sig)
+
+
+def fmt_usd(x: float | None, sig: int = 3) -> str:
+    """Dollars as a budget owner reads them: ``$4.21M``, ``$923K``, ``$140``, ``$0.923``."""
+    if x is None or not math.isfinite(x):
+        return "—"
+    if abs(x) >= 1e3:
+        return "$" + fmt_count(x, sig)
+    if abs(x) >= 100:
+        return f"${x:,.0f}"
+    if x == 0:
+        return "$0"
+    return f"${_sig(x, sig)}"
+
+
+def fmt_flops(x: float | None, sig: int = 3) -> str:
+    """FLOPs in scientific notation (``3.80e25``); no Python ``e+25``."""
+    return fmt_sci(x, sig)
+
+
+def fmt_exact(x: float | None) -> str:
+    """The exact value for tooltips and copies: ``95,860,654,045`` or ``9.5860654045677e10``."""
+    if x is None or not math.isfinite(x):
+        return "—"
+    if abs(x) < 1e15 and x == round(x):
+        return f"{x:,.0f}"
+    if 1e-3 <= abs(x) < 1e15:
+        return f"{x:,.{max(12 - len(str(int(abs(x)))), 0)}f}".rstrip("0").rstrip(".")
+    mant, exp = f"{x:.13e}".split("e")
+    return f"{mant.rstrip('0').rstrip('.')}e{int(exp)}"
 
 
 def fmt_bytes(x: float | None) -> str:
@@ -62,14 +111,24 @@ def fmt_bytes(x: float | None) -> str:
 
 
 def fmt_duration_days(days: float | None) -> str:
-    """Wall-clock time in the most readable unit (hours, days or years)."""
+    """Wall-clock time in the most readable unit: ``38.2 days``, ``7.5 h``, ``46 min``, ``2.1 years``."""
     if days is None or not math.isfinite(days):
         return "—"
+    hours = days * 24.0
+    if hours < 1.0 / 60.0:
+        return f"{_sig(hours * 3600.0, 3)} s" if hours > 0 else "0 s"
+    if hours < 1:
+        return f"{_sig(hours * 60.0, 3)} min"
     if days < 1:
-        return f"{days * 24:.1f} h"
+        return f"{_sig(hours, 3)} h"
     if days < 730:
-        return f"{days:.1f} days"
-    return f"{days / 365.25:.1f} years"
+        return f"{_sig(days, 3)} days"
+    return f"{_sig(days / 365.25, 3)} years"
+
+
+def fmt_hours(hours: float | None) -> str:
+    """GPU-hours as a count (``702K``)."""
+    return fmt_count(hours)
 
 
 _SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
@@ -111,3 +170,51 @@ def parse_number(text: str) -> float:
     if not math.isfinite(value):
         raise ValueError(f"{shown!r} is not a finite number")
     return value
+
+
+_UNIT_WORDS = {
+    # duration words -> days
+    "years": 365.25, "year": 365.25, "yr": 365.25, "days": 1.0, "day": 1.0, "d": 1.0,
+    "hours": 1 / 24, "hour": 1 / 24, "h": 1 / 24, "min": 1 / 1440, "minutes": 1 / 1440, "s": 1 / 86400,
+}  # fmt: skip
+_MEMORY = {"b": 1.0, "kib": 1024.0, "mib": 1024.0**2, "gib": 1024.0**3, "tib": 1024.0**4,
+           "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12}  # fmt: skip
+_NOISE = re.compile(r"(?i)\s*(flops?|tokens?|params?|parameters|gpu-?hours?|gpu-h|sequences?|layers?|active)\s*$")
+
+
+def parse_quantity(text: str, kind: str = "number") -> float:
+    """Read back what :func:`fmt_count` and friends write, and what people type.
+
+    ``kind``: ``number`` (counts, FLOPs: ``3.8e25``, ``400K``, ``2.5B``, ``4,096``, a trailing
+    unit word such as ``tokens`` is ignored), ``usd`` (``$5M``, ``5M``, ``$0.92``), ``days``
+    (``60 days``, ``12 h``, ``1.5 years``; a bare number is days), ``bytes`` (``640 GB``,
+    ``80 GiB``), ``fraction`` (``1/4``, ``25%``, ``0.25``). Commas follow
+    :func:`parse_number`'s rule. ``ValueError`` with a one-line reason otherwise.
+    """
+    shown = text.strip()
+    s = shown
+    if kind == "usd":
+        s = s.lstrip("$").strip()
+        s = re.sub(r"(?i)\s*(/\s*gpu-?h(our)?|per gpu-?hour)$", "", s)
+    elif kind == "days":
+        m = re.fullmatch(r"(?i)(.*?)\s*([a-z]+)", s)
+        if m and m.group(2).lower() in _UNIT_WORDS:
+            return parse_number(m.group(1)) * _UNIT_WORDS[m.group(2).lower()]
+    elif kind == "bytes":
+        m = re.fullmatch(r"(?i)(.*?)\s*([kmgt]i?b|b)", s)
+        if m:
+            return parse_number(m.group(1)) * _MEMORY[m.group(2).lower()]
+    elif kind == "fraction":
+        if "/" in s:
+            num, _, den = s.partition("/")
+            try:
+                value = parse_number(num) / parse_number(den)
+            except (ValueError, ZeroDivisionError):
+                raise ValueError(f"{shown!r} is not a fraction (expected e.g. 1/4)") from None
+            return value
+        if s.endswith("%"):
+            return parse_number(s[:-1]) / 100.0
+    s = _NOISE.sub("", s)
+    if not s:
+        raise ValueError(f"{shown!r} is not a number (expected e.g. 3.8e25)")
+    return parse_number(s)

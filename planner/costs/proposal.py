@@ -45,6 +45,7 @@ from functools import lru_cache
 from typing import Any
 
 from planner.costs.architecture import DEFAULT_SEQ_LEN, Architecture, FfnKind, Meaning
+from planner.units import fmt_count
 
 TOLERANCE = 0.01
 WIDTH_MULTIPLE = 128
@@ -350,9 +351,9 @@ def propose(
     notes: list[str] = []
     if best is None:
         if best_any is None:
-            raise ValueError(f"no shape found for N = {target:.4g} with the given fixed dimensions")
+            raise ValueError(f"no shape found for N = {fmt_count(target, 4)} with the given fixed dimensions")
         best = best_any
-        notes.append(f"no shape within {TOLERANCE:.0%} of N = {target:.4g}: the closest is {best[1]:+.1%} off")
+        notes.append(f"no shape within {TOLERANCE:.0%} of N = {fmt_count(target, 4)}: the closest is {best[1]:+.1%} off")
     _, mis, L, d, hd, f = best
     nh = d // hd
     arch = Architecture(n_layers=L, d_model=d, n_heads=nh, n_kv_heads=_kv_heads(nh, cap), head_dim=hd, d_ff=f,
@@ -453,8 +454,8 @@ def describe(
     vocab = int(vocab_size or DEFAULT_VOCAB)
     smallest, s_n = _smallest(vocab, rule, meaning, law_seq_len)
     if target < s_n * (1.0 - TOLERANCE) and n_layers is None and d_model is None:
-        notes.append(f"N = {target:.4g} is below the smallest sensible shape (2 layers × 256, N = {s_n:.4g}): "
-                     f"it is {s_n / target:.3g}× the law's N")  # fmt: skip
+        notes.append(f"N = {fmt_count(target, 4)} is below the smallest sensible shape (2 layers × 256, N = {fmt_count(s_n, 4)}): "
+                     f"it is {fmt_count(s_n / target)}× the law's N")  # fmt: skip
         a, mis = smallest, s_n / target - 1.0
     else:
         a, mis, more = propose(target, meaning, vocab_size=vocab, seq_len=law_seq_len, rule=rule,

@@ -40,6 +40,7 @@ from planner.laws.data_constrained import (
     unconstrained_allocation,
 )
 from planner.solve.problem import Point, Problem, Term
+from planner.units import fmt_count
 
 if TYPE_CHECKING:
     from planner.question import Question
@@ -118,12 +119,12 @@ def allocate(
         rd = ep - 1.0
         if rd > coef.r_star_d:
             warnings.append(
-                f"data-constrained: {ep:.3g} epochs; beyond ~{1 + coef.r_star_d:.0f} epochs extra "
+                f"data-constrained: {fmt_count(ep)} epochs; beyond ~{1 + coef.r_star_d:.0f} epochs extra "
                 "repeats add almost nothing (R*_D)"
             )
         elif ep > 4.0:
             warnings.append(
-                f"data-constrained: {ep:.3g} epochs; beyond ~4 epochs repeats lose value"
+                f"data-constrained: {fmt_count(ep)} epochs; beyond ~4 epochs repeats lose value"
             )
     if not coef.extrapolated and (n > FIT_MAX_PARAMS or d > FIT_MAX_TOKENS):
         warnings.append("data-constrained: beyond Muennighoff's runs (≤ 9B params, ≤ 900B tokens)")
@@ -238,24 +239,24 @@ class DataLimitTerm(Term):
         warnings = out["warnings"]
         if coef is None:
             if epochs > 1.0:
-                warnings.append(f"{epochs:.3g} epochs over the unique data: {p.law.id} has no repetition model, "
+                warnings.append(f"{fmt_count(epochs)} epochs over the unique data: {p.law.id} has no repetition model, "
                                 "so the loss treats repeated tokens as new.")  # fmt: skip
             return
         if coef.extrapolated:
             warnings.append(EXTRAPOLATION_LABEL)
         if epochs > 1.0 + 1e-12:
             if epochs - 1.0 > coef.r_star_d:
-                warnings.append(f"data-constrained: {epochs:.3g} epochs; beyond ~{1 + coef.r_star_d:.0f} epochs "
+                warnings.append(f"data-constrained: {fmt_count(epochs)} epochs; beyond ~{1 + coef.r_star_d:.0f} epochs "
                                 "extra repeats add almost nothing (R*_D)")  # fmt: skip
             elif epochs > 4.0:
-                warnings.append(f"data-constrained: {epochs:.3g} epochs; beyond ~4 epochs repeats lose value")
+                warnings.append(f"data-constrained: {fmt_count(epochs)} epochs; beyond ~4 epochs repeats lose value")
             if "unique_data" not in out["binding"] and pt.method != "closed":
                 out["binding"].append("unique_data")
         flat = (p.extras or {}).get("flat_range")
         if flat is not None:
             out["extras"]["data_constrained"]["flat_range"] = list(flat)
-            warnings.append(f"data-constrained: the loss is flat (within {PLATEAU_TOLERANCE:g}) for N from {flat[0]:.3g} "
-                            f"to {flat[1]:.3g}: more compute buys nothing at {epochs:.3g} epochs; the plan "
+            warnings.append(f"data-constrained: the loss is flat (to 1 part in a billion) for N from {fmt_count(flat[0])} "
+                            f"to {fmt_count(flat[1])}: more compute buys nothing at {fmt_count(epochs)} epochs; the plan "
                             "takes the middle of that range")  # fmt: skip
         if not coef.extrapolated and (pt.n > FIT_MAX_PARAMS or pt.d > FIT_MAX_TOKENS):
             warnings.append("data-constrained: beyond Muennighoff's runs (≤ 9B params, ≤ 900B tokens)")

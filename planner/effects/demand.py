@@ -48,6 +48,7 @@ import numpy as np
 from planner.costs.hardware import flops_to_gpu_hours, gpu_hours_to_usd
 from planner.laws import ChinchillaLaw
 from planner.solve.problem import Conflict, Point, Problem, Term
+from planner.units import fmt_flops
 
 if TYPE_CHECKING:
     from planner.question import Question
@@ -372,7 +373,7 @@ class DemandTerm(Term):
         r = inference_aware_plan(ell, q.inference_tokens, coef, leverage=leverage)
         if q.target_loss is not None and loss is not None and loss > q.target_loss * (1 + 1e-12):
             out["warnings"].append(f"The budget's plan reaches loss {loss:.4g}, above the target {q.target_loss:.4g}; "
-                                   f"the inference-aware plan needs {r.train_flops:.3g} training FLOPs.")  # fmt: skip
+                                   f"the inference-aware plan needs {fmt_flops(r.train_flops)} training FLOPs.")  # fmt: skip
         if q.unique_tokens is not None:
             out["warnings"].append("Inference-aware allocation ignores the unique-data limit (Sardana has no "
                                    "repetition model).")  # fmt: skip

@@ -35,6 +35,7 @@ import numpy as np
 
 from planner.effects import hyperparams
 from planner.solve.problem import Point, Problem, Term
+from planner.units import fmt_count, fmt_flops
 
 if TYPE_CHECKING:
     from planner.question import Question
@@ -243,7 +244,7 @@ def moe_warnings(
     lo, hi = LING_FIT_FLOPS
     if flops < lo or flops > LING_FIT_FLOPS_MAX_SPARSE:
         out.append(
-            f"MoE EL: C = {flops:.2g} is outside Ling's fitted 1e18–3e20 (some points to 6e20); "
+            f"MoE EL: C = {fmt_flops(flops)} FLOPs is outside Ling's fitted 1e18–3e20 (some points to 6e20); "
             "EL is extrapolated"
         )
     elif flops > hi:
@@ -269,7 +270,7 @@ def moe_warnings(
         tpp = n_tokens / n_params_total
         if not REASONING_TPP / REASONING_TPP_FACTOR <= tpp <= REASONING_TPP * REASONING_TPP_FACTOR:
             out.append(
-                f"MoE reasoning risk: {tpp:.3g} tokens per total parameter is far from ~20 "
+                f"MoE reasoning risk: {fmt_count(tpp)} tokens per total parameter is far from ~20 "
                 "(Nakamura 2025, TPP ≈ 20 SECONDARY)"
             )
     return tuple(out)
@@ -485,11 +486,11 @@ def krajewski_warnings(
     lo, hi = KRAJEWSKI_FIT_TOTAL_PARAMS
     if not lo <= n_params_total <= hi:
         out.append(
-            f"Krajewski: {n_params_total:.3g} total parameters is outside the fitted 129M–3.7B"
+            f"Krajewski: {fmt_count(n_params_total)} total parameters is outside the fitted 129M–3.7B"
         )
     lo, hi = KRAJEWSKI_FIT_TOKENS
     if not lo <= n_tokens <= hi:
-        out.append(f"Krajewski: {n_tokens:.3g} tokens is outside the fitted 16B–130B")
+        out.append(f"Krajewski: {fmt_count(n_tokens)} tokens is outside the fitted 16B–130B")
     if granularity > KRAJEWSKI_MAX_GRANULARITY or granularity < 1.0:
         out.append(f"Krajewski: granularity G = {granularity:g} is outside the fitted 1–16")
     if activation is not None and not math.isclose(activation, 1.0 / coef.expansion, rel_tol=0.05):

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from planner.solve.problem import Conflict, Point, Problem, Term
+from planner.units import fmt_count
 
 if TYPE_CHECKING:
     from planner.question import Question
@@ -306,7 +307,7 @@ def vocab_warnings(n_nonvocab: float, vocab_size: float | None = None) -> tuple[
     out: list[str] = []
     if n_nonvocab > N_NONVOCAB_FIT_MAX:
         out.append(
-            f"vocabulary law: {n_nonvocab:.3g} non-vocabulary parameters is beyond Tao et al.'s "
+            f"vocabulary law: {fmt_count(n_nonvocab)} non-vocabulary parameters is beyond Tao et al.'s "
             "fits (≤ ~3B); the optimal V is an extrapolation"
         )
     if vocab_size is not None and vocab_size > F_VOCAB_CAP:
@@ -431,7 +432,7 @@ def plan_vocab_split(
     warnings = list(vocab_warnings(n_nv, vocab_size))
     if n_nv <= 0:
         warnings.append(
-            f"vocabulary: V·d = {n_v:.3g} leaves no non-vocabulary parameters out of {n_law:.3g}"
+            f"vocabulary: V·d = {fmt_count(n_v)} leaves no non-vocabulary parameters out of {fmt_count(n_law)}"
         )
     elif n_v > n_nv:
         warnings.append("vocabulary: the vocabulary matrix is larger than the rest of the model")
@@ -571,8 +572,8 @@ class VocabTerm(Term):
                         params_convention=conv)  # fmt: skip
         sp = vp.split
         if sp.n_nonvocab <= 0:  # V·d is the whole model: nothing sensible to plan
-            raise Conflict(f"vocabulary {sp.vocab_size:,.0f} × width {sp.d_model} = {sp.n_vocab_params:.3g} "
-                           f"parameters leaves nothing for the rest of a {sp.n_params_total:.3g}-parameter model: "
+            raise Conflict(f"vocabulary {sp.vocab_size:,.0f} × width {sp.d_model} = {fmt_count(sp.n_vocab_params)} "
+                           f"parameters leaves nothing for the rest of a {fmt_count(sp.n_params_total)}-parameter model: "
                            "choose a smaller vocabulary or a larger budget")  # fmt: skip
         p.extras = {**(p.extras or {}), "vocab_plan": vp}
         n_field = sp.n_params_total if conv == "total" else sp.n_nonvocab

@@ -308,20 +308,19 @@ def _walk(doc: Any, parts: list[str]) -> Any:
     return doc
 
 
-def _name_the_key(at: str, message: str, doc: Any, cls: Any) -> str:
+def _name_the_key(at: str, message: str, doc: Any, cls: Any) -> list[str]:
     """msgspec writes ``[...]`` for a table key; find the key whose value gives the same error."""
     head, _, tail = at.partition("[...]")
     table = _walk(doc, _path_parts(head))
-    if not isinstance(table, Mapping):
-        return head + tail
-    for key in table:
-        probe = _replace_at(doc, _path_parts(head), {key: table[key]})
-        try:
-            msgspec.convert(_integral_floats(probe), cls)
-        except msgspec.ValidationError as exc:
-            if str(exc) == message:
-                return f"{head}.{key}{tail}"
-    return head + tail
+    if isinstance(table, Mapping):
+        for key in table:
+            probe = _replace_at(doc, _path_parts(head), {key: table[key]})
+            try:
+                msgspec.convert(_integral_floats(probe), cls)
+            except msgspec.ValidationError as exc:
+                if str(exc) == message:
+                    return [*_path_parts(head), str(key), *_path_parts(tail)]
+    return [*_path_parts(head), *_path_parts(tail)]
 
 
 def _replace_at(doc: Any, parts: list[str], value: Any) -> Any:
@@ -397,10 +396,8 @@ def _explain(message: str, doc: Any, cls: Any, source: str, prefix: str) -> Pres
     """A msgspec validation message as a :class:`PresetError` in the planner's words."""
     m = _AT.match(message)
     reason, at = (m.group(1), m.group(2) or "") if m else (message, "")
-    if "[...]" in at:
-        at = _name_the_key(at, message, doc, cls)
-    parts = _path_parts(at)
-    key = ".".join(([prefix] if prefix else []) + parts)
+    parts = _name_the_key(at, message, doc, cls) if "[...]" in at else _path_parts(at)
+    key = ".".join(([prefix] if prefix else []) + [_key_text(p) for p in parts])
     value = _walk(doc, parts)
     t = _type_at(cls, doc, parts)
     if found := re.match(r"Object missing required field `(.+)`", reason):

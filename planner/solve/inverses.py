@@ -6,6 +6,7 @@ import math
 
 from planner.laws import ChinchillaLaw, Law
 from planner.question import LIMITS
+from planner.units import fmt_count, fmt_flops
 
 MIN_FLOPS, MAX_FLOPS = LIMITS["flops"].lo, LIMITS["flops"].hi
 
@@ -41,7 +42,7 @@ def _flops_where(law: Law, index: int, target: float) -> float:
 
     lo, hi = math.log10(MIN_FLOPS), math.log10(MAX_FLOPS)
     if f(lo) > 0 or f(hi) < 0:
-        raise ValueError(f"{target:g} is outside what {law.id} allocates for budgets {MIN_FLOPS:g}-{MAX_FLOPS:g}")
+        raise ValueError(f"{fmt_count(target)} is outside what {law.id} allocates for budgets {fmt_flops(MIN_FLOPS)} to {fmt_flops(MAX_FLOPS)} FLOPs")
     return 10.0 ** brentq(f, lo, hi, xtol=1e-13)
 
 

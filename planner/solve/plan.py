@@ -21,6 +21,7 @@ from planner.solve.problem import Conflict, Point, Problem, Term, solve
 from planner.solve.result import Plan, failed
 from planner.solve.terms import TERMS
 from planner.solve.warnings import extrapolation_warnings
+from planner.units import fmt_count, fmt_flops
 
 MIN_FLOPS, MAX_FLOPS = LIMITS["flops"].lo, LIMITS["flops"].hi
 
@@ -87,7 +88,7 @@ def resolve_budget(q: Question, terms: list[Term]) -> tuple[float, str]:
     if kind is not None:
         c = budget_to_flops(kind, getattr(q, kind), q.hardware)
         if not MIN_FLOPS <= c <= MAX_FLOPS:
-            raise Conflict(f"the budget of {c:.3g} FLOPs is out of range ({MIN_FLOPS:g} to {MAX_FLOPS:g} FLOPs)")
+            raise Conflict(f"the budget of {fmt_flops(c)} FLOPs is out of range ({fmt_flops(MIN_FLOPS)} to {fmt_flops(MAX_FLOPS)} FLOPs)")
         return c, kind
     n_fixed = q.fixed_params
     if n_fixed is not None and q.n_tokens is not None:
@@ -119,8 +120,8 @@ def _budget_where(q: Question, terms: list[Term], index: int, target: float) -> 
         pt = _free_point(q, terms, math.exp(x))[1]
         return math.log((pt.n, pt.d)[index]) - math.log(target)
 
-    return _root_in_log_budget(f, f"{('N', 'D')[index]} = {target:.4g} is outside what {law.id} allocates "
-                                  f"for budgets {MIN_FLOPS:g} to {MAX_FLOPS:g} FLOPs")  # fmt: skip
+    return _root_in_log_budget(f, f"{('N', 'D')[index]} = {fmt_count(target, 4)} is outside what {law.id} allocates "
+                                  f"for budgets {fmt_flops(MIN_FLOPS)} to {fmt_flops(MAX_FLOPS)} FLOPs")  # fmt: skip
 
 
 def budget_for_loss(q: Question, terms: list[Term], target: float) -> float:

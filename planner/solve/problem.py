@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from planner.units import fmt_count, fmt_flops
+
 if TYPE_CHECKING:
     from planner.costs.hardware import Hardware
     from planner.laws import Law
@@ -135,8 +137,8 @@ def solve(p: Problem) -> Point:
         return _fixed(p)
     if p.n_lo > p.n_hi:
         names = p.bound_names or {}
-        raise Conflict(f"{names.get('lo', 'a lower bound')} needs N >= {p.n_lo:.4g} but "
-                       f"{names.get('hi', 'an upper bound')} allows at most {p.n_hi:.4g}")  # fmt: skip
+        raise Conflict(f"{names.get('lo', 'a lower bound')} needs N >= {fmt_count(p.n_lo, 4)} but "
+                       f"{names.get('hi', 'an upper bound')} allows at most {fmt_count(p.n_hi, 4)}")  # fmt: skip
     use_closed = p.closed is not None and (p.question.method != "numerical" or p.loss is None)
     if use_closed:
         n, d = p.closed(p.flops)  # type: ignore[misc]
@@ -164,27 +166,27 @@ def _fixed(p: Problem) -> Point:
     if n is not None and d is not None:
         need = p.per_token(n) * d
         if need > p.flops * (1 + 1e-9):
-            raise Conflict(f"fixed N = {n:.4g} and D = {d:.4g} need {need:.4g} FLOPs, above the budget of "
-                           f"{p.flops:.4g} FLOPs")  # fmt: skip
+            raise Conflict(f"fixed N = {fmt_count(n, 4)} and D = {fmt_count(d, 4)} need {fmt_flops(need)} FLOPs, above the budget of "
+                           f"{fmt_flops(p.flops)} FLOPs")  # fmt: skip
         point = Point(n, d, _loss(p, n, d), "fixed N and D", ("fixed_n_params", "fixed_n_tokens"))
     elif n is not None:
         d = p.tokens_at(n)
         if d < LIMITS["n_tokens"].lo:
-            raise Conflict(f"fixed N = {n:.4g} parameters leaves {d:.3g} training tokens in the budget of "
-                           f"{p.flops:.4g} FLOPs: give a larger budget or a smaller N")  # fmt: skip
+            raise Conflict(f"fixed N = {fmt_count(n, 4)} parameters leaves {fmt_count(d, 4)} training tokens in the budget of "
+                           f"{fmt_flops(p.flops)} FLOPs: give a larger budget or a smaller N")  # fmt: skip
         point = Point(n, d, _loss(p, n, d), "fixed N", ("fixed_n_params",))
     else:
         n = p.size_for_tokens(d)  # type: ignore[arg-type]
         if n < LIMITS["n_params"].lo:
-            raise Conflict(f"fixed D = {d:.4g} tokens leaves a {n:.3g}-parameter model in the budget of "
-                           f"{p.flops:.4g} FLOPs: give a larger budget or fewer tokens")  # fmt: skip
+            raise Conflict(f"fixed D = {fmt_count(d, 4)} tokens leaves a {fmt_count(n, 4)}-parameter model in the budget of "
+                           f"{fmt_flops(p.flops)} FLOPs: give a larger budget or fewer tokens")  # fmt: skip
         point = Point(n, d, _loss(p, n, d), "fixed D", ("fixed_n_tokens",))  # type: ignore[arg-type]
     if point.n > p.n_hi * (1 + 1e-12):
-        raise Conflict(f"{point.method} gives N = {point.n:.4g}, but {p.bound_names['hi']} allows at most "
-                       f"N = {p.n_hi:.4g}")  # fmt: skip
+        raise Conflict(f"{point.method} gives N = {fmt_count(point.n, 4)}, but {p.bound_names['hi']} allows at most "
+                       f"N = {fmt_count(p.n_hi, 4)}")  # fmt: skip
     if point.n < p.n_lo * (1 - 1e-12):
-        raise Conflict(f"{point.method} gives N = {point.n:.4g}, but {p.bound_names['lo']} needs at least "
-                       f"N = {p.n_lo:.4g}")  # fmt: skip
+        raise Conflict(f"{point.method} gives N = {fmt_count(point.n, 4)}, but {p.bound_names['lo']} needs at least "
+                       f"N = {fmt_count(p.n_lo, 4)}")  # fmt: skip
     return point
 
 

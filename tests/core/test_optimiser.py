@@ -147,7 +147,7 @@ def test_plan_is_frozen_and_serialisable() -> None:
     from planner.summary import plan_json
 
     d = plan_json(p)
-    assert d["formatted"]["n_params"].startswith("2.7785e9 [")  # with its bootstrap interval (#13)
+    assert d["formatted"]["n_params"].startswith("2.78B [")  # with its bootstrap interval (#13)
     assert d["formatted"]["loss"].startswith("2.3055 [")
 
 
