@@ -175,6 +175,12 @@ class Architecture(_Shape):
         n = L * (attn + 2 * d) + (L - n_moe) * ffn + d
         return n + n_moe * self.moe_ffn_params(active)
 
+    def param_counts(self) -> tuple[int, int, int]:
+        """``(params_total, params_active, params_embedding)`` at once (one pass when dense)."""
+        emb = self.params_embedding
+        ne = self._non_embedding(False)
+        return ne + emb, (self._non_embedding(True) if self.n_experts else ne) + emb, emb
+
     @property
     def params_non_embedding(self) -> int:
         return self._non_embedding(False)

@@ -41,9 +41,8 @@ pipeline parallelism).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from planner.costs.architecture import DEFAULT_SEQ_LEN, Architecture
 from planner.costs.hardware import Accelerator, Hardware
@@ -56,14 +55,14 @@ RECOMPUTE = ("none", "selective", "full")
 USABLE_FRACTION = 0.9
 GPUS_PER_NODE = 8
 TP_CHOICES = (1, 2, 4, 8)
+_TPS = tuple(tuple(t for t in TP_CHOICES if r % t == 0) for r in range(GPUS_PER_NODE))  # by heads mod 8
 DEFAULT_ZERO_STAGE = 1
 ACTIVATION_NOTE = ("Activation memory: Korthikanti et al. 2022 (arXiv 2205.05198) Table 2, derived for GPT blocks; "
                    "approximate for SwiGLU, grouped-query and MoE layers.")  # fmt: skip
 DEFAULT_RECOMPUTE: Recompute = "selective"
 
 
-@dataclass(frozen=True, slots=True)
-class Layout:
+class Layout(NamedTuple):
     """Tensor × pipeline × data parallel degrees (expert parallel within data parallel)."""
 
     tp: int
@@ -83,8 +82,7 @@ class Layout:
         return {"tp": self.tp, "pp": self.pp, "dp": self.dp, "ep": self.ep, "gpus": self.gpus}
 
 
-@dataclass(frozen=True, slots=True)
-class TrainingMemory:
+class TrainingMemory(NamedTuple):
     """Per-GPU memory of one layout on ``n_gpus`` GPUs, and the fewest GPUs that hold the run."""
 
     bytes_per_gpu: float
@@ -111,7 +109,7 @@ class TrainingMemory:
     warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        d = {k: getattr(self, k) for k in self.__slots__}  # type: ignore[attr-defined]
+        d = self._asdict()
         d["layout"] = self.layout.to_dict() if self.layout else None
         d["min_layout"] = self.min_layout.to_dict() if self.min_layout else None
         d["layout_text"] = self.layout.text() if self.layout else None
@@ -178,20 +176,31 @@ class _Model:
             raise ValueError(f"ZeRO stage {zero!r} must be 0, 1, 2 or 3")
         self.bw = w, g, o = OPTIMIZERS[optimizer]
         self.z = zero
-        self.exp = float(arch.expert_params())
-        self.psi = float(arch.params_total)
-        self.non_exp = self.psi - self.exp
-        self.L, self.E, self.heads = arch.n_layers, arch.n_experts, arch.n_heads
-        self.divs = _divisors(arch.n_layers)
-        self.tps = tuple(t for t in TP_CHOICES if arch.n_heads % t == 0)
-        per = activation_bytes_per_layer(s, b, arch.d_model, arch.n_heads, recompute, 1)
-        extra = activation_bytes_per_layer(s, b, arch.d_model, arch.n_heads, "none", 1) if recompute == "full" else 0.0
-        base = arch.n_layers * per + extra + 4.0 * s * b * arch.vocab_size
+        L, d, heads, V, E = arch.n_layers, arch.d_model, arch.n_heads, arch.vocab_size, arch.n_experts
+        self.exp = exp = float(arch.expert_params()) if E else 0.0
+        self.psi = psi = float(arch.params_total)
+        self.non_exp = psi - exp
+        self.L, self.E, self.heads = L, E, heads
+        self.divs = _divisors(L)
+        self.tps = _TPS[heads % GPUS_PER_NODE]
+        # activation_bytes_per_layer(s, b, d, heads, recompute, 1), written out (this runs on every plan)
+        sbh = s * b * d
+        extra = 0.0
+        if recompute == "selective":
+            per = 34.0 * sbh
+        elif recompute == "full":
+            per = 2.0 * sbh
+            extra = sbh * (34.0 + 5.0 * heads * s / d)
+        elif recompute == "none":
+            per = sbh * (34.0 + 5.0 * heads * s / d)
+        else:
+            raise ValueError(f"unknown recomputation {recompute!r} (expected one of {', '.join(RECOMPUTE)})")
+        base = L * per + extra + 4.0 * s * b * V
         self.act = (0.0, base, base / 2, 0.0, base / 4, 0.0, 0.0, 0.0, base / 8)  # indexed by t
         self.k = (arch, s, b, recompute)
-        self.c_keep = (w + g + o) if zero == 0 else (w + g if zero == 1 else (w if zero == 2 else 0.0))
-        self.c_shard = w + g + o - self.c_keep
-        self.X, self.Y = self.psi * self.c_shard, self.psi * self.c_keep  # sharded over DP / kept per replica
+        self.c_keep = c_keep = (w + g + o) if zero == 0 else (w + g if zero == 1 else (w if zero == 2 else 0.0))
+        self.c_shard = c_shard = w + g + o - c_keep
+        self.X, self.Y = psi * c_shard, psi * c_keep  # sharded over DP / kept per replica
 
     def states(self, tp: int, pp: int, dp: int, ep: int) -> tuple[float, float, float]:
         """(weights, gradients, optimizer) bytes per GPU."""
@@ -454,24 +463,17 @@ def training_plan(
     auto = recompute == "auto"
     if auto:
         recompute = DEFAULT_RECOMPUTE
-    def search(rc: str) -> tuple[_Model, int | None, Layout | None, Layout | None, float]:
-        m = _model(arch, seq_len, micro_batch, optimizer, zero_stage, rc)
-        if m.exp:
-            mn, ml = _min_gpus(m, usable)
-            lay, mem = _choose(m, n, usable)
-            return m, mn, ml, lay, mem
-        mn, ml, lay, mem = _dense_search(m, n, usable)
-        return m, mn, (Layout(*ml, 1) if ml else None), (Layout(*lay) if lay else None), mem
-
-    m, min_n, min_layout, layout, mem = search(recompute)
+    m = _Model(arch, float(seq_len), float(micro_batch), optimizer, zero_stage, recompute)
+    min_n, min_layout, layout, mem = _layouts(m, n, usable)
     if auto and min_n is None:  # selective recomputation cannot hold it anywhere: recompute everything
         recompute = "full"
-        m, min_n, min_layout, layout, mem = search(recompute)
+        m = _Model(arch, float(seq_len), float(micro_batch), optimizer, zero_stage, recompute)
+        min_n, min_layout, layout, mem = _layouts(m, n, usable)
         warnings.append("Full activation recomputation: with selective recomputation the activations alone "
                         "exceed one GPU's memory at tensor parallel 8.")  # fmt: skip
-    gib = 1024.0**3
     least = None
     if layout is None:  # report the least-memory layout on n GPUs and the shortfall
+        gib = 1024.0**3
         least = _least_layout(m, n)
         mem = m.total(least.tp, least.pp, least.dp, least.ep)
         short = mem - usable
@@ -482,18 +484,33 @@ def training_plan(
                         f"{usable / gib:,.1f} GiB usable, short by {short / gib:,.1f} GiB; {more}.")  # fmt: skip
     elif layout.gpus < n:
         warnings.append(f"No layout uses all {n:,} GPUs evenly; {layout.text()} uses {layout.gpus:,}.")
-    lay = layout or least
-    w, g, o = m.states(lay.tp, lay.pp, lay.dp, lay.ep)
-    a = m.act_bytes(lay.tp, lay.pp)
+    tp, pp, dp, ep = layout or least  # type: ignore[misc]
+    if m.exp:
+        w, g, o = m.states(tp, pp, dp, ep)
+    else:  # m.states for a dense model, written out
+        bw_w, bw_g, bw_o = m.bw
+        z, x = m.z, m.non_exp / (tp * pp)
+        w = bw_w * x / (dp if z >= 3 else 1)
+        g = bw_g * x / (dp if z >= 2 else 1)
+        o = bw_o * x / (dp if z >= 1 else 1)
+    a = m.act[tp] if pp == 1 or m.L % pp == 0 else m.act_bytes(tp, pp)
+    total = w + g + o + a
     bpp = sum(m.bw)
     return TrainingMemory(
-        bytes_per_gpu=w + g + o + a, min_gpus=min_n, layout=layout, min_layout=min_layout, n_gpus=n,
-        gpu=acc.name, gpu_memory_bytes=acc.memory_bytes, usable_bytes=usable, fits=layout is not None,
-        shortfall_bytes=max(0.0, w + g + o + a - usable) if layout is None else 0.0,
-        weights_bytes=w, gradients_bytes=g, optimizer_bytes=o, activations_bytes=a, bytes_per_param=bpp,
-        model_state_bytes=bpp * arch.params_total, optimizer=optimizer, zero_stage=zero_stage,
-        recompute=recompute, micro_batch=micro_batch, seq_len=seq_len, warnings=tuple(warnings),
+        total, min_n, layout, min_layout, n, acc.name, acc.memory_bytes, usable, layout is not None,
+        max(0.0, total - usable) if layout is None else 0.0, w, g, o, a, bpp, bpp * m.psi, optimizer, zero_stage,
+        recompute, micro_batch, seq_len, tuple(warnings),
     )  # fmt: skip
+
+
+def _layouts(m: _Model, n: int, usable: float) -> tuple[int | None, Layout | None, Layout | None, float]:
+    """Fewest GPUs, their layout, the layout on ``n`` GPUs and its bytes per GPU."""
+    if m.exp:
+        mn, ml = _min_gpus(m, usable)
+        lay, mem = _choose(m, n, usable)
+        return mn, ml, lay, mem
+    mn, ml, lay, mem = _dense_search(m, n, usable)
+    return mn, (Layout(*ml, 1) if ml else None), (Layout(*lay) if lay else None), mem
 
 
 def _least_layout(m: _Model, n: int) -> Layout:
