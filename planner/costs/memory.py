@@ -360,64 +360,6 @@ def _min_gpus_moe(m: _Model, usable: float) -> tuple[int | None, Layout | None]:
     return hi, _choose(m, hi, usable)[0]
 
 
-def _dense_search(m: _Model, n: int, usable: float) -> tuple[int | None, tuple | None, tuple | None, float]:
-    """Dense: fewest GPUs (as :func:`_min_gpus`) and the layout on ``n`` GPUs (as :func:`_choose`), one pass."""
-    psi, c_keep, c_shard, X, Y, divs = m.psi, m.c_keep, m.c_shard, m.X, m.Y, m.divs
-    ceil = math.ceil
-    min_n = min_lay = best = best_key = None
-    best_mem = math.inf
-    for tp in m.tps:
-        act = m.act[tp]
-        r = usable - act
-        if r <= 0:
-            continue
-        # fewest GPUs with this t (p a divisor of L; p·dp >= (X + Y)/(t·r))
-        if min_n is None or tp * ceil((X + Y) / (tp * r) - 1e-9) <= min_n:
-            for pp in divs:
-                denom = tp * pp * r - Y
-                if denom <= 0:
-                    continue
-                dp = ceil(X / denom - 1e-9) if X > 0 else 1
-                if dp < 1:
-                    dp = 1
-                k = tp * pp * dp
-                if min_n is None or k < min_n or (k == min_n and (tp * pp, pp) < (min_lay[0] * min_lay[1], min_lay[1])):
-                    min_n, min_lay = k, (tp, pp, dp)
-                if dp == 1:
-                    break
-        # the layout on n GPUs with this t
-        q = n // tp
-        if tp > n or q < 1:
-            continue
-        room = r - X / (tp * q)
-        if room <= 0:
-            continue
-        pp0 = max(1, ceil(Y / (tp * room) - 1e-9)) if Y else 1
-        if pp0 > q or (best_key is not None and (0, tp * pp0, pp0) > best_key):
-            continue
-        even = n % tp == 0
-        found = None
-        for pp in divs:
-            if pp < pp0:
-                continue
-            if pp > q:
-                break
-            dp = q // pp
-            mem = psi / (tp * pp) * (c_keep + c_shard / dp) + act
-            if mem > usable:
-                continue
-            if even and q % pp == 0:
-                found = (0, pp, dp, mem)
-                break
-            if found is None:
-                found = (1, pp, dp, mem)
-        if found is not None:
-            key = (found[0], tp * found[1], found[1])
-            if best_key is None or key < best_key:
-                best, best_key, best_mem = (tp, found[1], found[2], 1), key, found[3]
-    return min_n, min_lay, best, best_mem
-
-
 def training_plan(
     arch: Architecture, hardware: Hardware | Accelerator, *, n_gpus: int | None = None,
     seq_len: int = DEFAULT_SEQ_LEN, micro_batch: int = 1, optimizer: str = "adamw",
@@ -459,41 +401,28 @@ def training_plan(
     if not 0.0 < usable_fraction <= 1.0:
         raise ValueError(f"usable fraction {usable_fraction!r} must be in (0, 1]")
     usable = acc.memory_bytes * usable_fraction
+    if not arch.n_experts:
+        return _dense_plan(arch, acc, n, usable, seq_len, micro_batch, optimizer, zero_stage, recompute)
     warnings: list[str] = []
     auto = recompute == "auto"
     if auto:
         recompute = DEFAULT_RECOMPUTE
     m = _Model(arch, float(seq_len), float(micro_batch), optimizer, zero_stage, recompute)
-    min_n, min_layout, layout, mem = _layouts(m, n, usable)
+    min_n, min_layout, layout, _ = _layouts(m, n, usable)
     if auto and min_n is None:  # selective recomputation cannot hold it anywhere: recompute everything
         recompute = "full"
         m = _Model(arch, float(seq_len), float(micro_batch), optimizer, zero_stage, recompute)
-        min_n, min_layout, layout, mem = _layouts(m, n, usable)
-        warnings.append("Full activation recomputation: with selective recomputation the activations alone "
-                        "exceed one GPU's memory at tensor parallel 8.")  # fmt: skip
+        min_n, min_layout, layout, _ = _layouts(m, n, usable)
+        warnings.append(FULL_RECOMPUTE_WARNING)
     least = None
     if layout is None:  # report the least-memory layout on n GPUs and the shortfall
-        gib = 1024.0**3
         least = _least_layout(m, n)
-        mem = m.total(least.tp, least.pp, least.dp, least.ep)
-        short = mem - usable
-        more = (f"the smallest count that holds it is {min_n:,} GPUs ({min_layout.text()})" if min_layout
-                else "no GPU count holds it with these settings (activations alone exceed one GPU: try full "
-                     "recomputation, a smaller micro-batch or ZeRO-3)")  # fmt: skip
-        warnings.append(f"{n:,} × {acc.name} cannot hold the run: it needs {mem / gib:,.1f} GiB per GPU, "
-                        f"{usable / gib:,.1f} GiB usable, short by {short / gib:,.1f} GiB; {more}.")  # fmt: skip
+        warnings.append(_shortfall(m, n, least, usable, acc, min_n, min_layout))
     elif layout.gpus < n:
         warnings.append(f"No layout uses all {n:,} GPUs evenly; {layout.text()} uses {layout.gpus:,}.")
     tp, pp, dp, ep = layout or least  # type: ignore[misc]
-    if m.exp:
-        w, g, o = m.states(tp, pp, dp, ep)
-    else:  # m.states for a dense model, written out
-        bw_w, bw_g, bw_o = m.bw
-        z, x = m.z, m.non_exp / (tp * pp)
-        w = bw_w * x / (dp if z >= 3 else 1)
-        g = bw_g * x / (dp if z >= 2 else 1)
-        o = bw_o * x / (dp if z >= 1 else 1)
-    a = m.act[tp] if pp == 1 or m.L % pp == 0 else m.act_bytes(tp, pp)
+    w, g, o = m.states(tp, pp, dp, ep)
+    a = m.act_bytes(tp, pp)
     total = w + g + o + a
     bpp = sum(m.bw)
     return TrainingMemory(
@@ -503,14 +432,152 @@ def training_plan(
     )  # fmt: skip
 
 
+FULL_RECOMPUTE_WARNING = ("Full activation recomputation: with selective recomputation the activations alone "
+                          "exceed one GPU's memory at tensor parallel 8.")  # fmt: skip
+
+
+def _shortfall(m: _Model, n: int, least: Layout, usable: float, acc: Accelerator, min_n: int | None,
+               min_layout: Layout | None) -> str:  # fmt: skip
+    """The warning when ``n`` GPUs cannot hold the run (``least``: the layout needing the least memory)."""
+    gib = 1024.0**3
+    mem = m.total(least.tp, least.pp, least.dp, least.ep)
+    short = mem - usable
+    more = (f"the smallest count that holds it is {min_n:,} GPUs ({min_layout.text()})" if min_layout
+            else "no GPU count holds it with these settings (activations alone exceed one GPU: try full "
+                 "recomputation, a smaller micro-batch or ZeRO-3)")  # fmt: skip
+    return (f"{n:,} × {acc.name} cannot hold the run: it needs {mem / gib:,.1f} GiB per GPU, "
+            f"{usable / gib:,.1f} GiB usable, short by {short / gib:,.1f} GiB; {more}.")  # fmt: skip
+
+
+_new_tuple = tuple.__new__
+
+
+def _dense_plan(arch: Architecture, acc: Accelerator, n: int, usable: float, seq_len: int, micro_batch: int,
+                optimizer: str, zero: int, recompute: str) -> TrainingMemory:  # fmt: skip
+    """:func:`training_plan` of a dense model, written out flat because it runs on every plan.
+
+    The same quantities, candidates, order and float arithmetic as the general path
+    (:class:`_Model`, :func:`_min_gpus`, :func:`_choose`), without building the model object,
+    calls per candidate or None checks: fewest GPUs per t from the first depth with room for
+    the kept states until dp = 1; the layout on ``n`` GPUs per t from the closed-form depth p0.
+    The tests compare both paths.
+    """
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {optimizer!r} (expected one of {', '.join(OPTIMIZERS)})")
+    if zero not in (0, 1, 2, 3):
+        raise ValueError(f"ZeRO stage {zero!r} must be 0, 1, 2 or 3")
+    bw = w, g, o = OPTIMIZERS[optimizer]
+    c_keep = (w + g + o) if zero == 0 else (w + g if zero == 1 else (w if zero == 2 else 0.0))
+    c_shard = w + g + o - c_keep
+    psi = float(arch.params_total)
+    X, Y = psi * c_shard, psi * c_keep  # sharded over DP / kept per replica
+    XY = X + Y
+    L, d, heads, V = arch[0], arch[1], arch[2], arch[6]
+    divs, tps = _divisors(L), _TPS[heads % GPUS_PER_NODE]
+    s, b = float(seq_len), float(micro_batch)
+    sbh = s * b * d
+    ceil, inf = math.ceil, math.inf
+    auto = recompute == "auto"
+    for rc in (DEFAULT_RECOMPUTE, "full") if auto else (recompute,):
+        # activations of all layers at t = 1 (Korthikanti Table 2, as activation_bytes_per_layer)
+        extra = 0.0
+        if rc == "selective":
+            per = 34.0 * sbh
+        elif rc == "full":
+            per = 2.0 * sbh
+            extra = sbh * (34.0 + 5.0 * heads * s / d)
+        elif rc == "none":
+            per = sbh * (34.0 + 5.0 * heads * s / d)
+        else:
+            raise ValueError(f"unknown recomputation {rc!r} (expected one of {', '.join(RECOMPUTE)})")
+        base = L * per + extra + 4.0 * s * b * V
+        min_n: float = inf  # the fewest GPUs so far (inf: none), its layout, t·p and p
+        min_lay, min_mp, min_pp = None, 0, 0
+        best, best_key = None, (2, 0, 0)  # the layout on n GPUs; (2, ...) ranks after every key
+        for tp in tps:
+            if min_n < tp and best_key[0] == 0 and best_key[1] < tp:
+                break  # this t and larger ones use more GPUs than the fewest and more model parallelism than the best
+            act = base / tp
+            r = usable - act
+            if r <= 0:
+                continue
+            # fewest GPUs with this t (p a divisor of L; p·dp >= (X + Y)/(t·r)); stop at dp = 1
+            if tp * ceil(XY / (tp * r) - 1e-9) <= min_n:
+                for pp in divs:
+                    mp = tp * pp
+                    denom = mp * r - Y
+                    if denom <= 0:
+                        continue
+                    dp = (ceil(X / denom - 1e-9) or 1) if X > 0 else 1
+                    k = mp * dp
+                    if k < min_n or (k == min_n and (mp < min_mp or (mp == min_mp and pp < min_pp))):
+                        min_n, min_lay, min_mp, min_pp = k, (tp, pp, dp), mp, pp
+                    if dp == 1:
+                        break
+            # the layout on n GPUs with this t: the first depth >= p0 that fits, even (dividing n/t) first
+            q = n // tp
+            if q < 1:
+                continue
+            room = r - X / (tp * q)
+            if room <= 0:
+                continue
+            pp0 = (ceil(Y / (tp * room) - 1e-9) or 1) if Y else 1
+            if pp0 > q or (0, tp * pp0, pp0) > best_key:
+                continue
+            even = n % tp == 0
+            found = None
+            for pp in divs:
+                if pp < pp0:
+                    continue
+                if pp > q:
+                    break
+                dp = q // pp
+                mem = psi / (tp * pp) * (c_keep + c_shard / dp) + act
+                if mem > usable:
+                    continue
+                if even and q % pp == 0:
+                    found = (0, pp, dp)
+                    break
+                if found is None:
+                    found = (1, pp, dp)
+            if found is not None:
+                key = (found[0], tp * found[1], found[1])
+                if key < best_key:
+                    best, best_key = (tp, found[1], found[2]), key
+        if min_lay is not None:
+            break
+    warnings = [FULL_RECOMPUTE_WARNING] if auto and rc != DEFAULT_RECOMPUTE else []
+    min_layout = None if min_lay is None else _new_tuple(Layout, (*min_lay, 1))
+    if best is None:  # nothing fits on n GPUs: the least-memory layout and the shortfall
+        m = _Model(arch, s, b, optimizer, zero, rc)
+        layout = None
+        tp, pp, dp, _ = least = _least_layout(m, n)
+        warnings.append(_shortfall(m, n, least, usable, acc, None if min_lay is None else min_n, min_layout))
+    else:
+        tp, pp, dp = best
+        layout = _new_tuple(Layout, (tp, pp, dp, 1))
+        if tp * pp * dp < n:
+            warnings.append(f"No layout uses all {n:,} GPUs evenly; {layout.text()} uses {tp * pp * dp:,}.")
+    # Model.states and act_bytes for a dense model (pipeline depths divide L)
+    x = psi / (tp * pp)
+    wb = w * x / (dp if zero >= 3 else 1)
+    gb = g * x / (dp if zero >= 2 else 1)
+    ob = o * x / (dp if zero >= 1 else 1)
+    a = base / tp
+    total = wb + gb + ob + a
+    bpp = sum(bw)
+    return _new_tuple(TrainingMemory, (
+        total, None if min_lay is None else min_n, layout, min_layout, n, acc.name, acc.memory_bytes, usable,
+        layout is not None, max(0.0, total - usable) if layout is None else 0.0, wb, gb, ob, a, bpp, bpp * psi,
+        optimizer, zero, rc, micro_batch, seq_len, tuple(warnings),
+    ))  # fmt: skip
+
+
 def _layouts(m: _Model, n: int, usable: float) -> tuple[int | None, Layout | None, Layout | None, float]:
-    """Fewest GPUs, their layout, the layout on ``n`` GPUs and its bytes per GPU."""
-    if m.exp:
-        mn, ml = _min_gpus(m, usable)
-        lay, mem = _choose(m, n, usable)
-        return mn, ml, lay, mem
-    mn, ml, lay, mem = _dense_search(m, n, usable)
-    return mn, (Layout(*ml, 1) if ml else None), (Layout(*lay) if lay else None), mem
+    """Fewest GPUs, their layout, the layout on ``n`` GPUs and its bytes per GPU (the general path)."""
+    mn, ml = _min_gpus(m, usable)
+    lay, mem = _choose(m, n, usable)
+    return mn, ml, lay, mem
 
 
 def _least_layout(m: _Model, n: int) -> Layout:

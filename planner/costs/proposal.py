@@ -193,9 +193,9 @@ class _Ctx:
     for the search itself: the rule table, the smallest sensible shape and the rule's constants.
     """
 
-    __slots__ = ("a_coef", "big_from", "cap", "emb", "emb_b", "extra", "f_mult", "f_ratio", "fps", "hd", "hd_big",
-                 "hd_small", "kind", "kv_step_big", "kv_step_small", "meaning", "rule", "s_n", "seq", "smallest",
-                 "step", "swiglu", "table", "tied", "vocab")  # fmt: skip
+    __slots__ = ("a_coef", "bb_big", "bb_small", "big_from", "cap", "emb", "emb_b", "extra", "f_mult", "f_ratio",
+                 "fps", "hd", "hd_big", "hd_small", "kind", "kv_step_big", "kv_step_small", "meaning", "rule", "s_n",
+                 "seq", "smallest", "step", "swiglu", "table", "tail", "tied", "vocab", "widths")  # fmt: skip
 
     def __init__(self, vocab: int, meaning: str, seq: float, rule: ShapeRule, hd: int | None) -> None:
         self.rule, self.vocab, self.meaning, self.seq, self.hd = rule, vocab, meaning, seq, hd
@@ -214,6 +214,12 @@ class _Ctx:
         self.a_coef = 2.0 + (2.0 if gelu else 3.0) * rule.ffn_ratio  # d² per layer (quadratic in d)
         self.extra = 7.0 if gelu else 2.0
         self.emb_b = vocab * (1 if rule.tied_embeddings else 2) if meaning == "total" else 0.0
+        # the linear coefficient of the rule's measure in d per layer, by head size (as _width_for)
+        self.bb_big = 2.0 * cap * (hd or self.hd_big) + self.extra
+        self.bb_small = 2.0 * cap * (hd or self.hd_small) + self.extra
+        self.widths: dict[int, tuple | None] = {}  # what the first pass needs of each width (_width_facts)
+        # the fields of a proposed Architecture after (layers, width, heads, KV heads, head size, FFN)
+        self.tail = (vocab, rule.ffn_kind, rule.tied_embeddings, False, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "proposed")
 
 
 _CONTEXTS: dict[tuple, _Ctx] = {}
@@ -269,68 +275,111 @@ def _near(x: float, step: int, lo: int, span: int) -> range:
     return range(max(lo, base - span * step), max(lo, base + (span + 1) * step) + 1, step)
 
 
+def _width_facts(ctx: _Ctx, d: int) -> tuple | None:
+    """What the first pass needs of width ``d`` under the rule (None: d is not a whole number of heads).
+
+    ``(head size, heads, rule FFN, depth denominator, FFN-free params per layer, params per FFN
+    unit per layer, FFN floor, FFN ceiling, FFN ceiling rounded to the step, fewer KV heads than
+    the rule, embedding params emb·d)``; it depends only on the rule and d, so each context keeps
+    a table of the widths it has met.
+    """
+    cap, swiglu = ctx.cap, ctx.swiglu
+    hd = ctx.hd or (ctx.hd_big if d >= ctx.big_from else ctx.hd_small)
+    if d % hd:
+        return None
+    nh = d // hd
+    nkv = cap if nh % cap == 0 else _kv_heads(nh, cap)
+    f_rule = (4 * d) if not swiglu else ctx.f_mult * math.ceil(ctx.f_ratio * d / ctx.f_mult - 1e-9)
+    attn = 2 * d * nh * hd + 2 * d * nkv * hd + 2 * d  # per layer, without the FFN
+    per = attn + (3 * d * f_rule if swiglu else 2 * d * f_rule + f_rule + d)
+    lx_den = 6.0 * per + 12.0 * ctx.seq * nh * hd if ctx.fps else per
+    lo_r, hi_r = FFN_RANGE
+    hi_f = hi_r * f_rule
+    return (hd, nh, f_rule, lx_den, attn if swiglu else attn + d, 3 * d if swiglu else 2 * d + 1,
+            FFN_STEP * max(1, math.ceil(lo_r * f_rule / FFN_STEP)), hi_f, FFN_STEP * math.floor(hi_f / FFN_STEP),
+            nkv < cap and nkv < nh, ctx.emb * d)  # fmt: skip
+
+
 def _first_pass(target: float, ctx: _Ctx) -> tuple[float, int, int, int, int, int] | None:
     """The search's first pass (no fixed layers or width): ``(mismatch, L, d, head, d_ff, d_ff rule)``.
 
     The two widths around the rule's d0 whose head count allows the rule's KV heads, each at the
-    depth that meets N; the same candidates, ranking and arithmetic as pass 0 of
-    :func:`_search`, written out flat because it decides almost every plan. None when no
-    candidate is within 1% (the caller then runs the full search).
+    depth that meets N; the same candidates, order, ranking and float arithmetic as pass 0 of
+    :func:`_search`, written out flat (:func:`_rule_depth` and :func:`_width_for` inline, what
+    depends only on the width from the context's table) because it decides almost every plan.
+    None when no candidate is within 1% (the caller then runs the full search).
     """
-    L0 = _rule_depth(target, ctx)
-    d0 = _width_for(L0 if L0 > 1.0 else 1.0, target, ctx)
-    hd_fixed, cap, swiglu, fps, emb = ctx.hd, ctx.cap, ctx.swiglu, ctx.fps, ctx.emb
-    big_from, hd_small, hd_big, f_mult, f_ratio, seq = ctx.big_from, ctx.hd_small, ctx.hd_big, ctx.f_mult, ctx.f_ratio, ctx.seq  # fmt: skip
+    # L0 = _rule_depth(target, ctx)
+    table = ctx.table
+    y = math.log(target)
+    i = bisect.bisect_left(table, y)
+    if 0 < i < _TABLE_MAX_LAYERS:
+        lo = table[i - 1]
+        L0 = i + (y - lo) / (table[i] - lo)
+    else:
+        L0 = _rule_depth(target, ctx)
+    # d0 = _width_for(max(L0, 1.0), target, ctx): the regime with the rule's KV heads, else the call
+    Lw = L0 if L0 > 1.0 else 1.0
+    big_from, fps = ctx.big_from, ctx.fps
+    guess = rule_width(Lw)
+    big = guess >= big_from
+    bb = ctx.bb_big if big else ctx.bb_small
+    if fps:
+        A, B = 6.0 * Lw * ctx.a_coef, 6.0 * Lw * bb + 12.0 * Lw * ctx.seq
+    else:
+        A = Lw * ctx.a_coef
+        B = Lw * bb + ctx.emb_b
+    d0 = (-B + math.sqrt(B * B + 4.0 * A * target)) / (2.0 * A)
+    if d0 < ctx.cap * (ctx.hd or (ctx.hd_big if big else ctx.hd_small)):
+        d0 = _width_for(Lw, target, ctx)
+    widths = ctx.widths
+    emb_d = 0
+    seq = ctx.seq
     ceil, floor = math.ceil, math.floor
-    kv_step = ctx.kv_step_big if d0 >= big_from else ctx.kv_step_small
-    base = kv_step * floor(d0 / kv_step)
-    cands: list[tuple[int, int]] = []
-    for d in range(max(kv_step, base), max(kv_step, base + kv_step) + 1, kv_step):
-        # the depth at which width d with the rule's FFN meets the target (continuous)
-        hd = hd_fixed or (hd_big if d >= big_from else hd_small)
-        nh = d // hd
-        nkv = cap if nh % cap == 0 else _kv_heads(nh, cap)
-        fr = (4 * d) if not swiglu else f_mult * ceil(f_ratio * d / f_mult - 1e-9)
-        per = 2 * d * nh * hd + 2 * d * nkv * hd + (3 * d * fr if swiglu else 2 * d * fr + fr + d) + 2 * d
-        lx = (target - 6.0 * d) / (6.0 * per + 12.0 * seq * nh * hd) if fps else (target - d - emb * d) / per
-        if lx >= 16:  # a layer is <= 6% of N: the FFN absorbs rounding to the nearest depth
-            cands.append((round(lx), d))
-        else:
-            cands += [(L, d) for L in {max(MIN_LAYERS, floor(lx)), max(MIN_LAYERS, ceil(lx))}]
     inv_t = 1.0 / target
-    lo_r, hi_r = FFN_RANGE
+    lo_tol, hi_tol = -TOLERANCE, TOLERANCE
+    kv_step = ctx.kv_step_big if d0 >= big_from else ctx.kv_step_small
+    base = kv_step * floor(d0 / kv_step)  # widths: base and base + kv_step (kv_step alone below it)
     best = None
     best_cost = math.inf
-    for L, d in cands:
-        hd = hd_fixed or (hd_big if d >= big_from else hd_small)
-        if d % hd:
+    for d in (base, base + kv_step) if base >= kv_step else (kv_step,):
+        width_cost = abs(d - d0) / d0
+        if width_cost >= best_cost:  # every cost is at least its width term: none here can win
             continue
-        nh = d // hd
-        nkv = cap if nh % cap == 0 else _kv_heads(nh, cap)
-        ne0 = L * (2 * d * nh * hd + 2 * d * nkv * hd + (0 if swiglu else d) + 2 * d) + d
-        slope = L * (3 * d if swiglu else 2 * d + 1)
-        if fps:
-            zero, slope = 6.0 * ne0 + 12.0 * L * seq * nh * hd, 6.0 * slope
+        facts = widths.get(d, False)
+        if facts is False:
+            facts = widths[d] = _width_facts(ctx, d)
+        if facts is None:  # (never with the default rule) pass 0 skips widths that are not whole heads
+            continue
+        hd, nh, f_rule, lx_den, ne_layer, slope_layer, lo_f, hi_f, hi_cap, penalty, emb_d = facts
+        # the depth at which width d with the rule's FFN meets the target (continuous)
+        lx = (target - 6.0 * d) / lx_den if fps else (target - d - emb_d) / lx_den
+        if lx >= 16:  # a layer is <= 6% of N: the FFN absorbs rounding to the nearest depth
+            depths: tuple[int, ...] | set[int] = (round(lx),)
         else:
-            zero = ne0 + emb * d
-        f_rule = (4 * d) if not swiglu else f_mult * ceil(f_ratio * d / f_mult - 1e-9)
-        f = FFN_STEP * round((target - zero) / slope / FFN_STEP)
-        lo_f = FFN_STEP * max(1, ceil(lo_r * f_rule / FFN_STEP))
-        if f < lo_f:
-            f = lo_f
-        elif f > hi_r * f_rule:
-            f = FFN_STEP * floor(hi_r * f_rule / FFN_STEP)
-        mis = (zero + slope * f) * inv_t - 1.0
-        if not -TOLERANCE <= mis <= TOLERANCE:
-            continue
-        dev = abs(f - f_rule) / f_rule
-        if dev > KV_PASS_FFN_DEV:
-            continue
-        cost = abs(L - L0) / L0 + abs(d - d0) / d0 + 2.0 * dev
-        if nkv < cap and nkv < nh:
-            cost += KV_PENALTY
-        if cost < best_cost:
-            best_cost, best = cost, (mis, L, d, hd, f, f_rule)
+            depths = {max(MIN_LAYERS, floor(lx)), max(MIN_LAYERS, ceil(lx))}
+        for L in depths:
+            slope = L * slope_layer
+            if fps:
+                zero, slope = 6.0 * (L * ne_layer + d) + 12.0 * L * seq * nh * hd, 6.0 * slope
+            else:
+                zero = L * ne_layer + d + emb_d
+            f = FFN_STEP * round((target - zero) / slope / FFN_STEP)
+            if f < lo_f:
+                f = lo_f
+            elif f > hi_f:
+                f = hi_cap
+            mis = (zero + slope * f) * inv_t - 1.0
+            if not lo_tol <= mis <= hi_tol:
+                continue
+            dev = abs(f - f_rule) / f_rule
+            if dev > KV_PASS_FFN_DEV:
+                continue
+            cost = abs(L - L0) / L0 + width_cost + 2.0 * dev
+            if penalty:
+                cost += KV_PENALTY
+            if cost < best_cost:
+                best_cost, best = cost, (mis, L, d, hd, f, f_rule)
     return best
 
 
@@ -455,8 +504,7 @@ def _dense(ctx: _Ctx, L: int, d: int, hd: int, f: int) -> Architecture:
     nh = d // hd
     cap = ctx.cap
     nkv = cap if nh % cap == 0 else _kv_heads(nh, cap)
-    return _new_tuple(Architecture, (L, d, nh, nkv, hd, f, ctx.vocab, ctx.kind, ctx.tied, False, 0, 0, 0, 0, 0, 0, 0,
-                                     0, 0, 0, 0, "proposed"))  # fmt: skip
+    return _new_tuple(Architecture, (L, d, nh, nkv, hd, f, *ctx.tail))
 
 
 _new_tuple = tuple.__new__
