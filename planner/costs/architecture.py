@@ -177,7 +177,7 @@ class Architecture(_Shape):
 
     def param_counts(self) -> tuple[int, int, int]:
         """``(params_total, params_active, params_embedding)`` at once (one pass when dense)."""
-        emb = self.params_embedding
+        emb = self.vocab_size * self.d_model * (1 if self.tied_embeddings else 2)  # params_embedding
         ne = self._non_embedding(False)
         return ne + emb, (self._non_embedding(True) if self.n_experts else ne) + emb, emb
 

@@ -40,6 +40,7 @@ pipeline parallelism).
 
 from __future__ import annotations
 
+import bisect
 import math
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple
@@ -417,7 +418,7 @@ def training_plan(
     least = None
     if layout is None:  # report the least-memory layout on n GPUs and the shortfall
         least = _least_layout(m, n)
-        warnings.append(_shortfall(m, n, least, usable, acc, min_n, min_layout))
+        warnings.append(_shortfall(m.total(*least), n, usable, acc, min_n, min_layout))
     elif layout.gpus < n:
         warnings.append(f"No layout uses all {n:,} GPUs evenly; {layout.text()} uses {layout.gpus:,}.")
     tp, pp, dp, ep = layout or least  # type: ignore[misc]
@@ -436,11 +437,10 @@ FULL_RECOMPUTE_WARNING = ("Full activation recomputation: with selective recompu
                           "exceed one GPU's memory at tensor parallel 8.")  # fmt: skip
 
 
-def _shortfall(m: _Model, n: int, least: Layout, usable: float, acc: Accelerator, min_n: int | None,
+def _shortfall(mem: float, n: int, usable: float, acc: Accelerator, min_n: int | None,
                min_layout: Layout | None) -> str:  # fmt: skip
-    """The warning when ``n`` GPUs cannot hold the run (``least``: the layout needing the least memory)."""
+    """The warning when ``n`` GPUs cannot hold the run (``mem``: bytes per GPU of the least-memory layout)."""
     gib = 1024.0**3
-    mem = m.total(least.tp, least.pp, least.dp, least.ep)
     short = mem - usable
     more = (f"the smallest count that holds it is {min_n:,} GPUs ({min_layout.text()})" if min_layout
             else "no GPU count holds it with these settings (activations alone exceed one GPU: try full "
@@ -450,6 +450,7 @@ def _shortfall(m: _Model, n: int, least: Layout, usable: float, acc: Accelerator
 
 
 _new_tuple = tuple.__new__
+_NONE = 1 << 1100  # "no GPU count yet": above t·ceil(x) for any finite float x (int compares stay int)
 
 
 def _dense_plan(arch: Architecture, acc: Accelerator, n: int, usable: float, seq_len: int, micro_batch: int,
@@ -476,7 +477,8 @@ def _dense_plan(arch: Architecture, acc: Accelerator, n: int, usable: float, seq
     divs, tps = _divisors(L), _TPS[heads % GPUS_PER_NODE]
     s, b = float(seq_len), float(micro_batch)
     sbh = s * b * d
-    ceil, inf = math.ceil, math.inf
+    ceil, bisect_left = math.ceil, bisect.bisect_left
+    x_pos = X > 0.0
     auto = recompute == "auto"
     for rc in (DEFAULT_RECOMPUTE, "full") if auto else (recompute,):
         # activations of all layers at t = 1 (Korthikanti Table 2, as activation_bytes_per_layer)
@@ -491,27 +493,28 @@ def _dense_plan(arch: Architecture, acc: Accelerator, n: int, usable: float, seq
         else:
             raise ValueError(f"unknown recomputation {rc!r} (expected one of {', '.join(RECOMPUTE)})")
         base = L * per + extra + 4.0 * s * b * V
-        min_n: float = inf  # the fewest GPUs so far (inf: none), its layout, t·p and p
-        min_lay, min_mp, min_pp = None, 0, 0
-        best, best_key = None, (2, 0, 0)  # the layout on n GPUs; (2, ...) ranks after every key
+        # fewest GPUs so far (_NONE: none yet) and its layout; the layout on n GPUs, ranked by the key
+        # (flag, t·p, p) with flag 0 when it uses all n GPUs, 1 when some idle, 2: none yet
+        min_n, min_tp, min_pp, min_dp, min_mp = _NONE, 0, 0, 0, 0
+        b_flag, b_mp, b_pp, b_tp, b_dp = 2, 0, 0, 0, 0
         for tp in tps:
-            if min_n < tp and best_key[0] == 0 and best_key[1] < tp:
+            if min_n < tp and b_flag == 0 and b_mp < tp:
                 break  # this t and larger ones use more GPUs than the fewest and more model parallelism than the best
             act = base / tp
             r = usable - act
-            if r <= 0:
+            if r <= 0.0:
                 continue
             # fewest GPUs with this t (p a divisor of L; p·dp >= (X + Y)/(t·r)); stop at dp = 1
             if tp * ceil(XY / (tp * r) - 1e-9) <= min_n:
                 for pp in divs:
                     mp = tp * pp
                     denom = mp * r - Y
-                    if denom <= 0:
+                    if denom <= 0.0:
                         continue
-                    dp = (ceil(X / denom - 1e-9) or 1) if X > 0 else 1
+                    dp = (ceil(X / denom - 1e-9) or 1) if x_pos else 1
                     k = mp * dp
                     if k < min_n or (k == min_n and (mp < min_mp or (mp == min_mp and pp < min_pp))):
-                        min_n, min_lay, min_mp, min_pp = k, (tp, pp, dp), mp, pp
+                        min_n, min_tp, min_pp, min_dp, min_mp = k, tp, pp, dp, mp
                     if dp == 1:
                         break
             # the layout on n GPUs with this t: the first depth >= p0 that fits, even (dividing n/t) first
@@ -519,16 +522,14 @@ def _dense_plan(arch: Architecture, acc: Accelerator, n: int, usable: float, seq
             if q < 1:
                 continue
             room = r - X / (tp * q)
-            if room <= 0:
+            if room <= 0.0:
                 continue
             pp0 = (ceil(Y / (tp * room) - 1e-9) or 1) if Y else 1
-            if pp0 > q or (0, tp * pp0, pp0) > best_key:
-                continue
+            if pp0 > q or (b_flag == 0 and (tp * pp0 > b_mp or (tp * pp0 == b_mp and pp0 > b_pp))):
+                continue  # its key (0, t·p0, p0) or worse cannot beat the best
             even = n % tp == 0
-            found = None
-            for pp in divs:
-                if pp < pp0:
-                    continue
+            f_flag = f_pp = f_dp = 2
+            for pp in divs[bisect_left(divs, pp0):] if pp0 > 1 else divs:
                 if pp > q:
                     break
                 dp = q // pp
@@ -536,25 +537,25 @@ def _dense_plan(arch: Architecture, acc: Accelerator, n: int, usable: float, seq
                 if mem > usable:
                     continue
                 if even and q % pp == 0:
-                    found = (0, pp, dp)
+                    f_flag, f_pp, f_dp = 0, pp, dp
                     break
-                if found is None:
-                    found = (1, pp, dp)
-            if found is not None:
-                key = (found[0], tp * found[1], found[1])
-                if key < best_key:
-                    best, best_key = (tp, found[1], found[2]), key
-        if min_lay is not None:
+                if f_flag == 2:
+                    f_flag, f_pp, f_dp = 1, pp, dp
+            if f_flag < 2:
+                mp = tp * f_pp
+                if f_flag < b_flag or (f_flag == b_flag and (mp < b_mp or (mp == b_mp and f_pp < b_pp))):
+                    b_flag, b_mp, b_pp, b_tp, b_dp = f_flag, mp, f_pp, tp, f_dp
+        if min_tp:
             break
     warnings = [FULL_RECOMPUTE_WARNING] if auto and rc != DEFAULT_RECOMPUTE else []
-    min_layout = None if min_lay is None else _new_tuple(Layout, (*min_lay, 1))
-    if best is None:  # nothing fits on n GPUs: the least-memory layout and the shortfall
-        m = _Model(arch, s, b, optimizer, zero, rc)
+    min_gpus = min_n if min_tp else None
+    min_layout = _new_tuple(Layout, (min_tp, min_pp, min_dp, 1)) if min_tp else None
+    if b_flag == 2:  # nothing fits on n GPUs: the least-memory layout (as _least_layout) and the shortfall
         layout = None
-        tp, pp, dp, _ = least = _least_layout(m, n)
-        warnings.append(_shortfall(m, n, least, usable, acc, None if min_lay is None else min_n, min_layout))
+        low, tp, pp, dp = _dense_least(psi, c_keep, c_shard, base, divs, tps, n)
+        warnings.append(_shortfall(low, n, usable, acc, min_gpus, min_layout))
     else:
-        tp, pp, dp = best
+        tp, pp, dp = b_tp, b_pp, b_dp
         layout = _new_tuple(Layout, (tp, pp, dp, 1))
         if tp * pp * dp < n:
             warnings.append(f"No layout uses all {n:,} GPUs evenly; {layout.text()} uses {tp * pp * dp:,}.")
@@ -567,10 +568,40 @@ def _dense_plan(arch: Architecture, acc: Accelerator, n: int, usable: float, seq
     total = wb + gb + ob + a
     bpp = sum(bw)
     return _new_tuple(TrainingMemory, (
-        total, None if min_lay is None else min_n, layout, min_layout, n, acc.name, acc.memory_bytes, usable,
+        total, min_gpus, layout, min_layout, n, acc.name, acc.memory_bytes, usable,
         layout is not None, max(0.0, total - usable) if layout is None else 0.0, wb, gb, ob, a, bpp, bpp * psi,
         optimizer, zero, rc, micro_batch, seq_len, tuple(warnings),
     ))  # fmt: skip
+
+
+def _dense_least(psi: float, c_keep: float, c_shard: float, base: float, divs: tuple[int, ...],
+                 tps: tuple[int, ...], n: int) -> tuple[float, int, int, int]:  # fmt: skip
+    """``(bytes, t, p, dp)`` of the least-memory dense layout on ``n`` GPUs: :func:`_least_layout`'s choice.
+
+    Per t the depths are visited from the deepest down: memory is at least
+    Ψ·c_keep/(t·p) + Ψ·c_shard/(t·q) + A/t, which grows as p shrinks, so the scan stops once that
+    bound exceeds the best (with a 1e-12 margin for rounding); ties go to the shallower depth and
+    the smaller t, as the ascending scan does.
+    """
+    low, best = math.inf, (1, 1, n)
+    for tp in tps:
+        if tp > n:
+            break
+        act = base / tp
+        q = n // tp
+        floor_shard = psi * c_shard / (tp * q) + act
+        t_low, t_best = math.inf, None
+        for i in range(bisect.bisect_right(divs, q) - 1, -1, -1):
+            pp = divs[i]
+            if t_best is not None and psi * c_keep / (tp * pp) + floor_shard > t_low * (1.0 + 1e-12):
+                break
+            dp = q // pp
+            mem = psi / (tp * pp) * (c_keep + c_shard / dp) + act
+            if mem <= t_low:
+                t_low, t_best = mem, (tp, pp, dp)
+        if t_low < low:
+            low, best = t_low, t_best
+    return (low, *best)  # type: ignore[return-value]
 
 
 def _layouts(m: _Model, n: int, usable: float) -> tuple[int | None, Layout | None, Layout | None, float]:

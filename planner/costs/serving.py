@@ -181,14 +181,22 @@ def serving_from_shape(
         raise ValueError(f"unknown precision {bad!r} (expected one of {', '.join(BYTES_PER_PARAM)})")
     if context < 1 or batch < 1:
         raise ValueError(f"context {context} and batch {batch} must be at least 1")
-    kv = arch.kv_bytes_per_token(kvb)
+    # arch.kv_bytes_per_token(kvb) and arch.inference_flops_per_token(context), written out (every plan)
+    L, d, nh, nkv, hd = arch[:5]
+    kv_lora = arch.kv_lora_rank
+    if kv_lora:  # MLA caches the latent and the rope key
+        kv = L * (kv_lora + arch.qk_rope_head_dim) * kvb
+        qk_v = arch.qk_nope_head_dim + arch.qk_rope_head_dim + arch.v_head_dim
+    else:
+        kv = 2.0 * L * nkv * hd * kvb
+        qk_v = hd + hd
     total, active, emb = arch.param_counts()
     weights = total * bpp
     kv_cache = kv * context * batch
     memory = weights + kv_cache
     acc = hw.accelerator
-    # = arch.inference_flops_per_token(context): 2·(N_active,non-emb + V·d) + scores
-    flops = 2.0 * (active - emb + arch.vocab_size * arch.d_model) + arch._score_flops(context)
+    # 2·(N_active,non-emb + V·d) + QKᵀ and AV against the context
+    flops = 2.0 * (active - emb + arch.vocab_size * d) + 2.0 * L * context * nh * qk_v
     touched = float(total)
     if arch.n_experts:
         per_expert = arch.expert_params() / (arch.n_moe_layers * arch.n_experts)
