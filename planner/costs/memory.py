@@ -404,6 +404,12 @@ def training_plan(
     usable = acc.memory_bytes * usable_fraction
     if not arch.n_experts:
         return _dense_plan(arch, acc, n, usable, seq_len, micro_batch, optimizer, zero_stage, recompute)
+    return _general_plan(arch, acc, n, usable, seq_len, micro_batch, optimizer, zero_stage, recompute)
+
+
+def _general_plan(arch: Architecture, acc: Accelerator, n: int, usable: float, seq_len: int, micro_batch: int,
+                  optimizer: str, zero_stage: int, recompute: str) -> TrainingMemory:  # fmt: skip
+    """:func:`training_plan` through the model object: any shape (MoE); the reference for dense ones."""
     warnings: list[str] = []
     auto = recompute == "auto"
     if auto:
@@ -578,28 +584,34 @@ def _dense_least(psi: float, c_keep: float, c_shard: float, base: float, divs: t
                  tps: tuple[int, ...], n: int) -> tuple[float, int, int, int]:  # fmt: skip
     """``(bytes, t, p, dp)`` of the least-memory dense layout on ``n`` GPUs: :func:`_least_layout`'s choice.
 
-    Per t the depths are visited from the deepest down: memory is at least
-    Ψ·c_keep/(t·p) + Ψ·c_shard/(t·q) + A/t, which grows as p shrinks, so the scan stops once that
-    bound exceeds the best (with a 1e-12 margin for rounding); ties go to the shallower depth and
-    the smaller t, as the ascending scan does.
+    Memory on t × p is at least Ψ·c_keep/(t·p) + Ψ·c_shard/(t·q) + A/t (q = n // t, dp <= q/p),
+    which grows as p shrinks: t's are visited from the largest and each t's depths from the
+    deepest down, skipping what that bound puts above the best (with a 1e-12 margin for
+    rounding). Ties go to the smaller t and the shallower depth, as :func:`_least_layout`'s
+    ascending scan gives them.
     """
     low, best = math.inf, (1, 1, n)
-    for tp in tps:
+    margin = 1.0 + 1e-12
+    for j in range(len(tps) - 1, -1, -1):
+        tp = tps[j]
         if tp > n:
-            break
+            continue
         act = base / tp
         q = n // tp
         floor_shard = psi * c_shard / (tp * q) + act
-        t_low, t_best = math.inf, None
-        for i in range(bisect.bisect_right(divs, q) - 1, -1, -1):
-            pp = divs[i]
-            if t_best is not None and psi * c_keep / (tp * pp) + floor_shard > t_low * (1.0 + 1e-12):
+        i = bisect.bisect_right(divs, q) - 1
+        if psi * c_keep / (tp * divs[i]) + floor_shard > low * margin:
+            continue  # even its deepest layout needs more than the best
+        t_low, t_best = math.inf, best
+        for k in range(i, -1, -1):
+            pp = divs[k]
+            if psi * c_keep / (tp * pp) + floor_shard > t_low * margin:
                 break
             dp = q // pp
             mem = psi / (tp * pp) * (c_keep + c_shard / dp) + act
             if mem <= t_low:
                 t_low, t_best = mem, (tp, pp, dp)
-        if t_low < low:
+        if t_low <= low:
             low, best = t_low, t_best
     return (low, *best)  # type: ignore[return-value]
 

@@ -19,6 +19,8 @@ from planner.costs.hf_config import load_hf_config
 from planner.costs.memory import (
     USABLE_FRACTION,
     _choose,
+    _dense_plan,
+    _general_plan,
     _model,
     activation_bytes_per_layer,
     lowest_bytes_per_gpu,
@@ -98,6 +100,41 @@ def test_min_gpus_is_the_fewest_that_fit(a: Architecture, zero: int) -> None:
         assert not training_plan(a, H100, n_gpus=t.min_gpus - 1, zero_stage=zero, recompute="selective").fits
     for more in (t.min_gpus + 1, 2 * t.min_gpus + 3):  # once it fits, more GPUs keep fitting
         assert training_plan(a, H100, n_gpus=more, zero_stage=zero, recompute="selective").fits
+
+
+@st.composite
+def any_shapes(draw: st.DrawFn) -> Architecture:
+    """Proposed shapes of every meaning and vocabulary, tiny to far beyond a thousand GPUs, and a few
+    odd ones (prime layer counts, head counts that allow no tensor parallelism, GELU, tied)."""
+    if draw(st.booleans()):
+        n = draw(st.floats(1e6, 3e14))
+        meaning = draw(st.sampled_from(["total", "non_embedding", "flops_per_token"]))
+        return describe(n, meaning, vocab_size=draw(st.sampled_from([32_000, 50_257, 102_400]))).architecture
+    L = draw(st.sampled_from([1, 2, 7, 13, 32, 61, 80, 97, 126, 180, 240]))
+    hd = draw(st.sampled_from([64, 128]))
+    nh = draw(st.sampled_from([1, 3, 6, 8, 12, 28, 40, 64, 96, 128, 250]))
+    return Architecture(L, nh * hd, nh, 1 if nh % 4 else 4, hd, draw(st.integers(1, 500)) * 128,
+                        draw(st.sampled_from([32_000, 128_256])), ffn_kind=draw(st.sampled_from(["swiglu", "gelu"])),
+                        tied_embeddings=draw(st.booleans()))  # fmt: skip
+
+
+@given(a=any_shapes(), n=st.one_of(st.integers(1, 64), st.integers(1, 20_000)),
+       gpu=st.sampled_from(["H100 SXM", "A100 80GB SXM", "MI300X", "L40S", "TPU v5e"]),
+       opt=st.sampled_from(["adamw", "adamw8bit"]), zero=st.integers(0, 3),
+       rc=st.sampled_from(["auto", "none", "selective", "full"]), b=st.integers(1, 8),
+       s=st.sampled_from([1024, 4096, 8192, 32_768]), frac=st.sampled_from([0.9, 0.5, 1.0]))  # fmt: skip
+@settings(max_examples=600, deadline=None)
+def test_the_flat_dense_path_gives_the_model_objects_results(a: Architecture, n: int, gpu: str, opt: str,
+                                                              zero: int, rc: str, b: int, s: int,
+                                                              frac: float) -> None:  # fmt: skip
+    # training_plan runs a dense model through _dense_plan (written out for speed); the straightforward
+    # path (_Model, _min_gpus, _choose, _least_layout) must give every field identically
+    acc = CATALOGUE[gpu]
+    usable = acc.memory_bytes * frac
+    fast = _dense_plan(a, acc, n, usable, s, b, opt, zero, rc)
+    slow = _general_plan(a, acc, n, usable, s, b, opt, zero, rc)
+    assert fast == slow
+    assert [type(x) for x in fast] == [type(x) for x in slow]
 
 
 def test_layout_is_concrete_and_fits() -> None:
