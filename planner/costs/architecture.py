@@ -73,6 +73,15 @@ class _Shape(NamedTuple):
     name: str = ""
 
 
+_last_counts: tuple[Any, tuple[int, int, int]] = (None, (0, 0, 0))  # (shape, its param_counts())
+
+
+def _keep_counts(a: Architecture, counts: tuple[int, int, int]) -> None:
+    """Remember ``a``'s exact ``param_counts()`` (also called by the proposal, which knows them)."""
+    global _last_counts
+    _last_counts = (a, counts)
+
+
 def _checked(a: Architecture) -> Architecture:
     if not (a.n_layers >= 1 and a.d_model >= 1 and a.n_heads >= 1 and a.n_kv_heads >= 1
             and a.head_dim >= 1 and a.vocab_size >= 1):  # fmt: skip
@@ -176,10 +185,20 @@ class Architecture(_Shape):
         return n + n_moe * self.moe_ffn_params(active)
 
     def param_counts(self) -> tuple[int, int, int]:
-        """``(params_total, params_active, params_embedding)`` at once (one pass when dense)."""
+        """``(params_total, params_active, params_embedding)`` at once.
+
+        A plan asks the same shape for its counts several times (proposal, memory, serving):
+        the last shape's counts are kept, by identity (the kept shape stays alive, so no other
+        object can take its place).
+        """
+        last = _last_counts
+        if last[0] is self:
+            return last[1]
         emb = self.vocab_size * self.d_model * (1 if self.tied_embeddings else 2)  # params_embedding
         ne = self._non_embedding(False)
-        return ne + emb, (self._non_embedding(True) if self.n_experts else ne) + emb, emb
+        counts = ne + emb, (self._non_embedding(True) if self.n_experts else ne) + emb, emb
+        _keep_counts(self, counts)
+        return counts
 
     @property
     def params_non_embedding(self) -> int:
@@ -187,7 +206,7 @@ class Architecture(_Shape):
 
     @property
     def params_total(self) -> int:
-        return self._non_embedding(False) + self.params_embedding
+        return self.param_counts()[0]
 
     @property
     def params_active(self) -> int:

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from planner.costs.architecture import DEFAULT_SEQ_LEN, Architecture, FfnKind, Meaning
+from planner.costs.architecture import DEFAULT_SEQ_LEN, Architecture, FfnKind, Meaning, _keep_counts
 
 TOLERANCE = 0.01
 WIDTH_MULTIPLE = 128
@@ -193,9 +193,10 @@ class _Ctx:
     for the search itself: the rule table, the smallest sensible shape and the rule's constants.
     """
 
-    __slots__ = ("a_coef", "bb_big", "bb_small", "big_from", "cap", "emb", "emb_b", "extra", "f_mult", "f_ratio",
-                 "fps", "hd", "hd_big", "hd_small", "kind", "kv_step_big", "kv_step_small", "meaning", "rule", "s_n",
-                 "seq", "smallest", "step", "swiglu", "table", "tail", "tied", "vocab", "widths")  # fmt: skip
+    __slots__ = ("a_coef", "bb_big", "bb_small", "big_from", "cap", "emb", "emb_b", "emb_per_width", "extra",
+                 "f_mult", "f_ratio", "fps", "hd", "hd_big", "hd_small", "kind", "kv_step_big", "kv_step_small",
+                 "meaning", "rule", "s_n", "seq", "smallest", "step", "swiglu", "table", "tail", "tied", "vocab",
+                 "widths")  # fmt: skip
 
     def __init__(self, vocab: int, meaning: str, seq: float, rule: ShapeRule, hd: int | None) -> None:
         self.rule, self.vocab, self.meaning, self.seq, self.hd = rule, vocab, meaning, seq, hd
@@ -208,7 +209,8 @@ class _Ctx:
         self.kv_step_small = math.lcm(step, cap * (hd or self.hd_small))
         self.kind, self.tied = rule.ffn_kind, rule.tied_embeddings
         self.swiglu, self.fps = rule.ffn_kind == "swiglu", meaning == "flops_per_token"
-        self.emb = vocab * (1 if rule.tied_embeddings else 2) if meaning == "total" else 0
+        self.emb_per_width = vocab * (1 if rule.tied_embeddings else 2)  # embedding parameters per unit of d
+        self.emb = self.emb_per_width if meaning == "total" else 0
         self.f_mult, self.f_ratio = rule.ffn_multiple, rule.ffn_multiplier * 8.0 / 3.0
         gelu = rule.ffn_kind == "gelu"
         self.a_coef = 2.0 + (2.0 if gelu else 3.0) * rule.ffn_ratio  # d² per layer (quadratic in d)
@@ -617,7 +619,10 @@ def describe(
     ArchitecturePlan
         The shape, its N in the law's meaning and the mismatch ``shape_n/law_n − 1``.
     """
-    target = law_target(n_params, n_meaning, flops_per_token, law_seq_len)
+    if n_meaning != "flops_per_token":
+        target = float(n_params)  # = law_target(...)
+    else:
+        target = law_target(n_params, n_meaning, flops_per_token, law_seq_len)
     meaning: Meaning = n_meaning  # type: ignore[assignment]
     notes: list[str] = []
     if arch is not None:
@@ -644,8 +649,14 @@ def describe(
         else:
             mis, L, d, hd, f, ffn_rule = first
             if moe is None:
-                return ArchitecturePlan(_dense(ctx, L, d, hd, f), target, n_meaning, target * (1.0 + mis), mis,
-                                        seq_len, source or "proposed", RULE_TEXT, (), law_seq_len, ffn_rule)  # fmt: skip
+                a = _dense(ctx, L, d, hd, f)
+                # its exact counts, from the search's integers: memory and serving ask for them next
+                facts = ctx.widths[d]
+                ne = L * facts[4] + d + L * facts[5] * f
+                emb = ctx.emb_per_width * d
+                _keep_counts(a, (ne + emb, ne + emb, emb))
+                return _new_tuple(ArchitecturePlan, (a, target, n_meaning, target * (1.0 + mis), mis, seq_len,
+                                                     source or "proposed", RULE_TEXT, (), law_seq_len, ffn_rule))  # fmt: skip
         a = _dense(ctx, L, d, hd, f)
     if moe is not None:
         a, more = _moe_shape(a, moe)

@@ -295,3 +295,18 @@ def test_the_plans_first_pass_is_the_full_searchs_first_pass(n: float, meaning: 
             assert (a.n_layers, a.d_model, a.head_dim, a.d_ff) == (L, d, h, f)
             assert a == Architecture(**a.shape_dict())  # built without the checks, yet valid
             assert a.measure(meaning) / target - 1 == pytest.approx(mis, abs=1e-12)  # type: ignore[arg-type]
+
+
+@given(n=st.floats(1e5, 3e14), meaning=st.sampled_from(["total", "non_embedding", "flops_per_token"]),
+       vocab=st.sampled_from([32_000, 50_257, 102_400]), rule=st.sampled_from(RULES),
+       moe=st.sampled_from([None, MoESpec(0.1)]))  # fmt: skip
+@settings(max_examples=200, deadline=None)
+def test_counts_a_plan_reuses_are_the_shapes_exact_counts(n: float, meaning: str, vocab: int, rule: ShapeRule,
+                                                          moe: MoESpec | None) -> None:  # fmt: skip
+    # the proposal hands its integers to the shape's count memo; a copy (another object) recounts
+    a = describe(n, meaning, vocab_size=vocab, rule=rule, moe=moe).architecture
+    b = Architecture(**a.shape_dict())
+    assert a == b and a is not b
+    assert a.param_counts() == b.param_counts()
+    assert a.params_total == b.params_total == b.params_embedding + b.params_non_embedding
+    assert a.params_active == b.params_active
