@@ -499,6 +499,13 @@ def _dense_plan(arch: Architecture, acc: Accelerator, n: int, usable: float, seq
         else:
             raise ValueError(f"unknown recomputation {rc!r} (expected one of {', '.join(RECOMPUTE)})")
         base = L * per + extra + 4.0 * s * b * V
+        if auto and rc == DEFAULT_RECOMPUTE:  # no t with room for the kept states at p = L: straight to full
+            for tp in tps:
+                r = usable - base / tp
+                if r > 0.0 and tp * L * r - Y > 0.0:  # (t·L)·r − Y is the search's largest denominator
+                    break
+            else:
+                continue
         # fewest GPUs so far (_NONE: none yet) and its layout; the layout on n GPUs, ranked by the key
         # (flag, t·p, p) with flag 0 when it uses all n GPUs, 1 when some idle, 2: none yet
         min_n, min_tp, min_pp, min_dp, min_mp = _NONE, 0, 0, 0, 0
