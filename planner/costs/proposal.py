@@ -342,12 +342,19 @@ def _first_pass(target: float, ctx: _Ctx) -> tuple[float, int, int, int, int, in
     lo_tol, hi_tol = -TOLERANCE, TOLERANCE
     kv_step = ctx.kv_step_big if d0 >= big_from else ctx.kv_step_small
     base = kv_step * floor(d0 / kv_step)  # widths: base and base + kv_step (kv_step alone below it)
+    if base >= kv_step:
+        # the nearer width first: the other is skipped when its width term alone rules it out. Pass 0
+        # takes base first, so on equal costs base's candidate wins (rank 0 before rank 1)
+        d_hi = base + kv_step
+        c_lo, c_hi = abs(base - d0) / d0, abs(d_hi - d0) / d0
+        order = ((c_lo, 0, base), (c_hi, 1, d_hi)) if c_lo <= c_hi else ((c_hi, 1, d_hi), (c_lo, 0, base))
+    else:
+        order = ((abs(kv_step - d0) / d0, 0, kv_step),)
     best = None
-    best_cost = math.inf
-    for d in (base, base + kv_step) if base >= kv_step else (kv_step,):
-        width_cost = abs(d - d0) / d0
-        if width_cost >= best_cost:  # every cost is at least its width term: none here can win
-            continue
+    best_cost, best_rank = math.inf, 0
+    for width_cost, rank, d in order:
+        if width_cost > best_cost or (width_cost == best_cost and rank > best_rank):
+            continue  # every cost is at least its width term: none here can win
         facts = widths.get(d, False)
         if facts is False:
             facts = widths[d] = _width_facts(ctx, d)
@@ -380,8 +387,8 @@ def _first_pass(target: float, ctx: _Ctx) -> tuple[float, int, int, int, int, in
             cost = abs(L - L0) / L0 + width_cost + 2.0 * dev
             if penalty:
                 cost += KV_PENALTY
-            if cost < best_cost:
-                best_cost, best = cost, (mis, L, d, hd, f, f_rule)
+            if cost < best_cost or (cost == best_cost and rank < best_rank):
+                best_cost, best_rank, best = cost, rank, (mis, L, d, hd, f, f_rule)
     return best
 
 
