@@ -207,11 +207,13 @@ class _Model:
         """(weights, gradients, optimizer) bytes per GPU."""
         w, g, o = self.bw
         z = self.z
-        parts = [(self.non_exp / (tp * pp), dp)]
-        if self.exp:
-            parts.append((self.exp / (tp * pp * ep), max(dp // ep, 1)))
-        wb = gb = ob = 0.0
-        for x, grp in parts:
+        x = self.non_exp / (tp * pp)  # the dense part, sharded over the dp replicas
+        wb = w * x / (dp if z >= 3 else 1)
+        gb = g * x / (dp if z >= 2 else 1)
+        ob = o * x / (dp if z >= 1 else 1)
+        if self.exp:  # routed experts: split ep ways, sharded over the dp/ep replicas of each
+            x = self.exp / (tp * pp * ep)
+            grp = max(dp // ep, 1)
             wb += w * x / (grp if z >= 3 else 1)
             gb += g * x / (grp if z >= 2 else 1)
             ob += o * x / (grp if z >= 1 else 1)
@@ -254,6 +256,8 @@ def _choose(m: _Model, n: int, usable: float) -> tuple[Layout | None, float]:
     best_mem = math.inf
     dense = not m.exp
     psi, c_keep, c_shard, X, Y, divs = m.psi, m.c_keep, m.c_shard, m.X, m.Y, m.divs
+    keep_all = c_keep * (m.non_exp + m.exp / m.E) if m.E else 0.0  # MoE bound: kept states at ep = E
+    cap = usable * (1.0 + 1e-12)
     for tp in _tps(m, min(GPUS_PER_NODE, n)):
         act = m.act[tp]
         r = usable - act
@@ -281,6 +285,8 @@ def _choose(m: _Model, n: int, usable: float) -> tuple[Layout | None, float]:
                 ep = 1
                 mem = psi / (tp * pp) * (c_keep + c_shard / dp) + act
             else:
+                if act + (keep_all + c_shard * psi / dp) / (tp * pp) > cap:
+                    continue  # not even with ep = E (memory is at least this bound): cannot fit
                 ep = m.ep_for(dp)
                 mem = m.total(tp, pp, dp, ep)
             if mem > usable:
@@ -345,20 +351,60 @@ def _min_gpus(m: _Model, usable: float) -> tuple[int | None, Layout | None]:
     return best_n, (Layout(*best, 1) if best else None)
 
 
+MAX_GPUS = 1 << 24  # fewest-GPU counts above this are reported as none (no count holds the run)
+
+
 def _min_gpus_moe(m: _Model, usable: float) -> tuple[int | None, Layout | None]:
-    hi = 1
-    while _choose(m, hi, usable)[0] is None:
-        hi *= 2
-        if hi > 1 << 24:
-            return None, None
-    lo = hi // 2 + 1 if hi > 1 else 1
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if _choose(m, mid, usable)[0] is None:
-            lo = mid + 1
-        else:
-            hi = mid
-    return hi, _choose(m, hi, usable)[0]
+    """Fewest GPUs of an MoE, exactly: the least t·p·dp over the layouts that fit.
+
+    A count n holds the run when some t, p, dp = (n/t)/p fits, so the fewest GPUs is the least
+    t·p·dp over fitting (t, p, dp), idle GPUs never helping. With ep = gcd(dp, E) (ZeRO Table 1
+    per part, as :meth:`_Model.states`), memory on t × p × dp is
+    A/t + C0 + C1/dp + C2/gcd(dp, E), with C0 = c_keep·Ψ_dense/(t·p), C1 = c_shard·Ψ/(t·p) and
+    C2 = c_keep·Ψ_experts/(t·p). It is not monotone in dp (a dp sharing no factor with E gets no
+    expert parallelism), so no bisection: for each divisor e of E the smallest multiple of e with
+    C1/dp + C2/e <= usable − A/t − C0 fits (its gcd with E is at least e), and the least of those
+    over e is the fewest dp for (t, p); candidates are confirmed, smallest first, with the memory
+    the layout search computes. Pairs (t, p) go in order of the bound t·p·dp >= C1·t·p/(usable −
+    A/t − C0) and stop once it reaches the best count. The layout reported is the one
+    :func:`_choose` picks on that count.
+    """
+    E, psi, exp, non_exp, c_keep, c_shard = m.E, m.psi, m.exp, m.non_exp, m.c_keep, m.c_shard
+    eps = _divisors(E)
+    pairs = []
+    for tp in m.tps:
+        act = m.act[tp]  # (depths divide L)
+        for pp in m.divs:
+            M = tp * pp
+            r0 = usable - act - c_keep * non_exp / M  # room left for C1/dp + C2/e
+            r_all = r0 - c_keep * exp / (M * E)  # ... at ep = E, the most there can be
+            if r_all > 0.0:
+                dp_low = c_shard * psi / (M * r_all) * (1.0 - 1e-9)
+                pairs.append((M * (math.ceil(dp_low) if dp_low > 1.0 else 1), M, tp, pp, r0))
+    pairs.sort()
+    best_n = None
+    for bound, M, tp, pp, r0 in pairs:
+        if best_n is not None and bound >= best_n:
+            break  # this pair and every later one need at least the best count
+        cands = []
+        for e in eps:
+            re = r0 - c_keep * exp / (M * e)
+            if re <= 0.0:
+                continue
+            x = c_shard * psi / (M * e * re)  # dp/e at the bound
+            j = math.ceil(x) if x > 1.0 else 1
+            cands.append(j * e)
+            if j > 1 and j - x > 1.0 - 1e-9:  # (rounding) the multiple below is within a hair
+                cands.append((j - 1) * e)
+        for dp in sorted(cands):
+            if best_n is not None and M * dp >= best_n:
+                break
+            if m.total(tp, pp, dp, math.gcd(dp, E)) <= usable:
+                best_n = M * dp
+                break
+    if best_n is None or best_n > MAX_GPUS:
+        return None, None
+    return best_n, _choose(m, best_n, usable)[0]
 
 
 def training_plan(
