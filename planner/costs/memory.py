@@ -235,7 +235,7 @@ class _Model:
         return math.gcd(dp, self.E) if self.E else 1
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=16384)  # every layer count a plan meets (a sweep over budgets visits hundreds)
 def _divisors(n: int) -> tuple[int, ...]:
     small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
     return tuple(sorted(set(small + [n // d for d in small])))
