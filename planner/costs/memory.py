@@ -502,6 +502,15 @@ def _shortfall(mem: float, n: int, usable: float, acc: Accelerator, min_n: int |
 
 
 _new_tuple = tuple.__new__
+
+
+def _state_costs(w: float, g: float, o: float, zero: int) -> tuple[float, ...]:
+    """``(w, g, o, c_keep, c_shard, bytes per parameter)`` as :class:`_Model` computes them."""
+    c_keep = (w + g + o) if zero == 0 else (w + g if zero == 1 else (w if zero == 2 else 0.0))
+    return w, g, o, c_keep, w + g + o - c_keep, sum((w, g, o))
+
+
+_STATE_COSTS = {(opt, z): _state_costs(*OPTIMIZERS[opt], z) for opt in OPTIMIZERS for z in (0, 1, 2, 3)}
 _NONE = 1 << 1100  # "no GPU count yet": above t·ceil(x) for any finite float x (int compares stay int)
 
 
@@ -515,14 +524,13 @@ def _dense_plan(arch: Architecture, acc: Accelerator, n: int, usable: float, seq
     the kept states until dp = 1; the layout on ``n`` GPUs per t from the closed-form depth p0.
     The tests compare both paths.
     """
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {optimizer!r} (expected one of {', '.join(OPTIMIZERS)})")
-    if zero not in (0, 1, 2, 3):
+    costs = _STATE_COSTS.get((optimizer, zero))
+    if costs is None:
+        if optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {optimizer!r} (expected one of {', '.join(OPTIMIZERS)})")
         raise ValueError(f"ZeRO stage {zero!r} must be 0, 1, 2 or 3")
-    bw = w, g, o = OPTIMIZERS[optimizer]
-    c_keep = (w + g + o) if zero == 0 else (w + g if zero == 1 else (w if zero == 2 else 0.0))
-    c_shard = w + g + o - c_keep
-    psi = float(arch.params_total)
+    w, g, o, c_keep, c_shard, bpp = costs
+    psi = float(arch.param_counts()[0])  # params_total
     X, Y = psi * c_shard, psi * c_keep  # sharded over DP / kept per replica
     XY = X + Y
     L, d, heads, V = arch[0], arch[1], arch[2], arch[6]
@@ -625,7 +633,6 @@ def _dense_plan(arch: Architecture, acc: Accelerator, n: int, usable: float, seq
     ob = o * x / (dp if zero >= 1 else 1)
     a = base / tp
     total = wb + gb + ob + a
-    bpp = sum(bw)
     return _new_tuple(TrainingMemory, (
         total, min_gpus, layout, min_layout, n, acc.name, acc.memory_bytes, usable,
         layout is not None, max(0.0, total - usable) if layout is None else 0.0, wb, gb, ob, a, bpp, bpp * psi,

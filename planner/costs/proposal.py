@@ -195,8 +195,8 @@ class _Ctx:
 
     __slots__ = ("a_coef", "bb_big", "bb_small", "big_from", "cap", "emb", "emb_b", "emb_per_width", "extra",
                  "f_mult", "f_ratio", "fps", "hd", "hd_big", "hd_small", "kind", "kv_step_big", "kv_step_small",
-                 "meaning", "rule", "s_n", "seq", "smallest", "step", "swiglu", "table", "tail", "tied", "vocab",
-                 "widths")  # fmt: skip
+                 "kv_width_big", "kv_width_small", "meaning", "rule", "s_n", "seq", "smallest", "step", "swiglu",
+                 "table", "tail", "tied", "vocab", "widths")  # fmt: skip
 
     def __init__(self, vocab: int, meaning: str, seq: float, rule: ShapeRule, hd: int | None) -> None:
         self.rule, self.vocab, self.meaning, self.seq, self.hd = rule, vocab, meaning, seq, hd
@@ -219,6 +219,7 @@ class _Ctx:
         # the linear coefficient of the rule's measure in d per layer, by head size (as _width_for)
         self.bb_big = 2.0 * cap * (hd or self.hd_big) + self.extra
         self.bb_small = 2.0 * cap * (hd or self.hd_small) + self.extra
+        self.kv_width_big, self.kv_width_small = cap * (hd or self.hd_big), cap * (hd or self.hd_small)
         self.widths: dict[int, tuple | None] = {}  # what the first pass needs of each width (_width_facts)
         # the fields of a proposed Architecture after (layers, width, heads, KV heads, head size, FFN)
         self.tail = (vocab, rule.ffn_kind, rule.tied_embeddings, False, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "proposed")
@@ -332,7 +333,7 @@ def _first_pass(target: float, ctx: _Ctx) -> tuple[float, int, int, int, int, in
         A = Lw * ctx.a_coef
         B = Lw * bb + ctx.emb_b
     d0 = (-B + math.sqrt(B * B + 4.0 * A * target)) / (2.0 * A)
-    if d0 < ctx.cap * (ctx.hd or (ctx.hd_big if big else ctx.hd_small)):
+    if d0 < (ctx.kv_width_big if big else ctx.kv_width_small):
         d0 = _width_for(Lw, target, ctx)
     widths = ctx.widths
     emb_d = 0
@@ -637,7 +638,9 @@ def describe(
         return ArchitecturePlan(arch, target, n_meaning, shape_n, shape_n / target - 1.0, seq_len,
                                 source or "given", "as given", (), law_seq_len)  # fmt: skip
     vocab = int(vocab_size or DEFAULT_VOCAB)
-    ctx = _context(vocab, meaning, law_seq_len, rule, head_dim)
+    ctx = _CONTEXTS.get((id(rule), vocab, meaning, law_seq_len, head_dim))  # (= _context, its usual hit inline)
+    if ctx is None or ctx.rule is not rule:
+        ctx = _context(vocab, meaning, law_seq_len, rule, head_dim)
     smallest, s_n = ctx.smallest, ctx.s_n
     fixed = n_layers is not None or d_model is not None
     if target < s_n * (1.0 - TOLERANCE) and not fixed:

@@ -182,7 +182,7 @@ def serving_from_shape(
     if context < 1 or batch < 1:
         raise ValueError(f"context {context} and batch {batch} must be at least 1")
     # arch.kv_bytes_per_token(kvb) and arch.inference_flops_per_token(context), written out (every plan)
-    L, d, nh, nkv, hd = arch[:5]
+    L, d, nh, nkv, hd, _, V, _, _, _, n_exp = arch[:11]
     kv_lora = arch.kv_lora_rank
     if kv_lora:  # MLA caches the latent and the rope key
         kv = L * (kv_lora + arch.qk_rope_head_dim) * kvb
@@ -196,9 +196,9 @@ def serving_from_shape(
     memory = weights + kv_cache
     acc = hw.accelerator
     # 2·(N_active,non-emb + V·d) + QKᵀ and AV against the context
-    flops = 2.0 * (active - emb + arch.vocab_size * d) + 2.0 * L * context * nh * qk_v
+    flops = 2.0 * (active - emb + V * d) + 2.0 * L * context * nh * qk_v
     touched = float(total)
-    if arch.n_experts:
+    if n_exp:
         per_expert = arch.expert_params() / (arch.n_moe_layers * arch.n_experts)
         e, k = arch.n_experts, arch.experts_per_token
         expected = e * (1.0 - (1.0 - k / e) ** batch)
@@ -207,11 +207,14 @@ def serving_from_shape(
     t_compute = flops / (hw.peak_flops * hw.mfu)
     t_memory = (w_step / batch + kv * context) / (acc.bandwidth_bytes * bandwidth_util)
     usable = acc.memory_bytes * usable_fraction
-    return ShapeServing(
+    return _new_tuple(ShapeServing, (
         precision, kv_precision, context, batch, weights, kv, kv_cache, memory, max(1, math.ceil(memory / usable)),
         flops, w_step, max(t_compute, t_memory) * hw.price / 3600.0 * 1e6,
         "compute" if t_compute >= t_memory else "bandwidth", acc.name,
-    )  # fmt: skip
+    ))  # fmt: skip
+
+
+_new_tuple = tuple.__new__
 
 
 class ServingLimitTerm(Term):
