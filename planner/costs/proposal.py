@@ -365,6 +365,8 @@ def _first_pass(target: float, ctx: _Ctx) -> tuple[float, int, int, int, int, in
         # the depth at which width d with the rule's FFN meets the target (continuous)
         lx = (target - 6.0 * d) / lx_den if fps else (target - d - emb_d) / lx_den
         if lx >= 16:  # a layer is <= 6% of N: the FFN absorbs rounding to the nearest depth
+            if best is not None and width_cost + (abs(lx - L0) - 0.5) / L0 > best_cost + 1e-12:
+                continue  # its depth is within ½ of lx, so its cost is at least this: it cannot win
             depths: tuple[int, ...] | set[int] = (round(lx),)
         else:
             depths = {max(MIN_LAYERS, floor(lx)), max(MIN_LAYERS, ceil(lx))}
