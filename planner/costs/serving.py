@@ -198,7 +198,7 @@ def serving_from_shape(
     # 2·(N_active,non-emb + V·d) + QKᵀ and AV against the context
     flops = 2.0 * (active - emb + V * d) + 2.0 * L * context * nh * qk_v
     touched = float(total)
-    if n_exp:
+    if n_exp and arch.n_moe_layers:  # (an MoE whose layers are all dense reads all its weights)
         per_expert = arch.expert_params() / (arch.n_moe_layers * arch.n_experts)
         e, k = arch.n_experts, arch.experts_per_token
         expected = e * (1.0 - (1.0 - k / e) ** batch)

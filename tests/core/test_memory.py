@@ -304,3 +304,12 @@ def test_moe_fewest_gpus_where_bisection_went_wrong() -> None:
     first = next(k for k in range(1, 200) if layout_spelled_out(m, k, usable))
     assert t.min_gpus == first and t.fits
     assert any(layout_spelled_out(m, k, usable) is None for k in range(first + 1, 200))
+
+
+def test_serving_an_moe_whose_layers_are_all_dense() -> None:
+    # dense_layers may cover every layer of a small proposed MoE (2 layers); serving used to divide by zero
+    a = describe(3e6, "total", moe=MoESpec(0.25, 4.0, 2, dense_layers=3)).architecture
+    assert a.is_moe and a.n_moe_layers == 0 and a.expert_params() == 0
+    s = serving_from_shape(a, Hardware(H100), batch=4)
+    assert s.weight_bytes_per_step == pytest.approx(2 * a.params_total)
+    assert training_plan(a, H100, n_gpus=8).fits
