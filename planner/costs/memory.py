@@ -554,11 +554,10 @@ def _dense_plan(arch: Architecture, acc: Accelerator, n: int, usable: float, seq
             raise ValueError(f"unknown recomputation {rc!r} (expected one of {', '.join(RECOMPUTE)})")
         base = L * per + extra + 4.0 * s * b * V
         if auto and rc == DEFAULT_RECOMPUTE:  # no t with room for the kept states at p = L: straight to full
-            for tp in tps:
-                r = usable - base / tp
-                if r > 0.0 and tp * L * r - Y > 0.0:  # (t·L)·r − Y is the search's largest denominator
-                    break
-            else:
+            # (t·L)·r − Y is the search's largest denominator; it and r grow with t: the largest t decides
+            tp = tps[-1]
+            r = usable - base / tp
+            if not (r > 0.0 and tp * L * r - Y > 0.0):
                 continue
         # fewest GPUs so far (_NONE: none yet) and its layout; the layout on n GPUs, ranked by the key
         # (flag, t·p, p) with flag 0 when it uses all n GPUs, 1 when some idle, 2: none yet
@@ -572,7 +571,7 @@ def _dense_plan(arch: Architecture, acc: Accelerator, n: int, usable: float, seq
             if r <= 0.0:
                 continue
             # fewest GPUs with this t (p a divisor of L; p·dp >= (X + Y)/(t·r)); stop at dp = 1
-            if tp * ceil(XY / (tp * r) - 1e-9) <= min_n:
+            if not min_tp or tp * ceil(XY / (tp * r) - 1e-9) <= min_n:
                 for pp in divs:
                     mp = tp * pp
                     denom = mp * r - Y
