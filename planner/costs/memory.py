@@ -36,6 +36,15 @@ modelled), and fill the rest with data parallelism; among layouts that fit, the 
 the most of the GPUs given, then the least model parallelism t·p, then the shallowest pipeline
 (Narayanan et al. 2021, arXiv 2104.04473, §3.3: tensor parallelism up to the node size, then
 pipeline parallelism).
+
+The fewest GPUs: dense, per t and depth p in closed form (:func:`_min_gpus`); MoE, the least
+t·p·dp over fitting layouts, per divisor of the expert count in closed form (memory is not
+monotone in the GPU count there, so no bisection; :func:`_min_gpus_moe`).
+
+Speed: :func:`training_plan` runs on every plan. A dense model goes through :func:`_dense_plan`,
+the same search written out flat (no model object, no calls per candidate); MoE shapes and the
+tests use the model-object path (:class:`_Model`, :func:`_min_gpus`, :func:`_choose`,
+:func:`_least_layout`), and tests/core/test_memory.py checks that both give every field alike.
 """
 
 from __future__ import annotations
@@ -326,7 +335,7 @@ def _min_gpus(m: _Model, usable: float) -> tuple[int | None, Layout | None]:
 
     Dense, per t and pipeline depth p (a divisor of L): Y/(t·p) + X/(t·p·dp) <= r, r = usable − A/t,
     gives dp = ceil(X/(t·p·r − Y)); p·dp >= (X + Y)/(t·r) for every p, so depths beyond the first one
-    with dp = 1 need more GPUs and the scan stops there. MoE: bisection on the layout search.
+    with dp = 1 need more GPUs and the scan stops there. MoE: :func:`_min_gpus_moe`.
     """
     if m.exp:
         return _min_gpus_moe(m, usable)

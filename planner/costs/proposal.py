@@ -34,6 +34,14 @@ is within 1%, nearby depths and widths are tried, then every multiple of 128 (th
 then give way). Among candidates within 1% the one nearest the rule wins:
 |L/L0 − 1| + |d/d0 − 1| + 2·|d_ff/d_ff,rule − 1| (+0.5 when fewer than 8 KV heads).
 Below the smallest sensible shape (2 layers × 256) the mismatch is reported, not hidden.
+
+Speed (:func:`describe` runs on every plan, N changing on every slider step): what depends only
+on the rule, the vocabulary, the meaning of N and l_seq (the rule table, the smallest shape, the
+rule's constants, each width's head count and FFN) is kept in a context per rule; the first pass,
+which decides almost every plan, is written out flat (:func:`_first_pass`) and visits the nearer
+width first, skipping candidates whose width or depth term alone loses; the full multi-pass
+search (:func:`_search`) runs only when it finds nothing within 1% and for fixed dimensions.
+The tests check the flat pass against the full search.
 """
 
 from __future__ import annotations

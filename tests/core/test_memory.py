@@ -294,16 +294,16 @@ def test_moe_fewest_gpus_is_the_first_count_that_fits(a: Architecture, zero: int
 
 
 def test_moe_fewest_gpus_where_bisection_went_wrong() -> None:
-    # a 57-layer MoE with 8 experts on L40S (ZeRO-0, no recomputation): 96 GPUs fit (TP 8 × PP 3 × DP 4,
-    # EP 4) although some larger counts do not (DP 5 or 6 get less expert parallelism); a bisection
+    # a 57-layer MoE with 8 experts on L40S (ZeRO-0, no recomputation): 96 to 119 GPUs fit (TP 8 × PP 3
+    # × DP 4, EP 4) but 120 do not (DP 5 shares no factor with 8: no expert parallelism); a bisection
     # over the count answered 152
     a = describe(2e10, "total", moe=MoESpec(0.25, 1.15, 0)).architecture
     t = training_plan(a, CATALOGUE["L40S"], n_gpus=96, zero_stage=0, recompute="none")
     m = _model(a, zero_stage=0, recompute="none")
     usable = CATALOGUE["L40S"].memory_bytes * USABLE_FRACTION
     first = next(k for k in range(1, 200) if layout_spelled_out(m, k, usable))
-    assert t.min_gpus == first and t.fits
-    assert any(layout_spelled_out(m, k, usable) is None for k in range(first + 1, 200))
+    assert t.min_gpus == first == 96 and t.fits
+    assert layout_spelled_out(m, 119, usable) and layout_spelled_out(m, 120, usable) is None
 
 
 def test_serving_an_moe_whose_layers_are_all_dense() -> None:
