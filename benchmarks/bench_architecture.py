@@ -101,8 +101,8 @@ def main() -> None:
          timed(lambda it: lambda: describe(next(it), "total", vocab_size=32_000), ns), None),
         ("epoch-2024, sweep: training memory + fewest GPUs + layout",
          timed(lambda it: lambda: training_plan(next(it), hw), shapes), None),
-        ("epoch-2024, sweep: serving from the shape", timed(lambda it: lambda: serving_from_shape(next(it), hw), shapes),
-         None),
+        ("epoch-2024, sweep: serving from the shape",
+         timed(lambda it: lambda: serving_from_shape(next(it), hw), shapes), None),
         ("epoch-2024, sweep: proposal + memory + layout", timed(plan("total", 32_000, serve=False), ns), None),
     ]  # fmt: skip
     for order in ("sweep", "shuffled"):
@@ -119,8 +119,8 @@ def main() -> None:
     for name in ("mixtral-8x7b", "deepseek-v3"):
         a = load_hf_config(CONFIGS / f"{name}.json").architecture
         gpus = list(itertools.islice(itertools.cycle((1024, 1000, 512, 96)), 200 * REPEAT))  # a fixed shape: vary n
-        rows.append((f"MoE: memory + layout, {name} config",
-                     timed(lambda it, a=a: lambda: training_plan(a, hw, n_gpus=next(it)), gpus, 200), None))  # fmt: skip
+        memory = timed(lambda it, a=a: lambda: training_plan(a, hw, n_gpus=next(it)), gpus, 200)
+        rows.append((f"MoE: memory + layout, {name} config", memory, None))
 
     print(f"{'benchmark (median, a new N every call)':<66} {'median':>10} {'× floor':>9} {'target':>8}  ok")
     for name, t, target in rows:

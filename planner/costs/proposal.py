@@ -58,8 +58,8 @@ TOLERANCE = 0.01
 WIDTH_MULTIPLE = 128
 FFN_STEP = 128
 FFN_RANGE = (0.5, 2.0)  # the FFN may move within this factor of the rule's width to meet N
-KV_PENALTY = 0.5
-KV_PASS_FFN_DEV = 0.25  # the first passes accept an FFN at most 25% off the rule  # rank cost of a head count that cannot have the rule's 8 KV heads
+KV_PENALTY = 0.5  # rank cost of a head count that cannot have the rule's 8 KV heads
+KV_PASS_FFN_DEV = 0.25  # the first passes accept an FFN at most 25% off the rule
 MIN_LAYERS, MIN_WIDTH = 2, 256
 DEFAULT_VOCAB = 32_000
 DEEPSEEK_LAW_SEQ = 4096.0  # l_seq of DeepSeek's Table 3 (arXiv 2401.02954), the preset's seq_len
@@ -676,7 +676,8 @@ def describe(
                 emb = ctx.emb_per_width * d
                 _keep_counts(a, (ne + emb, ne + emb, emb))
                 return _new_tuple(ArchitecturePlan, (a, target, n_meaning, target * (1.0 + mis), mis, seq_len,
-                                                     source or "proposed", RULE_TEXT, (), law_seq_len, ffn_rule))  # fmt: skip
+                                                     source or "proposed", RULE_TEXT, (), law_seq_len,
+                                                     ffn_rule))  # fmt: skip
         a = _dense(ctx, L, d, hd, f)
     if moe is not None:
         a, more = _moe_shape(a, moe)

@@ -37,7 +37,8 @@ MOES = {"dense": None, "ling": MoESpec(activation=0.078), "fine": MoESpec(0.25, 
 N_GRID = [float(f"{x:.6g}") for x in 1.0137 * np.logspace(6, 12.7, 12)]
 TRAIN = [  # (hardware, training_plan keywords)
     (Hardware(), {}),
-    (Hardware(CATALOGUE["H100 SXM"], n_gpus=8), {"zero_stage": 0, "recompute": "none", "micro_batch": 2, "seq_len": 8192}),
+    (Hardware(CATALOGUE["H100 SXM"], n_gpus=8),
+     {"zero_stage": 0, "recompute": "none", "micro_batch": 2, "seq_len": 8192}),
     (Hardware(CATALOGUE["MI300X"], n_gpus=96), {"zero_stage": 3, "optimizer": "adamw8bit"}),
     (Hardware(CATALOGUE["A100 80GB SXM"], n_gpus=100), {"zero_stage": 2, "recompute": "full"}),
 ]
