@@ -37,17 +37,15 @@ KV cache bytes per token: 2·n_layer·n_kv·h·bytes; MLA caches n_layer·(r_kv 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 FfnKind = Literal["swiglu", "gelu"]
 Meaning = Literal["total", "non_embedding", "flops_per_token"]
 DEFAULT_SEQ_LEN = 4096
 
 
-@dataclass(frozen=True, slots=True)
-class Architecture:
-    """One decoder shape (integers; see the module docstring for what each count includes)."""
+class _Shape(NamedTuple):
+    """The fields of :class:`Architecture` (a named tuple: built in well under a microsecond)."""
 
     n_layers: int
     d_model: int
@@ -74,16 +72,40 @@ class Architecture:
     v_head_dim: int = 0
     name: str = ""
 
-    def __post_init__(self) -> None:
-        if not (self.n_layers >= 1 and self.d_model >= 1 and self.n_heads >= 1 and self.n_kv_heads >= 1
-                and self.head_dim >= 1 and self.vocab_size >= 1):  # fmt: skip
-            raise ValueError(f"layers, width, heads, KV heads, head size and vocabulary must be positive: {self!r}")
-        if self.n_heads % self.n_kv_heads:
-            raise ValueError(f"n_heads {self.n_heads} is not a multiple of n_kv_heads {self.n_kv_heads}")
-        if self.n_experts and not 0 < self.experts_per_token <= self.n_experts:
-            raise ValueError(f"experts_per_token {self.experts_per_token} must be in 1..{self.n_experts}")
-        if self.n_dense_layers > self.n_layers:
-            raise ValueError(f"n_dense_layers {self.n_dense_layers} exceeds n_layers {self.n_layers}")
+
+_last_counts: tuple[Any, tuple[int, int, int]] = (None, (0, 0, 0))  # (shape, its param_counts())
+
+
+def _keep_counts(a: Architecture, counts: tuple[int, int, int]) -> None:
+    """Remember ``a``'s exact ``param_counts()`` (also called by the proposal, which knows them)."""
+    global _last_counts
+    _last_counts = (a, counts)
+
+
+def _checked(a: Architecture) -> Architecture:
+    if not (a.n_layers >= 1 and a.d_model >= 1 and a.n_heads >= 1 and a.n_kv_heads >= 1
+            and a.head_dim >= 1 and a.vocab_size >= 1):  # fmt: skip
+        raise ValueError(f"layers, width, heads, KV heads, head size and vocabulary must be positive: {a!r}")
+    if a.n_heads % a.n_kv_heads:
+        raise ValueError(f"n_heads {a.n_heads} is not a multiple of n_kv_heads {a.n_kv_heads}")
+    if a.n_experts and not 0 < a.experts_per_token <= a.n_experts:
+        raise ValueError(f"experts_per_token {a.experts_per_token} must be in 1..{a.n_experts}")
+    if a.n_dense_layers > a.n_layers:
+        raise ValueError(f"n_dense_layers {a.n_dense_layers} exceeds n_layers {a.n_layers}")
+    return a
+
+
+class Architecture(_Shape):
+    """One decoder shape (integers; see the module docstring for what each count includes).
+
+    An immutable named tuple of the fields of ``_Shape`` (keyword or positional, validated);
+    the counts are computed on demand from the integers, exactly.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Architecture:
+        return _checked(_Shape.__new__(cls, *args, **kwargs))
 
     # --- derived shape facts
     @property
@@ -108,7 +130,7 @@ class Architecture:
         return self.n_layers - self.n_dense_layers if self.is_moe else 0
 
     def with_(self, **changes: Any) -> Architecture:
-        return replace(self, **changes)
+        return Architecture(**{**self._asdict(), **changes})
 
     # --- parameter counts
     def attention_params(self) -> int:
@@ -144,12 +166,39 @@ class Architecture:
         return self.vocab_size * self.d_model * (1 if self.tied_embeddings else 2)
 
     def _non_embedding(self, active: bool) -> int:
-        per_layer = self.attention_params() + 2 * self.d_model
-        n_dense = self.n_layers - self.n_moe_layers
-        n = self.n_layers * per_layer + n_dense * self.dense_ffn_params() + self.d_model
-        if self.is_moe:
-            n += self.n_moe_layers * self.moe_ffn_params(active)
-        return n
+        """Non-embedding parameters, all or active: layers × (attention + norms) + FFNs + final norm.
+
+        One pass over the fields (this runs on every plan); the same integers as summing
+        :meth:`attention_params`, :meth:`dense_ffn_params` and :meth:`moe_ffn_params`.
+        """
+        L, d, nh, nkv, h, d_ff, _, kind, _, bias, n_exp = self[:11]
+        if self[17]:  # kv_lora_rank: MLA
+            attn = self.attention_params()
+        else:
+            attn = 2 * d * nh * h + 2 * d * nkv * h + (nh * h + 2 * nkv * h if bias else 0)
+        swiglu = kind == "swiglu"
+        ffn = 3 * d * d_ff if swiglu else 2 * d * d_ff + d_ff + d
+        if not n_exp:
+            return L * (attn + 2 * d) + L * ffn + d
+        n_moe = L - self.n_dense_layers
+        n = L * (attn + 2 * d) + (L - n_moe) * ffn + d
+        return n + n_moe * self.moe_ffn_params(active)
+
+    def param_counts(self) -> tuple[int, int, int]:
+        """``(params_total, params_active, params_embedding)`` at once.
+
+        A plan asks the same shape for its counts several times (proposal, memory, serving):
+        the last shape's counts are kept, by identity (the kept shape stays alive, so no other
+        object can take its place).
+        """
+        last = _last_counts
+        if last[0] is self:
+            return last[1]
+        emb = self.vocab_size * self.d_model * (1 if self.tied_embeddings else 2)  # params_embedding
+        ne = self._non_embedding(False)
+        counts = ne + emb, (self._non_embedding(True) if self.n_experts else ne) + emb, emb
+        _keep_counts(self, counts)
+        return counts
 
     @property
     def params_non_embedding(self) -> int:
@@ -157,7 +206,7 @@ class Architecture:
 
     @property
     def params_total(self) -> int:
-        return self._non_embedding(False) + self.params_embedding
+        return self.param_counts()[0]
 
     @property
     def params_active(self) -> int:
@@ -214,7 +263,7 @@ class Architecture:
         raise ValueError(f"unknown meaning of N {meaning!r}")
 
     def shape_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return self._asdict()
 
     def to_dict(self, seq_len: float = DEFAULT_SEQ_LEN) -> dict[str, Any]:
         """The shape and its counts as plain values (the JSON ``architecture`` object's core)."""

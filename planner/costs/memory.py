@@ -36,14 +36,23 @@ modelled), and fill the rest with data parallelism; among layouts that fit, the 
 the most of the GPUs given, then the least model parallelism t·p, then the shallowest pipeline
 (Narayanan et al. 2021, arXiv 2104.04473, §3.3: tensor parallelism up to the node size, then
 pipeline parallelism).
+
+The fewest GPUs: dense, per t and depth p in closed form (:func:`_min_gpus`); MoE, the least
+t·p·dp over fitting layouts, per divisor of the expert count in closed form (memory is not
+monotone in the GPU count there, so no bisection; :func:`_min_gpus_moe`).
+
+Speed: :func:`training_plan` runs on every plan. A dense model goes through :func:`_dense_plan`,
+the same search written out flat (no model object, no calls per candidate); MoE shapes and the
+tests use the model-object path (:class:`_Model`, :func:`_min_gpus`, :func:`_choose`,
+:func:`_least_layout`), and tests/core/test_memory.py checks that both give every field alike.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from planner.costs.architecture import DEFAULT_SEQ_LEN, Architecture
 from planner.costs.hardware import Accelerator, Hardware
@@ -56,14 +65,14 @@ RECOMPUTE = ("none", "selective", "full")
 USABLE_FRACTION = 0.9
 GPUS_PER_NODE = 8
 TP_CHOICES = (1, 2, 4, 8)
+_TPS = tuple(tuple(t for t in TP_CHOICES if r % t == 0) for r in range(GPUS_PER_NODE))  # by heads mod 8
 DEFAULT_ZERO_STAGE = 1
 ACTIVATION_NOTE = ("Activation memory: Korthikanti et al. 2022 (arXiv 2205.05198) Table 2, derived for GPT blocks; "
                    "approximate for SwiGLU, grouped-query and MoE layers.")  # fmt: skip
 DEFAULT_RECOMPUTE: Recompute = "selective"
 
 
-@dataclass(frozen=True, slots=True)
-class Layout:
+class Layout(NamedTuple):
     """Tensor × pipeline × data parallel degrees (expert parallel within data parallel)."""
 
     tp: int
@@ -83,8 +92,7 @@ class Layout:
         return {"tp": self.tp, "pp": self.pp, "dp": self.dp, "ep": self.ep, "gpus": self.gpus}
 
 
-@dataclass(frozen=True, slots=True)
-class TrainingMemory:
+class TrainingMemory(NamedTuple):
     """Per-GPU memory of one layout on ``n_gpus`` GPUs, and the fewest GPUs that hold the run."""
 
     bytes_per_gpu: float
@@ -111,7 +119,7 @@ class TrainingMemory:
     warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        d = {k: getattr(self, k) for k in self.__slots__}  # type: ignore[attr-defined]
+        d = self._asdict()
         d["layout"] = self.layout.to_dict() if self.layout else None
         d["min_layout"] = self.min_layout.to_dict() if self.min_layout else None
         d["layout_text"] = self.layout.text() if self.layout else None
@@ -178,30 +186,43 @@ class _Model:
             raise ValueError(f"ZeRO stage {zero!r} must be 0, 1, 2 or 3")
         self.bw = w, g, o = OPTIMIZERS[optimizer]
         self.z = zero
-        self.exp = float(arch.expert_params())
-        self.psi = float(arch.params_total)
-        self.non_exp = self.psi - self.exp
-        self.L, self.E, self.heads = arch.n_layers, arch.n_experts, arch.n_heads
-        self.divs = _divisors(arch.n_layers)
-        self.tps = tuple(t for t in TP_CHOICES if arch.n_heads % t == 0)
-        per = activation_bytes_per_layer(s, b, arch.d_model, arch.n_heads, recompute, 1)
-        extra = activation_bytes_per_layer(s, b, arch.d_model, arch.n_heads, "none", 1) if recompute == "full" else 0.0
-        base = arch.n_layers * per + extra + 4.0 * s * b * arch.vocab_size
+        L, d, heads, V, E = arch.n_layers, arch.d_model, arch.n_heads, arch.vocab_size, arch.n_experts
+        self.exp = exp = float(arch.expert_params()) if E else 0.0
+        self.psi = psi = float(arch.params_total)
+        self.non_exp = psi - exp
+        self.L, self.E, self.heads = L, E, heads
+        self.divs = _divisors(L)
+        self.tps = _TPS[heads % GPUS_PER_NODE]
+        # activation_bytes_per_layer(s, b, d, heads, recompute, 1), written out (this runs on every plan)
+        sbh = s * b * d
+        extra = 0.0
+        if recompute == "selective":
+            per = 34.0 * sbh
+        elif recompute == "full":
+            per = 2.0 * sbh
+            extra = sbh * (34.0 + 5.0 * heads * s / d)
+        elif recompute == "none":
+            per = sbh * (34.0 + 5.0 * heads * s / d)
+        else:
+            raise ValueError(f"unknown recomputation {recompute!r} (expected one of {', '.join(RECOMPUTE)})")
+        base = L * per + extra + 4.0 * s * b * V
         self.act = (0.0, base, base / 2, 0.0, base / 4, 0.0, 0.0, 0.0, base / 8)  # indexed by t
         self.k = (arch, s, b, recompute)
-        self.c_keep = (w + g + o) if zero == 0 else (w + g if zero == 1 else (w if zero == 2 else 0.0))
-        self.c_shard = w + g + o - self.c_keep
-        self.X, self.Y = self.psi * self.c_shard, self.psi * self.c_keep  # sharded over DP / kept per replica
+        self.c_keep = c_keep = (w + g + o) if zero == 0 else (w + g if zero == 1 else (w if zero == 2 else 0.0))
+        self.c_shard = c_shard = w + g + o - c_keep
+        self.X, self.Y = psi * c_shard, psi * c_keep  # sharded over DP / kept per replica
 
     def states(self, tp: int, pp: int, dp: int, ep: int) -> tuple[float, float, float]:
         """(weights, gradients, optimizer) bytes per GPU."""
         w, g, o = self.bw
         z = self.z
-        parts = [(self.non_exp / (tp * pp), dp)]
-        if self.exp:
-            parts.append((self.exp / (tp * pp * ep), max(dp // ep, 1)))
-        wb = gb = ob = 0.0
-        for x, grp in parts:
+        x = self.non_exp / (tp * pp)  # the dense part, sharded over the dp replicas
+        wb = w * x / (dp if z >= 3 else 1)
+        gb = g * x / (dp if z >= 2 else 1)
+        ob = o * x / (dp if z >= 1 else 1)
+        if self.exp:  # routed experts: split ep ways, sharded over the dp/ep replicas of each
+            x = self.exp / (tp * pp * ep)
+            grp = max(dp // ep, 1)
             wb += w * x / (grp if z >= 3 else 1)
             gb += g * x / (grp if z >= 2 else 1)
             ob += o * x / (grp if z >= 1 else 1)
@@ -223,7 +244,7 @@ class _Model:
         return math.gcd(dp, self.E) if self.E else 1
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=16384)  # every layer count a plan meets (a sweep over budgets visits hundreds)
 def _divisors(n: int) -> tuple[int, ...]:
     small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
     return tuple(sorted(set(small + [n // d for d in small])))
@@ -244,6 +265,8 @@ def _choose(m: _Model, n: int, usable: float) -> tuple[Layout | None, float]:
     best_mem = math.inf
     dense = not m.exp
     psi, c_keep, c_shard, X, Y, divs = m.psi, m.c_keep, m.c_shard, m.X, m.Y, m.divs
+    keep_all = c_keep * (m.non_exp + m.exp / m.E) if m.E else 0.0  # MoE bound: kept states at ep = E
+    cap = usable * (1.0 + 1e-12)
     for tp in _tps(m, min(GPUS_PER_NODE, n)):
         act = m.act[tp]
         r = usable - act
@@ -271,6 +294,8 @@ def _choose(m: _Model, n: int, usable: float) -> tuple[Layout | None, float]:
                 ep = 1
                 mem = psi / (tp * pp) * (c_keep + c_shard / dp) + act
             else:
+                if act + (keep_all + c_shard * psi / dp) / (tp * pp) > cap:
+                    continue  # not even with ep = E (memory is at least this bound): cannot fit
                 ep = m.ep_for(dp)
                 mem = m.total(tp, pp, dp, ep)
             if mem > usable:
@@ -310,7 +335,7 @@ def _min_gpus(m: _Model, usable: float) -> tuple[int | None, Layout | None]:
 
     Dense, per t and pipeline depth p (a divisor of L): Y/(t·p) + X/(t·p·dp) <= r, r = usable − A/t,
     gives dp = ceil(X/(t·p·r − Y)); p·dp >= (X + Y)/(t·r) for every p, so depths beyond the first one
-    with dp = 1 need more GPUs and the scan stops there. MoE: bisection on the layout search.
+    with dp = 1 need more GPUs and the scan stops there. MoE: :func:`_min_gpus_moe`.
     """
     if m.exp:
         return _min_gpus_moe(m, usable)
@@ -335,78 +360,60 @@ def _min_gpus(m: _Model, usable: float) -> tuple[int | None, Layout | None]:
     return best_n, (Layout(*best, 1) if best else None)
 
 
+MAX_GPUS = 1 << 24  # fewest-GPU counts above this are reported as none (no count holds the run)
+
+
 def _min_gpus_moe(m: _Model, usable: float) -> tuple[int | None, Layout | None]:
-    hi = 1
-    while _choose(m, hi, usable)[0] is None:
-        hi *= 2
-        if hi > 1 << 24:
-            return None, None
-    lo = hi // 2 + 1 if hi > 1 else 1
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if _choose(m, mid, usable)[0] is None:
-            lo = mid + 1
-        else:
-            hi = mid
-    return hi, _choose(m, hi, usable)[0]
+    """Fewest GPUs of an MoE, exactly: the least t·p·dp over the layouts that fit.
 
-
-def _dense_search(m: _Model, n: int, usable: float) -> tuple[int | None, tuple | None, tuple | None, float]:
-    """Dense: fewest GPUs (as :func:`_min_gpus`) and the layout on ``n`` GPUs (as :func:`_choose`), one pass."""
-    psi, c_keep, c_shard, X, Y, divs = m.psi, m.c_keep, m.c_shard, m.X, m.Y, m.divs
-    ceil = math.ceil
-    min_n = min_lay = best = best_key = None
-    best_mem = math.inf
+    A count n holds the run when some t, p, dp = (n/t)/p fits, so the fewest GPUs is the least
+    t·p·dp over fitting (t, p, dp), idle GPUs never helping. With ep = gcd(dp, E) (ZeRO Table 1
+    per part, as :meth:`_Model.states`), memory on t × p × dp is
+    A/t + C0 + C1/dp + C2/gcd(dp, E), with C0 = c_keep·Ψ_dense/(t·p), C1 = c_shard·Ψ/(t·p) and
+    C2 = c_keep·Ψ_experts/(t·p). It is not monotone in dp (a dp sharing no factor with E gets no
+    expert parallelism), so no bisection: for each divisor e of E the smallest multiple of e with
+    C1/dp + C2/e <= usable − A/t − C0 fits (its gcd with E is at least e), and the least of those
+    over e is the fewest dp for (t, p); candidates are confirmed, smallest first, with the memory
+    the layout search computes. Pairs (t, p) go in order of the bound t·p·dp >= C1·t·p/(usable −
+    A/t − C0) and stop once it reaches the best count. The layout reported is the one
+    :func:`_choose` picks on that count.
+    """
+    E, psi, exp, non_exp, c_keep, c_shard = m.E, m.psi, m.exp, m.non_exp, m.c_keep, m.c_shard
+    eps = _divisors(E)
+    pairs = []
     for tp in m.tps:
-        act = m.act[tp]
-        r = usable - act
-        if r <= 0:
-            continue
-        # fewest GPUs with this t (p a divisor of L; p·dp >= (X + Y)/(t·r))
-        if min_n is None or tp * ceil((X + Y) / (tp * r) - 1e-9) <= min_n:
-            for pp in divs:
-                denom = tp * pp * r - Y
-                if denom <= 0:
-                    continue
-                dp = ceil(X / denom - 1e-9) if X > 0 else 1
-                if dp < 1:
-                    dp = 1
-                k = tp * pp * dp
-                if min_n is None or k < min_n or (k == min_n and (tp * pp, pp) < (min_lay[0] * min_lay[1], min_lay[1])):
-                    min_n, min_lay = k, (tp, pp, dp)
-                if dp == 1:
-                    break
-        # the layout on n GPUs with this t
-        q = n // tp
-        if tp > n or q < 1:
-            continue
-        room = r - X / (tp * q)
-        if room <= 0:
-            continue
-        pp0 = max(1, ceil(Y / (tp * room) - 1e-9)) if Y else 1
-        if pp0 > q or (best_key is not None and (0, tp * pp0, pp0) > best_key):
-            continue
-        even = n % tp == 0
-        found = None
-        for pp in divs:
-            if pp < pp0:
+        act = m.act[tp]  # (depths divide L)
+        for pp in m.divs:
+            M = tp * pp
+            r0 = usable - act - c_keep * non_exp / M  # room left for C1/dp + C2/e
+            r_all = r0 - c_keep * exp / (M * E)  # ... at ep = E, the most there can be
+            if r_all > 0.0:
+                dp_low = c_shard * psi / (M * r_all) * (1.0 - 1e-9)
+                pairs.append((M * (math.ceil(dp_low) if dp_low > 1.0 else 1), M, tp, pp, r0))
+    pairs.sort()
+    best_n = None
+    for bound, M, tp, pp, r0 in pairs:
+        if best_n is not None and bound >= best_n:
+            break  # this pair and every later one need at least the best count
+        cands = []
+        for e in eps:
+            re = r0 - c_keep * exp / (M * e)
+            if re <= 0.0:
                 continue
-            if pp > q:
+            x = c_shard * psi / (M * e * re)  # dp/e at the bound
+            j = math.ceil(x) if x > 1.0 else 1
+            cands.append(j * e)
+            if j > 1 and j - x > 1.0 - 1e-9:  # (rounding) the multiple below is within a hair
+                cands.append((j - 1) * e)
+        for dp in sorted(cands):
+            if best_n is not None and M * dp >= best_n:
                 break
-            dp = q // pp
-            mem = psi / (tp * pp) * (c_keep + c_shard / dp) + act
-            if mem > usable:
-                continue
-            if even and q % pp == 0:
-                found = (0, pp, dp, mem)
+            if m.total(tp, pp, dp, math.gcd(dp, E)) <= usable:
+                best_n = M * dp
                 break
-            if found is None:
-                found = (1, pp, dp, mem)
-        if found is not None:
-            key = (found[0], tp * found[1], found[1])
-            if best_key is None or key < best_key:
-                best, best_key, best_mem = (tp, found[1], found[2], 1), key, found[3]
-    return min_n, min_lay, best, best_mem
+    if best_n is None or best_n > MAX_GPUS:
+        return None, None
+    return best_n, _choose(m, best_n, usable)[0]
 
 
 def training_plan(
@@ -450,50 +457,238 @@ def training_plan(
     if not 0.0 < usable_fraction <= 1.0:
         raise ValueError(f"usable fraction {usable_fraction!r} must be in (0, 1]")
     usable = acc.memory_bytes * usable_fraction
+    if not arch.n_experts:
+        return _dense_plan(arch, acc, n, usable, seq_len, micro_batch, optimizer, zero_stage, recompute)
+    return _general_plan(arch, acc, n, usable, seq_len, micro_batch, optimizer, zero_stage, recompute)
+
+
+def _general_plan(arch: Architecture, acc: Accelerator, n: int, usable: float, seq_len: int, micro_batch: int,
+                  optimizer: str, zero_stage: int, recompute: str) -> TrainingMemory:  # fmt: skip
+    """:func:`training_plan` through the model object: any shape (MoE); the reference for dense ones."""
     warnings: list[str] = []
     auto = recompute == "auto"
     if auto:
         recompute = DEFAULT_RECOMPUTE
-    def search(rc: str) -> tuple[_Model, int | None, Layout | None, Layout | None, float]:
-        m = _model(arch, seq_len, micro_batch, optimizer, zero_stage, rc)
-        if m.exp:
-            mn, ml = _min_gpus(m, usable)
-            lay, mem = _choose(m, n, usable)
-            return m, mn, ml, lay, mem
-        mn, ml, lay, mem = _dense_search(m, n, usable)
-        return m, mn, (Layout(*ml, 1) if ml else None), (Layout(*lay) if lay else None), mem
-
-    m, min_n, min_layout, layout, mem = search(recompute)
+    m = _Model(arch, float(seq_len), float(micro_batch), optimizer, zero_stage, recompute)
+    min_n, min_layout, layout, _ = _layouts(m, n, usable)
     if auto and min_n is None:  # selective recomputation cannot hold it anywhere: recompute everything
         recompute = "full"
-        m, min_n, min_layout, layout, mem = search(recompute)
-        warnings.append("Full activation recomputation: with selective recomputation the activations alone "
-                        "exceed one GPU's memory at tensor parallel 8.")  # fmt: skip
-    gib = 1024.0**3
+        m = _Model(arch, float(seq_len), float(micro_batch), optimizer, zero_stage, recompute)
+        min_n, min_layout, layout, _ = _layouts(m, n, usable)
+        warnings.append(FULL_RECOMPUTE_WARNING)
     least = None
     if layout is None:  # report the least-memory layout on n GPUs and the shortfall
         least = _least_layout(m, n)
-        mem = m.total(least.tp, least.pp, least.dp, least.ep)
-        short = mem - usable
-        more = (f"the smallest count that holds it is {min_n:,} GPUs ({min_layout.text()})" if min_layout
-                else "no GPU count holds it with these settings (activations alone exceed one GPU: try full "
-                     "recomputation, a smaller micro-batch or ZeRO-3)")  # fmt: skip
-        warnings.append(f"{n:,} × {acc.name} cannot hold the run: it needs {mem / gib:,.1f} GiB per GPU, "
-                        f"{usable / gib:,.1f} GiB usable, short by {short / gib:,.1f} GiB; {more}.")  # fmt: skip
+        warnings.append(_shortfall(m.total(*least), n, usable, acc, min_n, min_layout))
     elif layout.gpus < n:
         warnings.append(f"No layout uses all {n:,} GPUs evenly; {layout.text()} uses {layout.gpus:,}.")
-    lay = layout or least
-    w, g, o = m.states(lay.tp, lay.pp, lay.dp, lay.ep)
-    a = m.act_bytes(lay.tp, lay.pp)
+    tp, pp, dp, ep = layout or least  # type: ignore[misc]
+    w, g, o = m.states(tp, pp, dp, ep)
+    a = m.act_bytes(tp, pp)
+    total = w + g + o + a
     bpp = sum(m.bw)
     return TrainingMemory(
-        bytes_per_gpu=w + g + o + a, min_gpus=min_n, layout=layout, min_layout=min_layout, n_gpus=n,
-        gpu=acc.name, gpu_memory_bytes=acc.memory_bytes, usable_bytes=usable, fits=layout is not None,
-        shortfall_bytes=max(0.0, w + g + o + a - usable) if layout is None else 0.0,
-        weights_bytes=w, gradients_bytes=g, optimizer_bytes=o, activations_bytes=a, bytes_per_param=bpp,
-        model_state_bytes=bpp * arch.params_total, optimizer=optimizer, zero_stage=zero_stage,
-        recompute=recompute, micro_batch=micro_batch, seq_len=seq_len, warnings=tuple(warnings),
+        total, min_n, layout, min_layout, n, acc.name, acc.memory_bytes, usable, layout is not None,
+        max(0.0, total - usable) if layout is None else 0.0, w, g, o, a, bpp, bpp * m.psi, optimizer, zero_stage,
+        recompute, micro_batch, seq_len, tuple(warnings),
     )  # fmt: skip
+
+
+FULL_RECOMPUTE_WARNING = ("Full activation recomputation: with selective recomputation the activations alone "
+                          "exceed one GPU's memory at tensor parallel 8.")  # fmt: skip
+
+
+def _shortfall(mem: float, n: int, usable: float, acc: Accelerator, min_n: int | None,
+               min_layout: Layout | None) -> str:  # fmt: skip
+    """The warning when ``n`` GPUs cannot hold the run (``mem``: bytes per GPU of the least-memory layout)."""
+    gib = 1024.0**3
+    short = mem - usable
+    more = (f"the smallest count that holds it is {min_n:,} GPUs ({min_layout.text()})" if min_layout
+            else "no GPU count holds it with these settings (activations alone exceed one GPU: try full "
+                 "recomputation, a smaller micro-batch or ZeRO-3)")  # fmt: skip
+    return (f"{n:,} × {acc.name} cannot hold the run: it needs {mem / gib:,.1f} GiB per GPU, "
+            f"{usable / gib:,.1f} GiB usable, short by {short / gib:,.1f} GiB; {more}.")  # fmt: skip
+
+
+_new_tuple = tuple.__new__
+
+
+def _state_costs(w: float, g: float, o: float, zero: int) -> tuple[float, ...]:
+    """``(w, g, o, c_keep, c_shard, bytes per parameter)`` as :class:`_Model` computes them."""
+    c_keep = (w + g + o) if zero == 0 else (w + g if zero == 1 else (w if zero == 2 else 0.0))
+    return w, g, o, c_keep, w + g + o - c_keep, sum((w, g, o))
+
+
+_STATE_COSTS = {(opt, z): _state_costs(*OPTIMIZERS[opt], z) for opt in OPTIMIZERS for z in (0, 1, 2, 3)}
+_NONE = 1 << 1100  # "no GPU count yet": above t·ceil(x) for any finite float x (int compares stay int)
+
+
+def _dense_plan(arch: Architecture, acc: Accelerator, n: int, usable: float, seq_len: int, micro_batch: int,
+                optimizer: str, zero: int, recompute: str) -> TrainingMemory:  # fmt: skip
+    """:func:`training_plan` of a dense model, written out flat because it runs on every plan.
+
+    The same quantities, candidates, order and float arithmetic as the general path
+    (:class:`_Model`, :func:`_min_gpus`, :func:`_choose`), without building the model object,
+    calls per candidate or None checks: fewest GPUs per t from the first depth with room for
+    the kept states until dp = 1; the layout on ``n`` GPUs per t from the closed-form depth p0.
+    The tests compare both paths.
+    """
+    costs = _STATE_COSTS.get((optimizer, zero))
+    if costs is None:
+        if optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {optimizer!r} (expected one of {', '.join(OPTIMIZERS)})")
+        raise ValueError(f"ZeRO stage {zero!r} must be 0, 1, 2 or 3")
+    w, g, o, c_keep, c_shard, bpp = costs
+    psi = float(arch.param_counts()[0])  # params_total
+    X, Y = psi * c_shard, psi * c_keep  # sharded over DP / kept per replica
+    XY = X + Y
+    L, d, heads, V = arch[0], arch[1], arch[2], arch[6]
+    divs, tps = _divisors(L), _TPS[heads % GPUS_PER_NODE]
+    s, b = float(seq_len), float(micro_batch)
+    sbh = s * b * d
+    ceil, bisect_left = math.ceil, bisect.bisect_left
+    x_pos = X > 0.0
+    auto = recompute == "auto"
+    for rc in (DEFAULT_RECOMPUTE, "full") if auto else (recompute,):
+        # activations of all layers at t = 1 (Korthikanti Table 2, as activation_bytes_per_layer)
+        extra = 0.0
+        if rc == "selective":
+            per = 34.0 * sbh
+        elif rc == "full":
+            per = 2.0 * sbh
+            extra = sbh * (34.0 + 5.0 * heads * s / d)
+        elif rc == "none":
+            per = sbh * (34.0 + 5.0 * heads * s / d)
+        else:
+            raise ValueError(f"unknown recomputation {rc!r} (expected one of {', '.join(RECOMPUTE)})")
+        base = L * per + extra + 4.0 * s * b * V
+        if auto and rc == DEFAULT_RECOMPUTE:  # no t with room for the kept states at p = L: straight to full
+            # (t·L)·r − Y is the search's largest denominator; it and r grow with t: the largest t decides
+            tp = tps[-1]
+            r = usable - base / tp
+            if not (r > 0.0 and tp * L * r - Y > 0.0):
+                continue
+        # fewest GPUs so far (_NONE: none yet) and its layout; the layout on n GPUs, ranked by the key
+        # (flag, t·p, p) with flag 0 when it uses all n GPUs, 1 when some idle, 2: none yet
+        min_n, min_tp, min_pp, min_dp, min_mp = _NONE, 0, 0, 0, 0
+        b_flag, b_mp, b_pp, b_tp, b_dp = 2, 0, 0, 0, 0
+        for tp in tps:
+            if min_n < tp and b_flag == 0 and b_mp < tp:
+                break  # this t and larger ones use more GPUs than the fewest and more model parallelism than the best
+            act = base / tp
+            r = usable - act
+            if r <= 0.0:
+                continue
+            # fewest GPUs with this t (p a divisor of L; p·dp >= (X + Y)/(t·r)); stop at dp = 1
+            if not min_tp or tp * ceil(XY / (tp * r) - 1e-9) <= min_n:
+                for pp in divs:
+                    mp = tp * pp
+                    denom = mp * r - Y
+                    if denom <= 0.0:
+                        continue
+                    dp = (ceil(X / denom - 1e-9) or 1) if x_pos else 1
+                    k = mp * dp
+                    if k < min_n or (k == min_n and (mp < min_mp or (mp == min_mp and pp < min_pp))):
+                        min_n, min_tp, min_pp, min_dp, min_mp = k, tp, pp, dp, mp
+                    if dp == 1:
+                        break
+            # the layout on n GPUs with this t: the first depth >= p0 that fits, even (dividing n/t) first
+            q = n // tp
+            if q < 1:
+                continue
+            room = r - X / (tp * q)
+            if room <= 0.0:
+                continue
+            pp0 = (ceil(Y / (tp * room) - 1e-9) or 1) if Y else 1
+            if pp0 > q or (b_flag == 0 and (tp * pp0 > b_mp or (tp * pp0 == b_mp and pp0 > b_pp))):
+                continue  # its key (0, t·p0, p0) or worse cannot beat the best
+            even = n % tp == 0
+            f_flag = f_pp = f_dp = 2
+            for pp in divs[bisect_left(divs, pp0):] if pp0 > 1 else divs:
+                if pp > q:
+                    break
+                dp = q // pp
+                mem = psi / (tp * pp) * (c_keep + c_shard / dp) + act
+                if mem > usable:
+                    continue
+                if even and q % pp == 0:
+                    f_flag, f_pp, f_dp = 0, pp, dp
+                    break
+                if f_flag == 2:
+                    f_flag, f_pp, f_dp = 1, pp, dp
+            if f_flag < 2:
+                mp = tp * f_pp
+                if f_flag < b_flag or (f_flag == b_flag and (mp < b_mp or (mp == b_mp and f_pp < b_pp))):
+                    b_flag, b_mp, b_pp, b_tp, b_dp = f_flag, mp, f_pp, tp, f_dp
+        if min_tp:
+            break
+    warnings = [FULL_RECOMPUTE_WARNING] if auto and rc != DEFAULT_RECOMPUTE else []
+    min_gpus = min_n if min_tp else None
+    min_layout = _new_tuple(Layout, (min_tp, min_pp, min_dp, 1)) if min_tp else None
+    if b_flag == 2:  # nothing fits on n GPUs: the least-memory layout (as _least_layout) and the shortfall
+        layout = None
+        low, tp, pp, dp = _dense_least(psi, c_keep, c_shard, base, divs, tps, n)
+        warnings.append(_shortfall(low, n, usable, acc, min_gpus, min_layout))
+    else:
+        tp, pp, dp = b_tp, b_pp, b_dp
+        layout = _new_tuple(Layout, (tp, pp, dp, 1))
+        if tp * pp * dp < n:
+            warnings.append(f"No layout uses all {n:,} GPUs evenly; {layout.text()} uses {tp * pp * dp:,}.")
+    # Model.states and act_bytes for a dense model (pipeline depths divide L)
+    x = psi / (tp * pp)
+    wb = w * x / (dp if zero >= 3 else 1)
+    gb = g * x / (dp if zero >= 2 else 1)
+    ob = o * x / (dp if zero >= 1 else 1)
+    a = base / tp
+    total = wb + gb + ob + a
+    return _new_tuple(TrainingMemory, (
+        total, min_gpus, layout, min_layout, n, acc.name, acc.memory_bytes, usable,
+        layout is not None, max(0.0, total - usable) if layout is None else 0.0, wb, gb, ob, a, bpp, bpp * psi,
+        optimizer, zero, rc, micro_batch, seq_len, tuple(warnings),
+    ))  # fmt: skip
+
+
+def _dense_least(psi: float, c_keep: float, c_shard: float, base: float, divs: tuple[int, ...],
+                 tps: tuple[int, ...], n: int) -> tuple[float, int, int, int]:  # fmt: skip
+    """``(bytes, t, p, dp)`` of the least-memory dense layout on ``n`` GPUs: :func:`_least_layout`'s choice.
+
+    Memory on t × p is at least Ψ·c_keep/(t·p) + Ψ·c_shard/(t·q) + A/t (q = n // t, dp <= q/p),
+    which grows as p shrinks: t's are visited from the largest and each t's depths from the
+    deepest down, skipping what that bound puts above the best (with a 1e-12 margin for
+    rounding). Ties go to the smaller t and the shallower depth, as :func:`_least_layout`'s
+    ascending scan gives them.
+    """
+    low, best = math.inf, (1, 1, n)
+    margin = 1.0 + 1e-12
+    for j in range(len(tps) - 1, -1, -1):
+        tp = tps[j]
+        if tp > n:
+            continue
+        act = base / tp
+        q = n // tp
+        floor_shard = psi * c_shard / (tp * q) + act
+        i = bisect.bisect_right(divs, q) - 1
+        if psi * c_keep / (tp * divs[i]) + floor_shard > low * margin:
+            continue  # even its deepest layout needs more than the best
+        t_low, t_best = math.inf, best
+        for k in range(i, -1, -1):
+            pp = divs[k]
+            if psi * c_keep / (tp * pp) + floor_shard > t_low * margin:
+                break
+            dp = q // pp
+            mem = psi / (tp * pp) * (c_keep + c_shard / dp) + act
+            if mem <= t_low:
+                t_low, t_best = mem, (tp, pp, dp)
+        if t_low <= low:
+            low, best = t_low, t_best
+    return (low, *best)  # type: ignore[return-value]
+
+
+def _layouts(m: _Model, n: int, usable: float) -> tuple[int | None, Layout | None, Layout | None, float]:
+    """Fewest GPUs, their layout, the layout on ``n`` GPUs and its bytes per GPU (the general path)."""
+    mn, ml = _min_gpus(m, usable)
+    lay, mem = _choose(m, n, usable)
+    return mn, ml, lay, mem
 
 
 def _least_layout(m: _Model, n: int) -> Layout:

@@ -34,6 +34,14 @@ is within 1%, nearby depths and widths are tried, then every multiple of 128 (th
 then give way). Among candidates within 1% the one nearest the rule wins:
 |L/L0 − 1| + |d/d0 − 1| + 2·|d_ff/d_ff,rule − 1| (+0.5 when fewer than 8 KV heads).
 Below the smallest sensible shape (2 layers × 256) the mismatch is reported, not hidden.
+
+Speed (:func:`describe` runs on every plan, N changing on every slider step): what depends only
+on the rule, the vocabulary, the meaning of N and l_seq (the rule table, the smallest shape, the
+rule's constants, each width's head count and FFN) is kept in a context per rule; the first pass,
+which decides almost every plan, is written out flat (:func:`_first_pass`) and visits the nearer
+width first, skipping candidates whose width or depth term alone loses; the full multi-pass
+search (:func:`_search`) runs only when it finds nothing within 1% and for fixed dimensions.
+The tests check the flat pass against the full search.
 """
 
 from __future__ import annotations
@@ -42,17 +50,17 @@ import bisect
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from planner.costs.architecture import DEFAULT_SEQ_LEN, Architecture, FfnKind, Meaning
+from planner.costs.architecture import DEFAULT_SEQ_LEN, Architecture, FfnKind, Meaning, _keep_counts
 from planner.units import fmt_count
 
 TOLERANCE = 0.01
 WIDTH_MULTIPLE = 128
 FFN_STEP = 128
 FFN_RANGE = (0.5, 2.0)  # the FFN may move within this factor of the rule's width to meet N
-KV_PENALTY = 0.5
-KV_PASS_FFN_DEV = 0.25  # the first passes accept an FFN at most 25% off the rule  # rank cost of a head count that cannot have the rule's 8 KV heads
+KV_PENALTY = 0.5  # rank cost of a head count that cannot have the rule's 8 KV heads
+KV_PASS_FFN_DEV = 0.25  # the first passes accept an FFN at most 25% off the rule
 MIN_LAYERS, MIN_WIDTH = 2, 256
 DEFAULT_VOCAB = 32_000
 DEEPSEEK_LAW_SEQ = 4096.0  # l_seq of DeepSeek's Table 3 (arXiv 2401.02954), the preset's seq_len
@@ -118,8 +126,7 @@ class MoESpec:
     dense_layers: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class ArchitecturePlan:
+class ArchitecturePlan(NamedTuple):
     """A shape next to the law's N: what the JSON ``architecture`` object and the report show."""
 
     architecture: Architecture
@@ -188,8 +195,62 @@ def _rule_table(vocab: int, meaning: str, seq: float, rule: ShapeRule, hd: int |
                  for L in range(1, _TABLE_MAX_LAYERS + 1))  # fmt: skip
 
 
-def _rule_depth(target: float, vocab: int, meaning: str, seq: float, rule: ShapeRule, hd: int | None) -> float:
-    table = _rule_table(vocab, meaning, seq, rule, hd)
+class _Ctx:
+    """What the search needs that depends only on (rule, vocabulary, meaning, l_seq, fixed head size).
+
+    Built once per such combination (:func:`_context`) so that a plan with a new N only pays
+    for the search itself: the rule table, the smallest sensible shape and the rule's constants.
+    """
+
+    __slots__ = ("a_coef", "bb_big", "bb_small", "big_from", "cap", "emb", "emb_b", "emb_per_width", "extra",
+                 "f_mult", "f_ratio", "fps", "hd", "hd_big", "hd_small", "kind", "kv_step_big", "kv_step_small",
+                 "kv_width_big", "kv_width_small", "meaning", "rule", "s_n", "seq", "smallest", "step", "swiglu",
+                 "table", "tail", "tied", "vocab", "widths")  # fmt: skip
+
+    def __init__(self, vocab: int, meaning: str, seq: float, rule: ShapeRule, hd: int | None) -> None:
+        self.rule, self.vocab, self.meaning, self.seq, self.hd = rule, vocab, meaning, seq, hd
+        self.table = _rule_table(vocab, meaning, seq, rule, hd)
+        self.smallest, self.s_n = _smallest(vocab, rule, meaning, seq)
+        self.step = step = WIDTH_MULTIPLE if hd is None else math.lcm(WIDTH_MULTIPLE, hd)
+        self.cap = cap = rule.max_kv_heads
+        self.big_from, self.hd_small, self.hd_big = rule.large_head_from, rule.small_head_dim, rule.large_head_dim
+        self.kv_step_big = math.lcm(step, cap * (hd or self.hd_big))
+        self.kv_step_small = math.lcm(step, cap * (hd or self.hd_small))
+        self.kind, self.tied = rule.ffn_kind, rule.tied_embeddings
+        self.swiglu, self.fps = rule.ffn_kind == "swiglu", meaning == "flops_per_token"
+        self.emb_per_width = vocab * (1 if rule.tied_embeddings else 2)  # embedding parameters per unit of d
+        self.emb = self.emb_per_width if meaning == "total" else 0
+        self.f_mult, self.f_ratio = rule.ffn_multiple, rule.ffn_multiplier * 8.0 / 3.0
+        gelu = rule.ffn_kind == "gelu"
+        self.a_coef = 2.0 + (2.0 if gelu else 3.0) * rule.ffn_ratio  # d² per layer (quadratic in d)
+        self.extra = 7.0 if gelu else 2.0
+        self.emb_b = vocab * (1 if rule.tied_embeddings else 2) if meaning == "total" else 0.0
+        # the linear coefficient of the rule's measure in d per layer, by head size (as _width_for)
+        self.bb_big = 2.0 * cap * (hd or self.hd_big) + self.extra
+        self.bb_small = 2.0 * cap * (hd or self.hd_small) + self.extra
+        self.kv_width_big, self.kv_width_small = cap * (hd or self.hd_big), cap * (hd or self.hd_small)
+        self.widths: dict[int, tuple | None] = {}  # what the first pass needs of each width (_width_facts)
+        # the fields of a proposed Architecture after (layers, width, heads, KV heads, head size, FFN)
+        self.tail = (vocab, rule.ffn_kind, rule.tied_embeddings, False, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "proposed")
+
+
+_CONTEXTS: dict[tuple, _Ctx] = {}
+
+
+def _context(vocab: int, meaning: str, seq: float, rule: ShapeRule, hd: int | None) -> _Ctx:
+    # keyed by the rule's identity (hashing a dataclass costs more than the lookup it saves);
+    # the context holds the rule, so an id is never reused while its entry lives
+    key = (id(rule), vocab, meaning, seq, hd)
+    ctx = _CONTEXTS.get(key)
+    if ctx is None or ctx.rule is not rule:
+        if len(_CONTEXTS) >= 256:
+            _CONTEXTS.clear()
+        ctx = _CONTEXTS[key] = _Ctx(vocab, meaning, seq, rule, hd)
+    return ctx
+
+
+def _rule_depth(target: float, ctx: _Ctx) -> float:
+    table = ctx.table
     y = math.log(target)
     i = bisect.bisect_left(table, y)
     if i == 0:
@@ -200,25 +261,23 @@ def _rule_depth(target: float, vocab: int, meaning: str, seq: float, rule: Shape
     return i + (y - lo) / (hi - lo)  # L = i at table[i - 1]
 
 
-def _width_for(L: float, target: float, vocab: int, meaning: str, seq: float, rule: ShapeRule, hd: int | None) -> float:
+def _width_for(L: float, target: float, ctx: _Ctx) -> float:
     """Width at which the rule's measure at depth L meets ``target``: a root of a quadratic in d."""
     guess = rule_width(L)
-    h = hd or rule.head_dim(guess)
-    gelu = rule.ffn_kind == "gelu"
-    a = 2.0 + (2.0 if gelu else 3.0) * rule.ffn_ratio
-    extra = 7.0 if gelu else 2.0
+    h = ctx.hd or (ctx.hd_big if guess >= ctx.big_from else ctx.hd_small)
+    a, extra, cap, fps = ctx.a_coef, ctx.extra, ctx.cap, ctx.fps
     for kv_regime in (True, False):
         if kv_regime:
-            aa, bb = a, 2.0 * rule.max_kv_heads * h + extra
+            aa, bb = a, 2.0 * cap * h + extra
         else:  # d below the KV width: every head has its own K and V
             aa, bb = a + 2.0, extra
-        if meaning == "flops_per_token":
-            A, B = 6.0 * L * aa, 6.0 * L * bb + 12.0 * L * seq
+        if fps:
+            A, B = 6.0 * L * aa, 6.0 * L * bb + 12.0 * L * ctx.seq
         else:
             A = L * aa
-            B = L * bb + (vocab * (1 if rule.tied_embeddings else 2) if meaning == "total" else 0.0)
+            B = L * bb + ctx.emb_b
         d = (-B + math.sqrt(B * B + 4.0 * A * target)) / (2.0 * A)
-        if not kv_regime or d >= rule.max_kv_heads * h:
+        if not kv_regime or d >= cap * h:
             return d
     return d
 
@@ -228,34 +287,138 @@ def _near(x: float, step: int, lo: int, span: int) -> range:
     return range(max(lo, base - span * step), max(lo, base + (span + 1) * step) + 1, step)
 
 
-def propose(
-    target: float, meaning: Meaning = "total", *, vocab_size: int = DEFAULT_VOCAB, seq_len: float = DEEPSEEK_LAW_SEQ,
-    rule: ShapeRule = DEFAULT_RULE, n_layers: int | None = None, d_model: int | None = None,
-    head_dim: int | None = None,
-) -> tuple[Architecture, float, tuple[str, ...]]:  # fmt: skip
-    """A dense shape whose N (in ``meaning``) is within 1% of ``target``, nearest the rule.
+def _width_facts(ctx: _Ctx, d: int) -> tuple | None:
+    """What the first pass needs of width ``d`` under the rule (None: d is not a whole number of heads).
 
-    Returns ``(architecture, mismatch, notes)`` with mismatch = N_shape/target − 1. ``n_layers``,
-    ``d_model`` and ``head_dim`` fix those dimensions; the others are searched. ``seq_len`` only
-    matters for ``meaning="flops_per_token"`` (the l_seq inside DeepSeek's M). Candidates are
-    ranked by |L/L0 − 1| + |d/d0 − 1| + 2·|d_ff/d_ff,rule − 1| (+0.5 when the head count does not
-    allow the rule's KV heads), (L0, d0) being the rule's continuous solution.
+    ``(head size, heads, rule FFN, depth denominator, FFN-free params per layer, params per FFN
+    unit per layer, FFN floor, FFN ceiling, FFN ceiling rounded to the step, fewer KV heads than
+    the rule, embedding params emb·d)``; it depends only on the rule and d, so each context keeps
+    a table of the widths it has met.
     """
-    if not (target > 0 and math.isfinite(target)):
-        raise ValueError(f"target N {target!r} must be a positive finite number")
-    hd_fixed = head_dim
-    step = WIDTH_MULTIPLE if hd_fixed is None else math.lcm(WIDTH_MULTIPLE, hd_fixed)
-    args = (vocab_size, meaning, seq_len, rule, hd_fixed)
+    cap, swiglu = ctx.cap, ctx.swiglu
+    hd = ctx.hd or (ctx.hd_big if d >= ctx.big_from else ctx.hd_small)
+    if d % hd:
+        return None
+    nh = d // hd
+    nkv = cap if nh % cap == 0 else _kv_heads(nh, cap)
+    f_rule = (4 * d) if not swiglu else ctx.f_mult * math.ceil(ctx.f_ratio * d / ctx.f_mult - 1e-9)
+    attn = 2 * d * nh * hd + 2 * d * nkv * hd + 2 * d  # per layer, without the FFN
+    per = attn + (3 * d * f_rule if swiglu else 2 * d * f_rule + f_rule + d)
+    lx_den = 6.0 * per + 12.0 * ctx.seq * nh * hd if ctx.fps else per
+    lo_r, hi_r = FFN_RANGE
+    hi_f = hi_r * f_rule
+    return (hd, nh, f_rule, lx_den, attn if swiglu else attn + d, 3 * d if swiglu else 2 * d + 1,
+            FFN_STEP * max(1, math.ceil(lo_r * f_rule / FFN_STEP)), hi_f, FFN_STEP * math.floor(hi_f / FFN_STEP),
+            nkv < cap and nkv < nh, ctx.emb * d)  # fmt: skip
+
+
+def _first_pass(target: float, ctx: _Ctx) -> tuple[float, int, int, int, int, int] | None:
+    """The search's first pass (no fixed layers or width): ``(mismatch, L, d, head, d_ff, d_ff rule)``.
+
+    The two widths around the rule's d0 whose head count allows the rule's KV heads, each at the
+    depth that meets N; the same candidates, order, ranking and float arithmetic as pass 0 of
+    :func:`_search`, written out flat (:func:`_rule_depth` and :func:`_width_for` inline, what
+    depends only on the width from the context's table) because it decides almost every plan.
+    None when no candidate is within 1% (the caller then runs the full search).
+    """
+    # L0 = _rule_depth(target, ctx)
+    table = ctx.table
+    y = math.log(target)
+    i = bisect.bisect_left(table, y)
+    if 0 < i < _TABLE_MAX_LAYERS:
+        lo = table[i - 1]
+        L0 = i + (y - lo) / (table[i] - lo)
+    else:
+        L0 = _rule_depth(target, ctx)
+    # d0 = _width_for(max(L0, 1.0), target, ctx): the regime with the rule's KV heads, else the call
+    Lw = L0 if L0 > 1.0 else 1.0
+    big_from, fps = ctx.big_from, ctx.fps
+    guess = rule_width(Lw)
+    big = guess >= big_from
+    bb = ctx.bb_big if big else ctx.bb_small
+    if fps:
+        A, B = 6.0 * Lw * ctx.a_coef, 6.0 * Lw * bb + 12.0 * Lw * ctx.seq
+    else:
+        A = Lw * ctx.a_coef
+        B = Lw * bb + ctx.emb_b
+    d0 = (-B + math.sqrt(B * B + 4.0 * A * target)) / (2.0 * A)
+    if d0 < (ctx.kv_width_big if big else ctx.kv_width_small):
+        d0 = _width_for(Lw, target, ctx)
+    widths = ctx.widths
+    emb_d = 0
+    seq = ctx.seq
+    ceil, floor = math.ceil, math.floor
+    inv_t = 1.0 / target
+    lo_tol, hi_tol = -TOLERANCE, TOLERANCE
+    kv_step = ctx.kv_step_big if d0 >= big_from else ctx.kv_step_small
+    base = kv_step * floor(d0 / kv_step)  # widths: base and base + kv_step (kv_step alone below it)
+    if base >= kv_step:
+        # the nearer width first: the other is skipped when its width term alone rules it out. Pass 0
+        # takes base first, so on equal costs base's candidate wins (rank 0 before rank 1)
+        d_hi = base + kv_step
+        c_lo, c_hi = abs(base - d0) / d0, abs(d_hi - d0) / d0
+        order = ((c_lo, 0, base), (c_hi, 1, d_hi)) if c_lo <= c_hi else ((c_hi, 1, d_hi), (c_lo, 0, base))
+    else:
+        order = ((abs(kv_step - d0) / d0, 0, kv_step),)
+    best = None
+    best_cost, best_rank = math.inf, 0
+    for width_cost, rank, d in order:
+        if width_cost > best_cost or (width_cost == best_cost and rank > best_rank):
+            continue  # every cost is at least its width term: none here can win
+        facts = widths.get(d, False)
+        if facts is False:
+            facts = widths[d] = _width_facts(ctx, d)
+        if facts is None:  # (never with the default rule) pass 0 skips widths that are not whole heads
+            continue
+        hd, nh, f_rule, lx_den, ne_layer, slope_layer, lo_f, hi_f, hi_cap, penalty, emb_d = facts
+        # the depth at which width d with the rule's FFN meets the target (continuous)
+        lx = (target - 6.0 * d) / lx_den if fps else (target - d - emb_d) / lx_den
+        if lx >= 16:  # a layer is <= 6% of N: the FFN absorbs rounding to the nearest depth
+            if best is not None and width_cost + (abs(lx - L0) - 0.5) / L0 > best_cost + 1e-12:
+                continue  # its depth is within ½ of lx, so its cost is at least this: it cannot win
+            depths: tuple[int, ...] | set[int] = (round(lx),)
+        else:
+            depths = {max(MIN_LAYERS, floor(lx)), max(MIN_LAYERS, ceil(lx))}
+        for L in depths:
+            slope = L * slope_layer
+            if fps:
+                zero, slope = 6.0 * (L * ne_layer + d) + 12.0 * L * seq * nh * hd, 6.0 * slope
+            else:
+                zero = L * ne_layer + d + emb_d
+            f = FFN_STEP * round((target - zero) / slope / FFN_STEP)
+            if f < lo_f:
+                f = lo_f
+            elif f > hi_f:
+                f = hi_cap
+            mis = (zero + slope * f) * inv_t - 1.0
+            if not lo_tol <= mis <= hi_tol:
+                continue
+            dev = abs(f - f_rule) / f_rule
+            if dev > KV_PASS_FFN_DEV:
+                continue
+            cost = abs(L - L0) / L0 + width_cost + 2.0 * dev
+            if penalty:
+                cost += KV_PENALTY
+            if cost < best_cost or (cost == best_cost and rank < best_rank):
+                best_cost, best_rank, best = cost, rank, (mis, L, d, hd, f, f_rule)
+    return best
+
+
+def _search(
+    target: float, ctx: _Ctx, n_layers: int | None, d_model: int | None
+) -> tuple[tuple[float, float, int, int, int, int], tuple[str, ...]]:
+    """The full search (every pass, fixed dimensions): ``((cost, mismatch, L, d, head, d_ff), notes)``."""
+    hd_fixed, step = ctx.hd, ctx.step
+    rule, args = ctx.rule, (ctx.vocab, ctx.meaning, ctx.seq, ctx.rule, ctx.hd)
     if n_layers is not None:
         L0 = float(n_layers)
     elif d_model is not None:
         c0 = _continuous(0.0, d_model, *args)
         L0 = max((target - c0) / (_continuous(1.0, d_model, *args) - c0), 1.0)
     else:
-        L0 = _rule_depth(target, *args)
-    d0 = float(d_model) if d_model is not None else _width_for(max(L0, 1.0), target, *args)
-    cap, swiglu, fps = rule.max_kv_heads, rule.ffn_kind == "swiglu", meaning == "flops_per_token"
-    emb = vocab_size * (1 if rule.tied_embeddings else 2) if meaning == "total" else 0
+        L0 = _rule_depth(target, ctx)
+    d0 = float(d_model) if d_model is not None else _width_for(max(L0, 1.0), target, ctx)
+    cap, swiglu, fps, emb, seq_len = ctx.cap, ctx.swiglu, ctx.fps, ctx.emb, ctx.seq
     big_from, hd_small, hd_big = rule.large_head_from, rule.small_head_dim, rule.large_head_dim
     f_mult, f_ratio = rule.ffn_multiple, rule.ffn_multiplier * 8.0 / 3.0
     inv_t = 1.0 / target
@@ -304,7 +467,7 @@ def propose(
         fl = math.floor(L0)
         out = []
         for L in range(max(MIN_LAYERS, fl - span), max(MIN_LAYERS, fl + span + 1) + 1):
-            dc = _width_for(L, target, *args)
+            dc = _width_for(L, target, ctx)
             ws = kv_widths(dc, span // 3)
             if not kv_only:
                 ws = set(ws).union(_near(dc, step, max(MIN_WIDTH, step), span))
@@ -354,12 +517,43 @@ def propose(
             raise ValueError(f"no shape found for N = {fmt_count(target, 4)} with the given fixed dimensions")
         best = best_any
         notes.append(f"no shape within {TOLERANCE:.0%} of N = {fmt_count(target, 4)}: the closest is {best[1]:+.1%} off")
-    _, mis, L, d, hd, f = best
+    return best, tuple(notes)
+
+
+def _dense(ctx: _Ctx, L: int, d: int, hd: int, f: int) -> Architecture:
+    """The proposal's shape (valid by construction: built without the checks, as a plain tuple)."""
     nh = d // hd
-    arch = Architecture(n_layers=L, d_model=d, n_heads=nh, n_kv_heads=_kv_heads(nh, cap), head_dim=hd, d_ff=f,
-                        vocab_size=vocab_size, ffn_kind=rule.ffn_kind, tied_embeddings=rule.tied_embeddings,
-                        name="proposed")  # fmt: skip
-    return arch, mis, tuple(notes)
+    cap = ctx.cap
+    nkv = cap if nh % cap == 0 else _kv_heads(nh, cap)
+    return _new_tuple(Architecture, (L, d, nh, nkv, hd, f, *ctx.tail))
+
+
+_new_tuple = tuple.__new__
+
+
+def propose(
+    target: float, meaning: Meaning = "total", *, vocab_size: int = DEFAULT_VOCAB, seq_len: float = DEEPSEEK_LAW_SEQ,
+    rule: ShapeRule = DEFAULT_RULE, n_layers: int | None = None, d_model: int | None = None,
+    head_dim: int | None = None,
+) -> tuple[Architecture, float, tuple[str, ...]]:  # fmt: skip
+    """A dense shape whose N (in ``meaning``) is within 1% of ``target``, nearest the rule.
+
+    Returns ``(architecture, mismatch, notes)`` with mismatch = N_shape/target − 1. ``n_layers``,
+    ``d_model`` and ``head_dim`` fix those dimensions; the others are searched. ``seq_len`` only
+    matters for ``meaning="flops_per_token"`` (the l_seq inside DeepSeek's M). Candidates are
+    ranked by |L/L0 − 1| + |d/d0 − 1| + 2·|d_ff/d_ff,rule − 1| (+0.5 when the head count does not
+    allow the rule's KV heads), (L0, d0) being the rule's continuous solution.
+    """
+    if not (target > 0 and math.isfinite(target)):
+        raise ValueError(f"target N {target!r} must be a positive finite number")
+    ctx = _context(vocab_size, meaning, seq_len, rule, head_dim)
+    if n_layers is None and d_model is None:
+        first = _first_pass(target, ctx)
+        if first is not None:
+            mis, L, d, hd, f, _ = first
+            return _dense(ctx, L, d, hd, f), mis, ()
+    (_, mis, L, d, hd, f), notes = _search(target, ctx, n_layers, d_model)
+    return _dense(ctx, L, d, hd, f), mis, notes
 
 
 @lru_cache(maxsize=64)
@@ -444,7 +638,10 @@ def describe(
     ArchitecturePlan
         The shape, its N in the law's meaning and the mismatch ``shape_n/law_n − 1``.
     """
-    target = law_target(n_params, n_meaning, flops_per_token, law_seq_len)
+    if n_meaning != "flops_per_token":
+        target = float(n_params)  # = law_target(...)
+    else:
+        target = law_target(n_params, n_meaning, flops_per_token, law_seq_len)
     meaning: Meaning = n_meaning  # type: ignore[assignment]
     notes: list[str] = []
     if arch is not None:
@@ -452,15 +649,37 @@ def describe(
         return ArchitecturePlan(arch, target, n_meaning, shape_n, shape_n / target - 1.0, seq_len,
                                 source or "given", "as given", (), law_seq_len)  # fmt: skip
     vocab = int(vocab_size or DEFAULT_VOCAB)
-    smallest, s_n = _smallest(vocab, rule, meaning, law_seq_len)
-    if target < s_n * (1.0 - TOLERANCE) and n_layers is None and d_model is None:
+    ctx = _CONTEXTS.get((id(rule), vocab, meaning, law_seq_len, head_dim))  # (= _context, its usual hit inline)
+    if ctx is None or ctx.rule is not rule:
+        ctx = _context(vocab, meaning, law_seq_len, rule, head_dim)
+    smallest, s_n = ctx.smallest, ctx.s_n
+    fixed = n_layers is not None or d_model is not None
+    if target < s_n * (1.0 - TOLERANCE) and not fixed:
         notes.append(f"N = {fmt_count(target, 4)} is below the smallest sensible shape (2 layers × 256, N = {fmt_count(s_n, 4)}): "
                      f"it is {fmt_count(s_n / target)}× the law's N")  # fmt: skip
         a, mis = smallest, s_n / target - 1.0
-    else:
+    elif fixed or not math.isfinite(target):
         a, mis, more = propose(target, meaning, vocab_size=vocab, seq_len=law_seq_len, rule=rule,
                                n_layers=n_layers, d_model=d_model, head_dim=head_dim)  # fmt: skip
         notes += more
+    else:  # the plan's usual case: the first pass of the search decides it
+        first = _first_pass(target, ctx)
+        if first is None:
+            (_, mis, L, d, hd, f), more = _search(target, ctx, None, None)
+            notes += more
+        else:
+            mis, L, d, hd, f, ffn_rule = first
+            if moe is None:
+                a = _dense(ctx, L, d, hd, f)
+                # its exact counts, from the search's integers: memory and serving ask for them next
+                facts = ctx.widths[d]
+                ne = L * facts[4] + d + L * facts[5] * f
+                emb = ctx.emb_per_width * d
+                _keep_counts(a, (ne + emb, ne + emb, emb))
+                return _new_tuple(ArchitecturePlan, (a, target, n_meaning, target * (1.0 + mis), mis, seq_len,
+                                                     source or "proposed", RULE_TEXT, (), law_seq_len,
+                                                     ffn_rule))  # fmt: skip
+        a = _dense(ctx, L, d, hd, f)
     if moe is not None:
         a, more = _moe_shape(a, moe)
         notes += more
@@ -468,5 +687,3 @@ def describe(
     ffn_rule = 0 if a is smallest else rule.d_ff(a.d_model)
     return ArchitecturePlan(a, target, n_meaning, target * (1.0 + mis), mis, seq_len, source or "proposed",
                             RULE_TEXT, tuple(notes), law_seq_len, ffn_rule)  # fmt: skip
-
-

@@ -25,7 +25,6 @@ parameters at batch 1 towards all of them at large batches (LAWS.md §4.5).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -139,8 +138,7 @@ def inference_cost(
 USABLE_FRACTION = 0.9  # as planner.costs.memory: allocator, CUDA context and buffers (planner assumption)
 
 
-@dataclass(frozen=True, slots=True)
-class ShapeServing:
+class ShapeServing(NamedTuple):
     """Serving one replica of a known shape: memory, KV cache, GPUs to hold it, roofline cost."""
 
     precision: str
@@ -159,7 +157,7 @@ class ShapeServing:
     gpu: str
 
     def to_dict(self) -> dict[str, object]:
-        return {k: getattr(self, k) for k in self.__slots__}  # type: ignore[attr-defined]
+        return self._asdict()
 
 
 def serving_from_shape(
@@ -173,32 +171,44 @@ def serving_from_shape(
     serving memory = N_total·bytes + KV·context·batch; GPUs = ceil(memory / (usable·GPU memory));
     per-token time = max(FLOPs/(peak·MFU), (W_step/b + KV·context)/(BW·u)).
     """
-    for p in (precision, kv_precision):
-        if p not in BYTES_PER_PARAM:
-            raise ValueError(f"unknown precision {p!r} (expected one of {', '.join(BYTES_PER_PARAM)})")
+    bpp, kvb = BYTES_PER_PARAM.get(precision), BYTES_PER_PARAM.get(kv_precision)
+    if bpp is None or kvb is None:
+        bad = precision if bpp is None else kv_precision
+        raise ValueError(f"unknown precision {bad!r} (expected one of {', '.join(BYTES_PER_PARAM)})")
     if context < 1 or batch < 1:
         raise ValueError(f"context {context} and batch {batch} must be at least 1")
-    bpp, kvb = BYTES_PER_PARAM[precision], BYTES_PER_PARAM[kv_precision]
-    kv = arch.kv_bytes_per_token(kvb)
-    weights = arch.params_total * bpp
+    # arch.kv_bytes_per_token(kvb) and arch.inference_flops_per_token(context), written out (every plan)
+    L, d, nh, nkv, hd, _, V, _, _, _, n_exp = arch[:11]
+    kv_lora = arch.kv_lora_rank
+    if kv_lora:  # MLA caches the latent and the rope key
+        kv = L * (kv_lora + arch.qk_rope_head_dim) * kvb
+        qk_v = arch.qk_nope_head_dim + arch.qk_rope_head_dim + arch.v_head_dim
+    else:
+        kv = 2.0 * L * nkv * hd * kvb
+        qk_v = hd + hd
+    total, active, emb = arch.param_counts()
+    weights = total * bpp
     kv_cache = kv * context * batch
     memory = weights + kv_cache
     acc = hw.accelerator
-    flops = arch.inference_flops_per_token(context)
-    touched = float(arch.params_total)
-    if arch.is_moe:
+    # 2·(N_active,non-emb + V·d) + QKᵀ and AV against the context
+    flops = 2.0 * (active - emb + V * d) + 2.0 * L * context * nh * qk_v
+    touched = float(total)
+    if n_exp and arch.n_moe_layers:  # (an MoE whose layers are all dense reads all its weights)
         per_expert = arch.expert_params() / (arch.n_moe_layers * arch.n_experts)
         e, k = arch.n_experts, arch.experts_per_token
         expected = e * (1.0 - (1.0 - k / e) ** batch)
-        touched = arch.params_total - arch.expert_params() + arch.n_moe_layers * expected * per_expert
+        touched = total - arch.expert_params() + arch.n_moe_layers * expected * per_expert
     w_step = touched * bpp
     t_compute = flops / (hw.peak_flops * hw.mfu)
     t_memory = (w_step / batch + kv * context) / (acc.bandwidth_bytes * bandwidth_util)
     usable = acc.memory_bytes * usable_fraction
-    return ShapeServing(
-        precision=precision, kv_precision=kv_precision, context=context, batch=batch, weight_bytes=weights,
-        kv_bytes_per_token=kv, kv_cache_bytes=kv_cache, serving_memory_bytes=memory,
-        gpus_to_hold=max(1, math.ceil(memory / usable)), flops_per_token=flops, weight_bytes_per_step=w_step,
-        usd_per_million_tokens=max(t_compute, t_memory) * hw.price / 3600.0 * 1e6,
-        bound="compute" if t_compute >= t_memory else "bandwidth", gpu=acc.name,
-    )  # fmt: skip
+    return _new_tuple(ShapeServing, (
+        precision, kv_precision, context, batch, weights, kv, kv_cache, memory, max(1, math.ceil(memory / usable)),
+        flops, w_step, max(t_compute, t_memory) * hw.price / 3600.0 * 1e6,
+        "compute" if t_compute >= t_memory else "bandwidth", acc.name,
+    ))  # fmt: skip
+
+
+_new_tuple = tuple.__new__
+

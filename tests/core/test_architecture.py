@@ -19,11 +19,17 @@ from hypothesis import strategies as st
 from planner.costs.architecture import Architecture
 from planner.costs.hf_config import ConfigError, load_hf_config, parse_hf_config
 from planner.costs.proposal import (
+    DEEPSEEK_LAW_SEQ,
     DEFAULT_RULE,
     TOLERANCE,
     ArchitecturePlan,
     MoESpec,
+    ShapeRule,
+    _context,
+    _first_pass,
+    _search,
     describe,
+    law_target,
     propose,
     rule_width,
 )
@@ -264,3 +270,43 @@ def test_proposals_grow_with_n_and_keep_a_sensible_aspect_ratio() -> None:
     # the aspect ratio stays within a few times the rule's 102-130
     assert all(50 <= a.d_model / a.n_layers <= 300 for a in shapes)
     assert math.isclose(shapes[-1].d_model / shapes[-1].n_layers, 130, rel_tol=0.1)
+
+
+RULES = [DEFAULT_RULE, ShapeRule(ffn_kind="gelu"), ShapeRule(tied_embeddings=True, max_kv_heads=4)]
+
+
+@given(n=st.floats(1e7, 3e13), meaning=st.sampled_from(["total", "non_embedding", "flops_per_token"]),
+       vocab=st.sampled_from([32_000, 50_257, 102_400]), hd=st.sampled_from([None, 64, 128]),
+       rule=st.sampled_from(RULES))  # fmt: skip
+@settings(max_examples=300, deadline=None)
+def test_the_plans_first_pass_is_the_full_searchs_first_pass(n: float, meaning: str, vocab: int, hd: int | None,
+                                                             rule: ShapeRule) -> None:  # fmt: skip
+    # describe() runs the search's first pass written out flat; it must pick what the full
+    # multi-pass search picks whenever it picks anything
+    target = law_target(n, meaning)
+    ctx = _context(vocab, meaning, DEEPSEEK_LAW_SEQ, rule, hd)
+    first = _first_pass(target, ctx)
+    (_, mis, L, d, h, f), notes = _search(target, ctx, None, None)
+    if first is not None:
+        assert first[:5] == (mis, L, d, h, f) and notes == ()
+        assert first[5] == rule.d_ff(d)
+        a = describe(n, meaning, vocab_size=vocab, head_dim=hd, rule=rule).architecture
+        if target >= ctx.s_n * (1 - TOLERANCE):
+            assert (a.n_layers, a.d_model, a.head_dim, a.d_ff) == (L, d, h, f)
+            assert a == Architecture(**a.shape_dict())  # built without the checks, yet valid
+            assert a.measure(meaning) / target - 1 == pytest.approx(mis, abs=1e-12)  # type: ignore[arg-type]
+
+
+@given(n=st.floats(1e5, 3e14), meaning=st.sampled_from(["total", "non_embedding", "flops_per_token"]),
+       vocab=st.sampled_from([32_000, 50_257, 102_400]), rule=st.sampled_from(RULES),
+       moe=st.sampled_from([None, MoESpec(0.1)]))  # fmt: skip
+@settings(max_examples=200, deadline=None)
+def test_counts_a_plan_reuses_are_the_shapes_exact_counts(n: float, meaning: str, vocab: int, rule: ShapeRule,
+                                                          moe: MoESpec | None) -> None:  # fmt: skip
+    # the proposal hands its integers to the shape's count memo; a copy (another object) recounts
+    a = describe(n, meaning, vocab_size=vocab, rule=rule, moe=moe).architecture
+    b = Architecture(**a.shape_dict())
+    assert a == b and a is not b
+    assert a.param_counts() == b.param_counts()
+    assert a.params_total == b.params_total == b.params_embedding + b.params_non_embedding
+    assert a.params_active == b.params_active
