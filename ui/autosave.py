@@ -38,7 +38,7 @@ DEBOUNCE_MS = 750
 MAX_WAIT_MS = 2000
 """...but never later than this after the first unsaved change."""
 
-_HARDWARE_FIELDS = ("gpu", "n_gpus", "mfu", "usd_per_gpu_hour")
+_HARDWARE_FIELDS = ("gpu", "n_gpus", "mfu", "usd_per_gpu_hour", "precision")
 
 __all__ = ["DEBOUNCE_MS", "MAX_WAIT_MS", "WindowAutosave", "inputs_from_autosave", "inputs_to_autosave",
            "restore_inputs"]  # fmt: skip
@@ -50,15 +50,18 @@ __all__ = ["DEBOUNCE_MS", "MAX_WAIT_MS", "WindowAutosave", "inputs_from_autosave
 def inputs_to_autosave(inputs: PlanInputs) -> dict[str, Any]:
     """The window's inputs as a :func:`planner.files.autosave.save` document (JSON-able).
 
-    A field holding None ("the default": e.g. the GPU's catalogue price) is left out, and
-    :func:`inputs_from_autosave` gives it its default back.
+    ``budget`` holds the budget in the form it was set (``{"usd": 5e6}``), checked by the core
+    like a preset's ``[budget]``; a field holding None ("the default": e.g. the GPU's catalogue
+    price) is left out, and :func:`inputs_from_autosave` gives it its default back.
     """
     flat = {k: v for k, v in inputs.to_json_dict().items() if v is not None}
+    kind = flat.pop("budget_kind")
+    value = flat.pop("flops") if kind == "flops" else flat.pop("budget_value")
     return {
         "preset": flat.pop("preset"),
-        "budget": {"flops": flat.pop("flops")},
+        "budget": {kind: value},
         "hardware": {name: flat.pop(name) for name in _HARDWARE_FIELDS if name in flat},
-        "sliders": flat,  # vocabulary, MoE, inference, unique data, compare mode
+        "sliders": flat,  # the other inputs and switches (and the FLOPs when the budget is set otherwise)
     }
 
 
@@ -68,10 +71,13 @@ def inputs_from_autosave(doc: dict[str, Any]) -> PlanInputs:
     flat: dict[str, Any] = {}
     if "preset" in doc:
         flat["preset"] = doc["preset"]
-    if "flops" in doc.get("budget", {}):
-        flat["flops"] = doc["budget"]["flops"]
+    for kind, value in doc.get("budget", {}).items():
+        if kind == "flops":
+            flat.update(flops=value, budget_kind="flops")
+        else:
+            flat.update(budget_kind=kind, budget_value=value)
     flat.update({k: v for k, v in doc.get("hardware", {}).items() if k in _HARDWARE_FIELDS})
-    flat.update(doc.get("sliders", {}))
+    flat.update({k: v for k, v in doc.get("sliders", {}).items() if k not in ("budget_kind", "budget_value")})
     return PlanInputs.from_json_dict(flat)
 
 

@@ -12,7 +12,6 @@ Fitted) so that loaded files and fitted laws can be selected like built-ins.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from planner.costs.hardware import CATALOGUE
 from planner.laws import Law
 from planner.presets.load import Preset, builtin_presets
 from ui.plots import PlotPanel
-from ui.state import FLOPS_LIMITS, InputsState, PlanInputs
+from ui.state import InputsState, PlanInputs
 from ui.widgets.budget_panel import BudgetPanel
 from ui.widgets.law_card import Groups, LawPanel
 from ui.widgets.result_cards import ResultCards
@@ -131,9 +130,10 @@ class Controller(QObject):
         self.compare_plan: Plan | None = None
         self.notes: tuple[str, ...] = ()
         self._shown_law: Law | None = None
+        self._changed: frozenset[str] = frozenset()
 
         budget.inputEdited.connect(self._on_budget_input_edited)
-        budget.gpuHoursEdited.connect(self._on_budget_gpu_hours_edited)
+        budget.budgetEdited.connect(self._on_budget_edited)
         budget.rejected.connect(self.message.emit)
         budget.sliderDragging.connect(plots.set_dragging)
         law_panel.presetSelected.connect(lambda key: self.set_inputs(preset=key))
@@ -150,9 +150,9 @@ class Controller(QObject):
                 self.refresh()
                 return False
         try:
-            self.state.update(**changes)
+            self._changed = self.state.update(**changes)
         except (ValueError, KeyError) as exc:
-            self.message.emit(str(exc))
+            self.message.emit(exc.args[0] if isinstance(exc, KeyError) else str(exc))
             self.refresh()
             return False
         return True
@@ -165,14 +165,12 @@ class Controller(QObject):
             return
         self.set_inputs(**{name: value})
 
-    def _on_budget_gpu_hours_edited(self, gpu_hours: float) -> None:
-        flops = gpu_hours * self.state.inputs.hardware().flops_per_gpu_hour
-        flops = min(max(flops, FLOPS_LIMITS[0]), FLOPS_LIMITS[1])
-        if not self.set_inputs(flops=flops) or self.state.inputs.flops == flops:
+    def _on_budget_edited(self, kind: str, value: float) -> None:
+        """A budget typed or dragged in one of its four forms; the others follow from the hardware."""
+        changes = {"flops": value} if kind == "flops" else {"budget_kind": kind, "budget_value": value}
+        if not self.set_inputs(**changes) or not self._changed:
             # the slider may have moved to a value that rounds to the same budget: re-show
-            self.budget.show_inputs(
-                self.state.inputs, self.plan.optimal_vocab_size if self.plan else None
-            )
+            self.budget.show_inputs(self.state.inputs, self.plan.optimal_vocab_size if self.plan else None)
 
     # ---------------------------------------------------------------- state -> planner -> views
     def _on_state_changed(self, changed: frozenset[str]) -> None:
@@ -229,40 +227,32 @@ class Controller(QObject):
 
 
 def apply_preset_defaults(inputs: PlanInputs, preset: Preset) -> dict[str, object]:
-    """State changes for a preset's ``[hardware]`` and ``[budget]`` tables (already validated)."""
+    """State changes for a preset's ``[hardware]`` and ``[budget]`` tables (already validated):
+    the question's inputs, mapped onto the window's controls (a value switches its box on)."""
     changes: dict[str, object] = {}
-    hw = preset.hardware
+    hw = dict(preset.hardware)
     if "gpu" in hw:
-        changes["gpu"] = hw["gpu"]
-        changes["usd_per_gpu_hour"] = None  # the catalogue price, unless the table sets one
-    for key in ("n_gpus", "mfu", "usd_per_gpu_hour"):
-        if key in hw:
-            changes[key] = hw[key]
-    b = preset.budget
-    if "flops" in b:
-        changes["flops"] = float(b["flops"])
-    elif "gpu_hours" in b:
-        from dataclasses import replace
-
-        probe = replace(
-            inputs,
-            **{
-                k: v
-                for k, v in changes.items()
-                if k in ("gpu", "n_gpus", "mfu", "usd_per_gpu_hour")
-            },
-        )
-        changes["flops"] = float(b["gpu_hours"]) * probe.hardware().flops_per_gpu_hour
-    if "vocab_size" in b:
-        changes.update(vocab_enabled=True, optimal_vocab=False, vocab_size=float(b["vocab_size"]))
-    if "moe_activation" in b:
-        changes["moe_activation"] = float(b["moe_activation"])
-    if "moe_granularity" in b:
-        changes["moe_granularity"] = float(b["moe_granularity"])
-    if b.get("inference_tokens"):
-        changes.update(inference_enabled=True, inference_tokens=float(b["inference_tokens"]))
-    if "unique_tokens" in b:
-        changes.update(unique_enabled=True, unique_tokens=float(b["unique_tokens"]))
-    if "flops" in changes and not math.isfinite(float(changes["flops"])):  # pragma: no cover
-        del changes["flops"]
+        changes.update(gpu=hw["gpu"], usd_per_gpu_hour=None)  # the catalogue price, unless the table sets one
+    changes.update({k: hw[k] for k in ("n_gpus", "mfu", "usd_per_gpu_hour", "precision") if k in hw})
+    b = dict(preset.budget)
+    for kind in ("flops", "gpu_hours", "usd", "days"):
+        if kind in b:
+            changes.update({"flops": float(b[kind])} if kind == "flops" else
+                           {"budget_kind": kind, "budget_value": float(b[kind])})  # fmt: skip
+    switched = {"vocab_size": ("vocab_enabled", "vocab_size"), "inference_tokens": ("inference_enabled", None),
+                "unique_tokens": ("unique_enabled", None), "n_params": ("fixed_n_enabled", "fixed_n"),
+                "n_tokens": ("fixed_d_enabled", "fixed_d"), "serve_on": ("serve_enabled", None)}  # fmt: skip
+    for key, value in b.items():
+        if key in ("flops", "gpu_hours", "usd", "days"):
+            continue
+        if key in switched:
+            box, field = switched[key]
+            changes[box] = bool(value)
+            changes[field or key] = value
+            if key == "vocab_size":
+                changes["optimal_vocab"] = False
+        elif key == "optimal_vocab":
+            changes.update(vocab_enabled=bool(value), optimal_vocab=bool(value))
+        elif key in PlanInputs.__dataclass_fields__:
+            changes[key] = value
     return changes

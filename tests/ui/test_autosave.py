@@ -27,10 +27,13 @@ from ui.main_window import MainWindow
 from ui.state import InputsState, PlanInputs
 
 CHANGED = PlanInputs(
-    preset="kaplan-2020", flops=3.5e25, gpu="H200 SXM", n_gpus=2048, mfu=0.47, usd_per_gpu_hour=3.25,
+    preset="kaplan-2020", flops=3.5e25, budget_kind="usd", budget_value=4.5e6, gpu="H200 SXM", n_gpus=2048,
+    mfu=0.47, usd_per_gpu_hour=3.25, precision="fp8", fixed_n_enabled=True, fixed_n=1.3e10, fixed_d_enabled=True,
+    fixed_d=2e12, serve_enabled=True, serve_on="4xB200", serve_precision="fp8", context=8192, decode_batch=16,
     vocab_enabled=True, vocab_size=65536.0, optimal_vocab=True, moe_activation=0.125, moe_granularity=4.0,
-    inference_enabled=True, inference_tokens=2e14, unique_enabled=True, unique_tokens=5e12, compare=True,
-    compare_preset="deepseek-2024",
+    moe_law="krajewski", inference_enabled=True, inference_tokens=2e14, unique_enabled=True, unique_tokens=5e12,
+    n_layers=40, d_model=5120, head_dim=64, seq_len=8192, optimizer="adamw8bit", zero_stage=3, recompute="full",
+    compare=True, compare_preset="deepseek-2024",
 )  # fmt: skip
 
 
@@ -91,7 +94,7 @@ def test_window_restores_the_autosave_without_a_prompt(qtbot, boxes: MessageBoxe
     qtbot.addWidget(win)
     assert win.state.inputs == CHANGED
     assert boxes.calls == []
-    assert win.current_plan().flops == pytest.approx(3.5e25)
+    assert win.current_plan().cost_usd == pytest.approx(4.5e6)  # the budget was restored in dollars
 
 
 def test_window_edits_are_autosaved_and_closing_saves_a_pending_one(qtbot, boxes: MessageBoxes) -> None:

@@ -98,17 +98,22 @@ def test_linked_budget_controls_agree_both_ways_without_loops(qtbot, win: MainWi
     fph = win.state.inputs.hardware().flops_per_gpu_hour
     # FLOPs -> GPU-hours
     slider(win, "flopsSlider").setValue(700)
+    assert win.state.inputs.budget_kind == "flops"
     assert panel.gpu_hours.value() == pytest.approx(win.state.inputs.flops / fph)
-    # GPU-hours -> FLOPs
+    # GPU-hours -> FLOPs: the budget is now held in GPU-hours (it stays so when the MFU changes)
     with qtbot.assertNotEmitted(panel.inputEdited):  # the echo never comes back as an edit
         slider(win, "gpuHoursSlider").setValue(800)
     gh = panel.gpu_hours.value()
-    assert win.state.inputs.flops == pytest.approx(gh * fph)
+    assert win.state.inputs.budget_kind == "gpu_hours"
+    assert win.state.inputs.budget_value == pytest.approx(gh)
+    assert win.current_plan().flops == pytest.approx(gh * fph)
     assert panel.flops.value() == pytest.approx(gh * fph)
+    assert panel.usd.value() == pytest.approx(win.current_plan().cost_usd)
     # state -> widgets is silent
-    with qtbot.assertNotEmitted(panel.inputEdited), qtbot.assertNotEmitted(panel.gpuHoursEdited):
+    with qtbot.assertNotEmitted(panel.inputEdited), qtbot.assertNotEmitted(panel.budgetEdited):
         win.controller.set_inputs(flops=3e23)
-    assert panel.flops.field.text() == "3.000e23"
+    assert win.state.inputs.budget_kind == "flops"
+    assert panel.flops.field.text() == "3.00e23"
 
 
 def test_gpu_type_mfu_count_and_price_feed_the_link(win: MainWindow) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from planner import Question, get_law
+from planner.question import LIMITS
 from ui.state import InputsState, PlanInputs
 
 
@@ -44,11 +45,17 @@ def test_bad_hardware_is_refused_and_state_kept(qtbot) -> None:
     assert state.inputs == PlanInputs()
 
 
-def test_values_are_clamped_to_slider_limits() -> None:
+def test_values_beyond_a_slider_are_kept_and_values_beyond_the_limits_refused() -> None:
+    """The window asks the CLI's question: a typed 1e30 FLOPs is planned as 1e30 (the slider pins at
+    its end), and a value outside planner.question.LIMITS is refused with the field named."""
     state = InputsState()
-    state.update(flops=1e30, moe_activation=1e-6)
-    assert state.inputs.flops == 1e27
-    assert state.inputs.moe_activation == pytest.approx(1 / 512)
+    state.update(flops=1e30, moe_activation=1 / 1024)
+    assert state.inputs.flops == 1e30
+    assert state.inputs.moe_activation == 1 / 1024
+    hi = LIMITS["flops"].hi
+    with pytest.raises(ValueError, match="flops"):
+        state.update(flops=hi * 10)
+    assert state.inputs.flops == 1e30
 
 
 def test_saved_inputs_round_trip_and_bad_data_is_ignored() -> None:

@@ -1,9 +1,12 @@
 """A log-scale slider with an exact numeric field: the one place that maps ticks to values.
 
 An integer :class:`QSlider` runs over ``0 … steps``; tick ``t`` is the value
-``10 ** (log_lo + t·(log_hi − log_lo)/steps)``. The field beside it accepts anything
-:func:`planner.units.parse_number` reads (``3.8e25``, ``400K``, ``2.5B``) and keeps the exact
-typed value even when it falls between ticks.
+``10 ** (log_lo + t·(log_hi − log_lo)/steps)``. The field beside it shows the value in the
+form of its ``kind`` (:data:`ui.widgets.fields.FORMATS`: ``95.9B``, ``1.00e24``, ``1/4``) and
+accepts that text and anything :func:`planner.units.parse_quantity` reads for the kind
+(``3.8e25``, ``400K``, ``2.5B``, ``4,096``), keeping the exact typed value even between ticks.
+The field accepts values in ``[field_lo, field_hi]`` (default: the slider's range); beyond the
+slider's own range the slider pins at its end.
 
 ``valueChanged(float)`` is emitted for user edits only (slider moves or a committed field);
 :meth:`setValue` updates both widgets silently, so a model-driven update never echoes back.
@@ -17,7 +20,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QSlider, QWidget
 
-from planner.units import fmt_sci, parse_number
+from planner.units import fmt_exact, parse_quantity
+from ui.widgets.fields import FORMATS
 
 
 def value_to_tick(value: float, lo: float, hi: float, steps: int) -> int:
@@ -64,13 +68,17 @@ class LogSlider(QWidget):
         steps: int = 900,
         unit: str = "",
         fmt: Callable[[float], str] | None = None,
+        kind: str = "count",
+        field_range: tuple[float, float] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         if not 0 < lo < hi:
             raise ValueError(f"log slider range must satisfy 0 < lo < hi, got {lo!r}, {hi!r}")
         self.lo, self.hi, self.steps = float(lo), float(hi), int(steps)
-        self._fmt = fmt or (lambda x: fmt_sci(x, 4))
+        self.field_lo, self.field_hi = field_range or (self.lo, self.hi)
+        self._fmt = fmt or FORMATS[kind][0]
+        self._parse_kind = FORMATS[kind][1]
         self._value = self.lo
 
         self.slider = QSlider(Qt.Orientation.Horizontal)
@@ -80,10 +88,7 @@ class LogSlider(QWidget):
         self.slider.setMinimumWidth(120)
         self.field = QLineEdit()
         self.field.setAlignment(Qt.AlignmentFlag.AlignRight)
-        self.field.setFixedWidth(84)
-        self.field.setToolTip(
-            f"Exact value: {fmt_sci(self.lo, 3)} to {fmt_sci(self.hi, 3)} (e.g. 3.8e25, 400K, 2.5B)"
-        )
+        self.field.setFixedWidth(76)
         self.unit_label = QLabel(unit)
         self.unit_label.setMinimumWidth(56)
         self.unit_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
@@ -104,8 +109,8 @@ class LogSlider(QWidget):
         return self._value
 
     def setValue(self, value: float) -> None:
-        """Show ``value`` (clamped to the range) without emitting ``valueChanged``."""
-        value = min(max(float(value), self.lo), self.hi)
+        """Show ``value`` without emitting ``valueChanged`` (the slider pins at its ends)."""
+        value = min(max(float(value), self.field_lo), self.field_hi)
         self._value = value
         with QSignalBlocker(self.slider):
             self.slider.setValue(value_to_tick(value, self.lo, self.hi, self.steps))
@@ -124,6 +129,7 @@ class LogSlider(QWidget):
         text = self._fmt(self._value)
         if self.field.text() != text:
             self.field.setText(text)
+            self.field.setToolTip(f"{fmt_exact(self._value)} {self.unit_label.text()}; type e.g. 3.8e25, 400K, 2.5B")
 
     def _on_slider_value_changed(self, tick: int) -> None:
         value = tick_to_value(tick, self.lo, self.hi, self.steps)
@@ -135,16 +141,19 @@ class LogSlider(QWidget):
 
     def _on_field_edited(self) -> None:
         text = self.field.text()
+        if text == self._fmt(self._value):
+            return  # the shown text of the current value: nothing was typed
         try:
-            value = parse_number(text)
+            value = parse_quantity(text, self._parse_kind)
         except ValueError as exc:
             self._show_field()
             self.editRejected.emit(str(exc))
             return
-        if not self.lo <= value <= self.hi:
+        if not self.field_lo <= value <= self.field_hi:
             self._show_field()
             self.editRejected.emit(
-                f"{text.strip()} is outside {fmt_sci(self.lo, 3)} to {fmt_sci(self.hi, 3)} {self.unit_label.text()}".strip()
+                f"{text.strip()} is outside {self._fmt(self.field_lo)} to {self._fmt(self.field_hi)} "
+                f"{self.unit_label.text()}".strip()
             )
             return
         if value == self._value:
