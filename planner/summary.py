@@ -64,12 +64,14 @@ def result_rows(plan: Plan) -> list[Row]:
     """The results a user reads, in display order, each with its unit, section and exact value."""
     n_unit = N_UNIT.get(plan.n_meaning, "params")
     e = fmt_exact
+    moe = plan.n_params_total is not None and plan.n_params_active is not None and (
+        plan.n_params_total != plan.n_params_active)  # fmt: skip
     rows = [
         Row("flops", "Training budget", fmt_flops(plan.flops), "FLOPs", "plan", e(plan.flops)),
-        Row("n_params", "Model size N*", fmt_count(plan.n_params) + _interval(plan, "n_params", fmt_count), n_unit,
-            "plan", e(plan.n_params)),
+        Row("n_params", "Model size N*", fmt_count(plan.n_params) + _interval(plan, "n_params", fmt_count),
+            f"active {n_unit}" if moe else n_unit, "plan", e(plan.n_params)),
     ]  # fmt: skip
-    if plan.n_params_total is not None and plan.n_params_active is not None and plan.n_params_total != plan.n_params_active:
+    if moe:
         rows.append(Row("n_params_total", "Total parameters", fmt_count(plan.n_params_total), "params", "plan",
                         e(plan.n_params_total)))  # fmt: skip
         rows.append(Row("n_params_active", "Active parameters", fmt_count(plan.n_params_active), "params", "plan",
@@ -90,7 +92,7 @@ def result_rows(plan: Plan) -> list[Row]:
         Row("inference_usd_per_million_tokens", "Serving cost", fmt_usd(plan.inference_usd_per_million_tokens),
             f"per million tokens ({plan.inference_bound}-bound)", "serving", e(plan.inference_usd_per_million_tokens)),
         Row("serving_memory_bytes", "Serving memory", fmt_bytes(plan.serving_memory_bytes),
-            f"weights ({plan.serve_precision.upper()}) + KV cache for {plan.decode_batch} × {plan.context:,} tokens",
+            f"{plan.serve_precision.upper()} weights + KV, {plan.decode_batch} × {plan.context:,} tokens",
             "serving", f"{e(plan.serving_memory_bytes)} bytes"),
         Row("inference_flops_per_token", "Inference FLOPs per token", fmt_flops(plan.inference_flops_per_token),
             f"FLOPs/token at {plan.context:,}-token context", "serving", e(plan.inference_flops_per_token)),
@@ -140,15 +142,15 @@ def _demand_rows(plan: Plan, n_unit: str) -> list[Row]:
     frac = ia.get("total_flops_saving_fraction") or 0.0
     usd = ia["total_flops_saving"] / (plan.flops / plan.cost_usd) if plan.cost_usd else None
     rows = [
-        Row("inference_aware.n_params", "Inference-aware N", fmt_count(ia["n_params"]), n_unit, "demand",
-            e(ia["n_params"])),
+        Row("inference_aware.n_params", "Inference-aware N", fmt_count(ia["n_params"]),
+            f"{n_unit}, to serve {fmt_count(plan.inference_tokens)} tokens", "demand", e(ia["n_params"])),
         Row("inference_aware.n_tokens", "Inference-aware D", fmt_count(ia["n_tokens"]), "tokens", "demand",
             e(ia["n_tokens"])),
         Row("inference_aware.total_flops", "Training + serving", fmt_flops(ia["total_flops"]),
             f"FLOPs for {fmt_count(plan.inference_tokens)} tokens served", "demand", e(ia["total_flops"])),
         Row("inference_aware.total_flops_saving", "Saving vs compute-optimal",
             f"{frac:.1%}" + (f" ({fmt_usd(usd)})" if usd is not None else ""),
-            f"of lifetime compute ({fmt_flops(ia['total_flops_saving'])} FLOPs at the training price per FLOP)",
+            f"of lifetime compute: {fmt_flops(ia['total_flops_saving'])} FLOPs at the training price",
             "demand", e(ia["total_flops_saving"])),
     ]  # fmt: skip
     if ia.get("crossover_inference_tokens"):
@@ -162,7 +164,7 @@ def headline(plan: Plan) -> str:
     """The recommendation in one sentence, as the window's top line and the report's opening."""
     if not plan.success:
         return f"No plan: {plan.message}"
-    what = "an MoE with " + fmt_count(plan.n_params_active) + " active parameters" if (
+    what = "an MoE with " + fmt_count(plan.n_params) + " active parameters" if (
         plan.n_params_total and plan.n_params_active and plan.n_params_total != plan.n_params_active) else (
         "a " + fmt_count(plan.n_params) + "-parameter model")  # fmt: skip
     text = f"Train {what} on {fmt_count(plan.n_tokens)} tokens"

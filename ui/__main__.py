@@ -2,8 +2,9 @@
 
 ``--smoke`` builds the window offscreen, drives a plan through the real sliders, prints one
 line (``smoke ok preset=... flops=... n_params=... n_tokens=... loss=...``) and exits 0; any
-failure prints ``smoke FAILED: ...`` and exits 1. Packaging and CI run it (it neither restores
-nor autosaves inputs).
+failure prints ``smoke FAILED: ...`` and exits 1. Packaging and CI run it. It runs on a
+throw-away settings folder: the user's saved session, geometry and presets are never read or
+written.
 
 Scripted checks (test support, see :mod:`ui.scripted`): ``--set NAME=VALUE`` (repeatable) enters
 VALUE in the window's NAME input after start-up, through the widget a user would use, then
@@ -56,6 +57,9 @@ def _install_crash_handler(target: object) -> None:
 def smoke(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     try:
+        from ui import settings
+
+        throwaway = settings.use_throwaway_folder()  # the user's session and geometry stay untouched
         app = _app()
         from ui import theme
         from ui.main_window import MainWindow
@@ -80,6 +84,9 @@ def smoke(args: argparse.Namespace) -> int:
         win.close()
         win.deleteLater()
         app.processEvents()
+        import shutil
+
+        shutil.rmtree(throwaway, ignore_errors=True)
         return 0
     except Exception as exc:
         print(f"smoke FAILED: {type(exc).__name__}: {exc}")

@@ -4,7 +4,7 @@ Views emit user edits; the controller writes :class:`ui.state.InputsState`; the 
 emits ``changed`` only on a real change; the controller then calls
 :func:`planner.solve.plan.plan` (closed forms, microseconds) for the main and compare presets
 and pushes the frozen :class:`~planner.solve.plan.Plan` to the law card, budget panel, result
-cards and plots. Views write their widgets under signal blockers, so nothing echoes back.
+cards, plots and the Details tab. Views write their widgets under signal blockers, so nothing echoes back.
 
 Presets live in a :class:`PresetRegistry` (key -> law, grouped Built-in / Team / Loaded /
 Fitted) so that loaded files and fitted laws can be selected like built-ins.
@@ -24,6 +24,7 @@ from planner.presets.load import Preset, builtin_presets
 from ui.plots import PlotPanel
 from ui.state import InputsState, PlanInputs
 from ui.widgets.budget_panel import BudgetPanel
+from ui.widgets.details import DetailsView
 from ui.widgets.law_card import Groups, LawPanel
 from ui.widgets.result_cards import ResultCards
 
@@ -80,16 +81,13 @@ class PresetRegistry:
         return None
 
     def label(self, key: str) -> str:
+        """The chooser's text: the law's title (and the file's name when a file holds another id)."""
         law = self.laws[key]
         preset = self.presets.get(key)
-        if (
-            preset is not None
-            and preset.path is not None
-            and Path(preset.path).stem != law.id
-            and key != law.id
-        ):
-            return f"{law.id} ({Path(preset.path).name})"
-        return law.id
+        title = law.info.title or law.id
+        if preset is not None and preset.path is not None and Path(preset.path).stem != law.id and key != law.id:
+            return f"{title} ({Path(preset.path).name})"
+        return title
 
     def as_groups(self) -> Groups:
         out: Groups = []
@@ -99,7 +97,7 @@ class PresetRegistry:
                 (
                     k,
                     self.label(k),
-                    f"{self.laws[k].info.title}\n{self.laws[k].info.citation.short()}",
+                    f"{self.laws[k].info.title}\n{self.laws[k].id}: {self.laws[k].info.citation.short()}",
                 )
                 for k in keys
             ]
@@ -121,11 +119,13 @@ class Controller(QObject):
         budget: BudgetPanel,
         cards: ResultCards,
         plots: PlotPanel,
+        details: DetailsView,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.state, self.registry = state, registry
         self.law_panel, self.budget, self.cards, self.plots = law_panel, budget, cards, plots
+        self.details = details
         self.plan: Plan | None = None
         self.compare_plan: Plan | None = None
         self.notes: tuple[str, ...] = ()
@@ -216,6 +216,7 @@ class Controller(QObject):
         self.budget.show_inputs(inp, main.optimal_vocab_size)
         self.cards.show_plan(main, cplan, compare_law.id if compare_law else "", notes)
         self.plots.update_plan(law, main, compare_law, cplan)
+        self.details.show_plan(law, main, cplan, compare_law.id if compare_law else "")
         self.planUpdated.emit(main)
 
     def current_law(self) -> Law:

@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -94,7 +94,7 @@ from planner.fitting.runs import (
 )
 from planner.laws import Law
 from planner.units import fmt_sci, parse_number
-from ui import settings, theme
+from ui import screen, settings, theme
 from ui.plots import DARK, LIGHT, _Axis, _pen, _Plot, frontier_bands
 from ui.workers import Cancelled, IsCancelled, JobRunner, Report, error_text
 
@@ -459,7 +459,8 @@ class FitDialog(QDialog):
             app.aboutToQuit.connect(self.runner.shutdown)
         self._build()
         self._sync_buttons()
-        self.resize(1320, 860)
+        self._show_empty(True)
+        screen.fit_to_screen(self, QSize(1320, 860))
         if path is not None:
             self.load_file(path)
 
@@ -491,7 +492,12 @@ class FitDialog(QDialog):
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
         split.setSizes([520, 800])
-        outer.addWidget(split, 1)
+        body = QScrollArea()  # on a small screen the body scrolls; the buttons stay in view
+        body.setObjectName("fitBody")
+        body.setWidgetResizable(True)
+        body.setFrameShape(QFrame.Shape.NoFrame)
+        body.setWidget(split)
+        outer.addWidget(body, 1)
 
         bottom = QHBoxLayout()
         self.progress = QProgressBar()
@@ -1030,12 +1036,34 @@ class FitDialog(QDialog):
         legend = self.fit_plot.getPlotItem().legend
         if legend is not None:
             legend.clear()
+        self._show_empty(True)
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.setFormat("")
 
+    def _show_empty(self, empty: bool) -> None:
+        """Before a fit the plots say so: no axes, no legend, one line of text."""
+        for plot, text in ((self.fit_plot, "Runs and the fitted law appear here after a fit"),
+                           (self.resid_plot, "Residuals appear here after a fit")):  # fmt: skip
+            pi = plot.getPlotItem()
+            for side in ("left", "bottom"):
+                pi.showAxis(side, not empty)
+            pi.showGrid(x=not empty, y=not empty, alpha=1.0)
+            if pi.legend is not None:
+                pi.legend.setVisible(not empty)
+            note = getattr(plot, "_empty_note", None)
+            if note is None:
+                note = pg.TextItem(text, color=self._colors["fg"], anchor=(0.5, 0.5))
+                plot._empty_note = note  # type: ignore[attr-defined]
+                pi.addItem(note, ignoreBounds=True)
+            note.setVisible(empty)
+            if empty:
+                pi.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+                note.setPos(0.5, 0.5)
+
     def _show_outcome(self, out: FitOutcome, elapsed: float) -> None:
         fit = out.fit
+        self._show_empty(False)
         rows = []
         for name in FORM_PARAMS[fit.form]:
             value = fit.params[name]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, QSize, Qt
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QScrollArea,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -29,12 +30,13 @@ from PySide6.QtWidgets import (
 from planner import Plan
 from planner.laws import Law
 from planner.presets.load import PresetError, load_preset_file
-from ui import dialogs, file_actions, settings, theme
+from ui import dialogs, file_actions, screen, settings, theme
 from ui.autosave import WindowAutosave, restore_inputs
 from ui.controller import Controller, PresetRegistry, apply_preset_defaults
 from ui.plots import PLOT_KEYS, PlotPanel
 from ui.state import InputsState, PlanInputs
 from ui.widgets.budget_panel import BudgetPanel
+from ui.widgets.details import DetailsView
 from ui.widgets.law_card import LawPanel
 from ui.widgets.result_cards import ResultCards
 
@@ -118,12 +120,19 @@ class MainWindow(QMainWindow):
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(360)
+        # never narrower than its content: a clipped field or unit would hide a number
+        scroll.setMinimumWidth(left.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 4)
         right = QWidget()
         rlay = QVBoxLayout(right)
         rlay.setContentsMargins(4, 8, 8, 8)
         rlay.addWidget(self.result_cards)
-        rlay.addWidget(self.plot_panel, 1)
+        self.details = DetailsView()
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("resultTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.plot_panel, "Plots")
+        self.tabs.addTab(self.details, "Details")
+        rlay.addWidget(self.tabs, 1)
         self.splitter = QSplitter()
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(scroll)
@@ -133,17 +142,18 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
 
         self.controller = Controller(self.state, self.registry, self.law_panel, self.budget_panel,
-                                     self.result_cards, self.plot_panel, self)  # fmt: skip
+                                     self.result_cards, self.plot_panel, self.details, self)  # fmt: skip
         self.controller.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.law_panel.openRequested.connect(self.open_preset_dialog)
         self._build_menus()
         self.controller.rebuild_groups()
         self.controller.refresh()
-        self.resize(1440, 900)
+        screen.fit_to_screen(self, QSize(1440, 900))
         if restore:
             geometry = settings.load_bytes("geometry")
             if geometry:
                 self.restoreGeometry(QByteArray(geometry))
+                screen.clamp_to_screen(self)  # saved on a bigger monitor: back into view
         hints = QGuiApplication.styleHints()
         hints.colorSchemeChanged.connect(self._on_color_scheme_changed)
         self.statusBar().showMessage(

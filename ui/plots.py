@@ -70,7 +70,7 @@ class _Plot(pg.PlotWidget):
 
     def __init__(self, title: str, xlabel: str, ylabel: str, logx: bool, logy: bool) -> None:
         super().__init__(axisItems={"left": _Axis("left"), "bottom": _Axis("bottom")})
-        self.setMinimumSize(220, 170)
+        self.setMinimumSize(200, 140)  # four fit a 1366x768 laptop screen beside the cards
         pi = self.getPlotItem()
         pi.setMenuEnabled(False)
         pi.hideButtons()

@@ -7,6 +7,9 @@ everything goes through :func:`settings` so the format and names live in one pla
 from __future__ import annotations
 
 import json
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings
@@ -52,3 +55,13 @@ def save_bytes(key: str, value: bytes) -> None:
     s = settings()
     s.setValue(key, value)
     s.sync()
+
+
+def use_throwaway_folder() -> Path:
+    """Point QSettings, the autosave and the "Mine" preset folder at a new temporary folder, so a
+    smoke run (or a script) never reads or overwrites the user's session, geometry or presets."""
+    folder = Path(tempfile.mkdtemp(prefix="planner-gui-"))
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder / "settings"))
+    os.environ["PLANNER_STATE_DIR"] = str(folder / "state")
+    os.environ["PLANNER_USER_DIR"] = str(folder / "presets")
+    return folder

@@ -83,6 +83,16 @@ class LawInfo:
             object.__setattr__(self, "bootstrap_samples", arr)
 
     @property
+    def uncertainty_text(self) -> str:
+        """What the ``uncertainty`` numbers are: a fitted law's come from its bootstrap, a published
+        law's from the paper."""
+        if not self.uncertainty:
+            return "no uncertainty given"
+        if self.citation.status == "FITTED" or self.source == "<fitted>":
+            return "± 1 bootstrap standard error"
+        return "± 1 published standard error"
+
+    @property
     def n_meaning_text(self) -> str:
         return {
             "total": "total parameters (embeddings included)",

@@ -1,8 +1,11 @@
-"""Warnings every plan carries: how far it sits outside the law's fitted range."""
+"""Warnings every plan carries (how far it sits outside the law's fitted range), and how several
+plans' warnings are said once each, most serious first (the window's strip, the report)."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import NamedTuple
 
 from planner.laws import Law
 from planner.units import fmt_sci
@@ -63,3 +66,60 @@ def extrapolation_warnings(law: Law, flops: float, n_params: float, n_tokens: fl
             break  # N and D follow from the budget; one message is enough
     return out
 
+
+
+# ---------------------------------------------------------------------------------------------
+# several plans' warnings, each said once, the serious ones first
+
+SERIOUS, CAUTION, NOTE = 3, 2, 1
+SEVERITY_NAMES = {SERIOUS: "serious", CAUTION: "caution", NOTE: "note"}
+SEVERITY_RULES: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (SERIOUS, ("cannot hold", "cannot serve", "far extrapolation", "did not converge", "not identified",
+               "has no repetition model", "needs a chinchilla-form law", "does not fit")),
+    (CAUTION, ("extrapolat", "outside", "beyond", "exceeds", "risk", "ignores", "ignored", "not 6nd-consistent",
+               "mismatch", "lose value", "add almost nothing", "flat")),
+)  # fmt: skip
+"""First matching rule wins (case-insensitive substrings); anything else is a note."""
+
+
+class PlanWarning(NamedTuple):
+    severity: int  # SERIOUS, CAUTION or NOTE
+    text: str  # with "{law}" where a law's id stood, when it is shared by several laws
+    laws: tuple[str, ...]  # the laws whose plans carry it
+
+
+def severity(text: str) -> int:
+    """How much a warning matters: SERIOUS (the plan is likely wrong or cannot run), CAUTION (an
+    extrapolation or a model applied past its data) or NOTE (context)."""
+    low = text.lower()
+    for level, needles in SEVERITY_RULES:
+        if any(n in low for n in needles):
+            return level
+    return NOTE
+
+
+def merge_warnings(named: Sequence[tuple[str, Sequence[str]]]) -> list[PlanWarning]:
+    """The warnings of one or more laws' plans (``[(law_id, warnings), ...]``), each once.
+
+    A warning that reads the same for several laws once each law's id is set aside is kept once
+    with all their ids; the result is sorted most serious first, in the plans' order otherwise.
+    """
+    merged: dict[str, list[str]] = {}
+    for law_id, warnings in named:
+        for text in warnings:
+            key = text.replace(law_id, "{law}") if law_id else text
+            laws = merged.setdefault(key, [])
+            if law_id not in laws:
+                laws.append(law_id)
+    out = [PlanWarning(severity(k), k, tuple(v)) for k, v in merged.items()]
+    return sorted(out, key=lambda w: -w.severity)  # stable: the plans' order within a severity
+
+
+def warning_line(w: PlanWarning, n_laws: int = 1) -> str:
+    """A merged warning as one readable line: "both laws: ...", "kaplan-2020: ..." or the text."""
+    if n_laws <= 1:
+        return w.text.replace("{law}", w.laws[0]) if w.laws else w.text
+    if len(w.laws) == n_laws:
+        return ("both laws: " if n_laws == 2 else "all laws: ") + w.text.replace("{law}", "each law")
+    text = w.text.replace("{law}", w.laws[0]) if len(w.laws) == 1 else w.text.replace("{law}", "each law")
+    return f"{', '.join(w.laws)}: {text}"

@@ -22,13 +22,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from planner.costs.launch import architecture_warnings
-from planner.summary import architecture_rows
 from planner.costs.hardware import CATALOGUE, Hardware
 from planner.costs.hf_config import load_hf_config
+from planner.costs.launch import architecture_warnings
 from planner.costs.memory import training_plan
 from planner.costs.proposal import MoESpec, describe
 from planner.costs.serving import serving_from_shape
+from planner.summary import architecture_rows
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 PINS = DATA / "arch_pins.json"

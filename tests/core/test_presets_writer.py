@@ -107,9 +107,9 @@ _exp = st.floats(min_value=0.05, max_value=0.95, allow_nan=False, allow_infinity
 @settings(max_examples=60, deadline=None)
 @given(E=st.floats(0.0, 10.0), A=_coef, B=_coef, alpha=_exp, beta=_exp)
 def test_hypothesis_chinchilla_round_trip(E: float, A: float, B: float, alpha: float, beta: float) -> None:
-    from planner.laws import ChinchillaLaw
-
     from dataclasses import replace
+
+    from planner.laws import ChinchillaLaw
 
     info = replace(get_law().info, bootstrap_samples=None, bootstrap_level=None, calibration=None)
     law = ChinchillaLaw(info, E=E, A=A, B=B, alpha=alpha, beta=beta)

@@ -36,6 +36,23 @@ def test_smoke_prints_one_line_and_exits_0(tmp_path: Path) -> None:
     assert "Traceback" not in out.stderr
 
 
+def test_smoke_never_touches_the_users_session_or_geometry(tmp_path: Path) -> None:
+    """Defect 10 of issue #14: --smoke closed its window into the user's settings."""
+    config, state, data = tmp_path / "config", tmp_path / "state", tmp_path / "data"
+    ini = config / "compute-budget-planner" / "planner-gui.ini"
+    ini.parent.mkdir(parents=True)
+    ini.write_bytes(b'[General]\nlast_plan="{\\"flops\\": 3e+23}"\ngeometry=@ByteArray(sentinel)\n')
+    before = ini.read_bytes()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLANNER_")}
+    env.update(QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path), XDG_CONFIG_HOME=str(config),
+               XDG_STATE_HOME=str(state), XDG_DATA_HOME=str(data))  # fmt: skip
+    out = subprocess.run([sys.executable, "-m", "ui", "--smoke"], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=120)  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert ini.read_bytes() == before
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()) == [ini.relative_to(tmp_path)]
+
+
 def test_main_entry_point_is_importable() -> None:
     from ui.__main__ import main
 

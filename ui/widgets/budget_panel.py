@@ -134,6 +134,7 @@ class BudgetPanel(QWidget):
         self.days.setObjectName("daysField")
         self.budget_note = QLabel("")
         self.budget_note.setObjectName("budgetKindNote")
+        self.budget_note.setWordWrap(True)
         form.addRow("Compute", self.flops)
         form.addRow("GPU time", self.gpu_hours)
         form.addRow("Dollars", _row(self.usd, QLabel("Deadline"), self.days, stretch_last=True))

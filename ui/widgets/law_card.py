@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from planner.laws import Law
 from planner.units import fmt_sci
 from ui.dialogs import plain_tooltip
+from ui.widgets.fields import Section
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -65,6 +66,9 @@ class GroupedCombo(QComboBox):
         blocker = self.blockSignals(True)
         self.setModel(model)
         self.blockSignals(blocker)
+        fm = self.view().fontMetrics()  # the list shows whole titles, however narrow the combo
+        widest = max((fm.horizontalAdvance(model.item(i).text()) for i in range(model.rowCount())), default=0)
+        self.view().setMinimumWidth(widest + 48)
         if current is not None:
             self.set_current_key(current)
 
@@ -86,35 +90,45 @@ class GroupedCombo(QComboBox):
 
 
 class LawCard(QFrame):
-    """What the active law says and where it comes from."""
+    """What the active law says and where it comes from: title, source and what N, C and the loss
+    mean at a glance; fitted range, coefficients and notes fold away under "Law details"."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("lawCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         lay = QVBoxLayout(self)
-        lay.setContentsMargins(10, 8, 10, 8)
-        lay.setSpacing(4)
-        self.title = QLabel()
-        self.title.setObjectName("lawTitle")
-        self.title.setTextFormat(Qt.TextFormat.PlainText)  # meta.name comes from a file: never markup
-        self.title.setWordWrap(True)
+        lay.setContentsMargins(10, 6, 10, 6)
+        lay.setSpacing(3)
+        self.title = self._label("lawTitle", rich=False)
         f = self.title.font()
         f.setBold(True)
-        f.setPointSizeF(f.pointSizeF() * 1.08)
+        f.setPointSizeF(f.pointSizeF() * 1.05)
         self.title.setFont(f)
-        self.body = QLabel()
-        self.body.setObjectName("lawBody")
-        self.body.setWordWrap(True)
-        self.body.setTextFormat(Qt.TextFormat.RichText)
-        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.body.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.summary = self._label("lawSummary", rich=False)
+        self.body = self._label("lawBody", rich=True)
+        self.details = Section("Law details", self.body, expanded=False, name="lawDetails")
         lay.addWidget(self.title)
-        lay.addWidget(self.body)
+        lay.addWidget(self.summary)
+        lay.addWidget(self.details)
+
+    @staticmethod
+    def _label(name: str, *, rich: bool) -> QLabel:
+        label = QLabel()
+        label.setObjectName(name)
+        # titles and notes come from files: plain text, or escaped into our own rich text
+        label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        return label
 
     def show_law(self, law: Law) -> None:
         info = law.info
         self.title.setText(info.title)
+        loss = info.loss_unit if law.has_loss else "none (allocation-only law)"
+        self.summary.setText(f"{info.citation.short()} ({info.citation.status.lower()})\n"
+                             f"N: {info.n_meaning_text}; {info.compute}; loss: {loss}")  # fmt: skip
         unc = info.uncertainty
         coefs = []
         for name, value in law.coefficients().items():
@@ -123,15 +137,9 @@ class LawCard(QFrame):
         fr = info.fitted_range
         e = html.escape
         rows = [
-            ("Source", e(info.citation.short()) + f" <i>({e(info.citation.status.lower())})</i>"),
-            ("N means", e(info.n_meaning_text)),
-            ("Compute", e(info.compute)),
-            ("Loss", e(info.loss_unit) if law.has_loss else "none (allocation-only law)"),
-            (
-                "Fitted on",
-                f"N {e(_range(fr.n_params))}<br>D {e(_range(fr.n_tokens))}<br>C {e(_range(fr.flops))}",
-            ),
-            ("Coefficients", "<br>".join(coefs) + (" <i>(± 1 published SE)</i>" if unc else "")),
+            ("Id", e(info.id)),
+            ("Fitted on", f"N {e(_range(fr.n_params))}<br>D {e(_range(fr.n_tokens))}<br>C {e(_range(fr.flops))}"),
+            ("Coefficients", "<br>".join(coefs) + (f"<br><i>({e(info.uncertainty_text)})</i>" if unc else "")),
         ]
         text = "<table cellspacing='0' cellpadding='1'>" + "".join(
             f"<tr><td style='padding-right:8px; color:palette(mid)'>{k}</td><td>{v}</td></tr>" for k, v in rows

@@ -1,43 +1,83 @@
-"""Result cards and the warnings strip.
+"""The answer at a glance: the headline, the key cards, context cards, the inference-aware plan
+and a one-line warnings strip.
 
-Values and units come from :func:`planner.summary.result_rows`, so the window shows the same
-strings as ``planner plan`` and the PDF report. Intervals (fitted presets) go on a smaller
-line as "CI lo – hi" with 3 significant digits so they fit the card; the tooltip has
-result_rows' full-precision interval. In compare mode every card gets a second line with the other
-preset's value. Labels are only written when their text changes (cheap repaints).
+Every string comes from :mod:`planner.summary` (``headline``, ``result_rows``), so the window
+shows what ``planner plan`` prints and the PDF reports. Reading order:
+
+1. the headline: the recommendation in one sentence (and the compared law's, in compare mode);
+2. six key cards: model size, tokens, loss, training cost, wall-clock, serving cost;
+3. a row of smaller context cards, the ones this plan has, most specific first (MoE totals,
+   vocabulary, epochs, then tokens per parameter, GPU-hours, memory, ...); every row is also in
+   the Details tab;
+4. while inference demand is on, the inference-aware plan (N, D, training + serving, saving in
+   percent and dollars, crossover demand) takes the context row's place (same height);
+5. the warnings strip: one line, most serious first, with a count; "Show all" opens the list.
+
+Heights are fixed per mode (compare on/off, demand on/off), so warnings that come and go and
+labels that change never move the plots; a label is written only when its text changes.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from planner import Plan
-from planner.summary import Row, result_rows
-from planner.units import fmt_sci
+from planner.solve.warnings import (
+    SERIOUS,
+    SEVERITY_NAMES,
+    PlanWarning,
+    merge_warnings,
+    warning_line,
+)
+from planner.summary import Row, headline, result_rows
+from planner.units import fmt_count
 
-# (row key, card title, object name of the value label)
+# key cards: (row key, card title, object name of the value label)
 CARDS: tuple[tuple[str, str, str], ...] = (
     ("n_params", "Model size N*", "nParamsValue"),
-    ("n_params_total", "Total (active) params", "nTotalActiveValue"),
     ("n_tokens", "Training tokens D*", "nTokensValue"),
-    ("tokens_per_param", "Tokens per parameter", "tokensPerParamValue"),
     ("loss", "Predicted loss", "lossValue"),
-    ("wall_clock_days", "Training wall-clock", "wallClockValue"),
     ("cost_usd", "Training cost", "costValue"),
-    ("inference_flops_per_token", "Inference FLOPs / token", "inferenceFlopsValue"),
+    ("wall_clock_days", "Training time", "wallClockValue"),
     ("inference_usd_per_million_tokens", "Serving cost", "inferenceCostValue"),
+)
+# context cards, in priority order: the first CONTEXT_SLOTS this plan has are shown
+CONTEXT: tuple[tuple[str, str, str], ...] = (
+    ("n_params_total", "Total parameters", "nTotalActiveValue"),
+    ("efficiency_leverage", "MoE leverage", "leverageValue"),
+    ("vocab_size", "Vocabulary", "vocabValue"),
+    ("epochs", "Epochs of unique data", "epochsValue"),
+    ("serve_memory_limit_bytes", "Serving limit", "serveLimitValue"),
+    ("tokens_per_param", "Tokens per parameter", "tokensPerParamValue"),
+    ("gpu_hours", "GPU-hours", "gpuHoursValue"),
+    ("training_memory.min_gpus", "Fewest GPUs to train", "minGpusValue"),
     ("serving_memory_bytes", "Serving memory", "servingMemoryValue"),
     ("learning_rate", "Learning rate", "learningRateValue"),
     ("batch_size_tokens", "Batch size", "batchSizeValue"),
+    ("inference_flops_per_token", "Inference FLOPs / token", "inferenceFlopsValue"),
 )
-EXTRA_CARDS: tuple[tuple[str, str, str], ...] = (
-    ("vocab_size", "Vocabulary", "vocabValue"),
-    ("efficiency_leverage", "MoE efficiency leverage", "leverageValue"),
-    ("epochs", "Epochs over unique data", "epochsValue"),
+CONTEXT_SLOTS = 6
+# the inference-aware plan (shown while inference demand is on)
+DEMAND: tuple[tuple[str, str, str], ...] = (
+    ("inference_aware.n_params", "Inference-aware N", "iaNParamsValue"),
+    ("inference_aware.n_tokens", "Inference-aware D", "iaNTokensValue"),
+    ("inference_aware.total_flops", "Training + serving", "iaTotalValue"),
+    ("inference_aware.total_flops_saving", "Saving vs compute-optimal", "iaSavingValue"),
+    ("inference_aware.crossover_inference_tokens", "Smaller model pays from", "iaCrossoverValue"),
 )
-EXTRA_KEYS = frozenset(k for k, _, _ in EXTRA_CARDS)
-COLUMNS = 6
+INTERVAL_FORMAT = {"n_params": fmt_count, "n_tokens": fmt_count, "tokens_per_param": fmt_count,
+                   "loss": lambda x: f"{x:.4g}"}  # fmt: skip
 
 
 def _set(label: QLabel, text: str) -> None:
@@ -45,194 +85,389 @@ def _set(label: QLabel, text: str) -> None:
         label.setText(text)
 
 
-class ResultCard(QFrame):
-    """Title, big value, unit, optional interval and compare lines.
+def _small(label: QLabel, scale: float = 0.88) -> QLabel:
+    f = label.font()
+    f.setPointSizeF(f.pointSizeF() * scale)
+    label.setFont(f)
+    return label
 
-    The labels are placed by hand (no layout inside the card) and the card has a fixed
-    height: a label whose text changes then never invalidates the window's layouts, so a
-    slider step repaints the changed labels only.
+
+class ResultCard(QFrame):
+    """Title, big value, a wrapped unit line (two lines) and wrapped extra lines (interval, compare).
+
+    The labels are placed by hand and the card's height is fixed for its number of lines, so a
+    changing text never invalidates the window's layouts (a slider step repaints labels only).
+    Texts are never elided: the unit and extra lines wrap, and the card is tall enough for them
+    (the window tests this with font metrics at 1366 and 1920 wide).
     """
 
     PAD_X, PAD_Y = 8, 5
 
-    def __init__(self, title: str, value_name: str, parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, value_name: str, *, value_scale: float = 1.35, unit_lines: int = 2,
+                 extra_lines: int = 1, parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.setObjectName("resultCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.title = QLabel(title, self)
+        self.title = _small(QLabel(title, self))
         self.title.setObjectName("cardTitle")
         self.value = QLabel("—", self)
         self.value.setObjectName(value_name)
         self.value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         f = self.value.font()
-        f.setPointSizeF(f.pointSizeF() * 1.35)
+        f.setPointSizeF(f.pointSizeF() * value_scale)
         f.setBold(True)
         self.value.setFont(f)
-        self.unit = QLabel("", self)
+        self.unit = _small(QLabel("", self))
         self.unit.setObjectName("cardUnit")
-        self.extra = QLabel("", self)
+        self.extra = _small(QLabel("", self))
         self.extra.setObjectName("cardExtra")
-        for lab in (self.title, self.unit, self.extra):
-            sf = lab.font()
-            sf.setPointSizeF(sf.pointSizeF() * 0.85)
-            lab.setFont(sf)
-        self._labels = (self.title, self.value, self.unit, self.extra)
+        for lab in (self.title, self.value, self.unit, self.extra):
+            lab.setTextFormat(Qt.TextFormat.PlainText)  # preset names come from files: never markup
+        for lab in (self.unit, self.extra):
+            lab.setWordWrap(True)
+            lab.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self._texts = ("—", "", "")
-        self._heights = [lab.fontMetrics().height() + 1 for lab in self._labels]
-        self.setFixedHeight(sum(self._heights) + 2 * self.PAD_Y + 2)
-        self.setMinimumWidth(96)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.set_lines(unit_lines, extra_lines)
+        self.setMinimumWidth(100)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+    def set_lines(self, unit_lines: int, extra_lines: int) -> None:
+        """Lines reserved for the unit and the extra text (the card's height follows)."""
+        self._lines = (1, 1, unit_lines, extra_lines)
+        self._heights = [lab.fontMetrics().lineSpacing() * n + (2 if n else 0)
+                         for lab, n in zip(self._labels(), self._lines, strict=True)]  # fmt: skip
+        height = sum(self._heights) + 2 * self.PAD_Y + 2
+        if self.height() != height or self.minimumHeight() != height:
+            self.setFixedHeight(height)
+        self._place()
+
+    def _labels(self) -> tuple[QLabel, QLabel, QLabel, QLabel]:
+        return (self.title, self.value, self.unit, self.extra)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        y = self.PAD_Y
-        w = self.width() - 2 * self.PAD_X
-        for lab, h in zip(self._labels, self._heights, strict=True):
-            lab.setGeometry(self.PAD_X, y, w, h)
-            y += h
-        self._show_elided()
+        self._place()
 
-    def _show_elided(self) -> None:
-        w = max(self.width() - 2 * self.PAD_X, 20)
-        for lab, text in zip((self.value, self.unit, self.extra), self._texts, strict=True):
-            _set(lab, lab.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, w))
+    def _place(self) -> None:
+        y, w = self.PAD_Y, self.width() - 2 * self.PAD_X
+        for lab, h in zip(self._labels(), self._heights, strict=True):
+            lab.setGeometry(self.PAD_X, y, w, h)
+            lab.setVisible(h > 0)
+            y += h
 
     def show_values(self, value: str, unit: str, extra: str, tip_extra: str = "") -> None:
         self._texts = (value, unit, extra)
-        self._show_elided()
-        tip = f"{self.title.text()}: {value} {unit}" + (f"\n{tip_extra}" if tip_extra else "")
+        for lab, text in zip((self.value, self.unit, self.extra), self._texts, strict=True):
+            _set(lab, text)
+        tip = f"{self.title.text()}: {value} {unit}".rstrip() + (f"\n{tip_extra}" if tip_extra else "")
         if self.toolTip() != tip:
             self.setToolTip(tip)
 
+    def fits(self) -> bool:
+        """Whether every text is drawn in full at the current width (title and value on one line,
+        the unit and extra lines within their reserved lines)."""
+        w = self.width() - 2 * self.PAD_X
+        for lab, text, lines in zip(self._labels(), (self.title.text(), *self._texts), self._lines, strict=True):
+            fm = lab.fontMetrics()
+            if not text:
+                continue
+            if lines == 1 and fm.horizontalAdvance(text) > w:
+                return False
+            if lines > 1:
+                rect = fm.boundingRect(0, 0, w, 10_000, int(Qt.TextFlag.TextWordWrap), text)
+                if rect.width() > w or rect.height() > fm.lineSpacing() * lines + 2:
+                    return False
+        return True
+
+
+def _card_text(key: str, rows: dict[str, Row]) -> tuple[str, str]:
+    """(value, unit) of card ``key`` from the plan's rows; "—" and why when the plan has none."""
+    if key == "n_params_total" and key in rows:
+        return rows[key].value, f"total; {rows['n_params_active'].value} active"
+    row = rows.get(key)
+    if row is None:
+        return "—", "not estimated for this plan"
+    if key == "loss" and not row.unit:  # an allocation-only law: say so in full
+        return "—", "none: this law predicts allocation only"
+    return row.value.partition(" [")[0], row.unit
+
+
+def _interval(key: str, plan: Plan) -> str:
+    pair = (plan.intervals or {}).get(key)
+    fmt = INTERVAL_FORMAT.get(key)
+    return "" if pair is None or fmt is None else f"CI {fmt(pair[0])} – {fmt(pair[1])}"
+
+
+class CardRow(QWidget):
+    """A row of cards that share the width equally; hidden cards give their room to the others."""
+
+    def __init__(self, specs: tuple[tuple[str, str, str], ...], **card_kw) -> None:
+        super().__init__()
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(6)
+        self.cards: dict[str, ResultCard] = {}
+        for key, title, name in specs:
+            self.cards[key] = ResultCard(title, name, parent=self, **card_kw)
+            self.cards[key].setVisible(False)
+        self._shown: tuple[str, ...] = ()
+
+    def show_keys(self, keys: tuple[str, ...]) -> None:
+        """Show exactly the cards ``keys``, in this order (re-laid out only when the set changes)."""
+        if keys == self._shown:
+            return
+        for card in self.cards.values():
+            self.grid.removeWidget(card)
+            card.setVisible(False)
+        for c in range(self.grid.columnCount()):
+            self.grid.setColumnStretch(c, 0)
+        for i, key in enumerate(keys):
+            self.grid.addWidget(self.cards[key], 0, i)
+            self.grid.setColumnStretch(i, 1)
+            self.cards[key].setVisible(True)
+        self._shown = keys
+
+    def shown(self) -> tuple[str, ...]:
+        return self._shown
+
+
+class WarningsList(QFrame):
+    """Every warning in full, most serious first: floats over the plots (no layout changes)."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("warningsList")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.label = QLabel()
+        self.label.setObjectName("warningsListLabel")
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.label)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 6, 8, 6)
+        lay.addWidget(scroll)
+        self.hide()
+
 
 class WarningsStrip(QFrame):
-    """One elided line per warning (full text in the tooltip); height changes only with the count."""
+    """One line, always there: a count and the most serious warning; "Show all" lists them all.
+
+    Warnings of compared laws are merged (:func:`planner.solve.warnings.merge_warnings`): one
+    that reads the same for both laws is said once, as "both laws: ...".
+    """
+
+    expandedChanged = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("warningsStrip")
         self.label = QLabel("", self)
         self.label.setObjectName("warningsLabel")
         self.label.setTextFormat(Qt.TextFormat.PlainText)
-        self.label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.button = QToolButton(self)
+        self.button.setObjectName("warningsButton")
+        self.button.setCheckable(True)
+        self.button.setAutoRaise(True)
+        self.button.toggled.connect(self.set_expanded)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(4)
+        lay.addWidget(self.label, 1)
+        lay.addWidget(self.button)
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setFixedHeight(self.label.fontMetrics().height() + 12)
         self._lines: tuple[str, ...] = ()
-        self._count = -1
-        self.show_lines(())
+        self._merged: list[PlanWarning] = []
+        self._list: WarningsList | None = None
+        self._summary = ""
+        self.show_warnings([], 1)
+
+    # ------------------------------------------------------------- content
+    def lines(self) -> tuple[str, ...]:
+        return self._lines
 
     def text(self) -> str:
         return "\n".join(self._lines)
 
-    def show_lines(self, lines: tuple[str, ...]) -> None:
-        if lines == self._lines and self._count >= 0:
+    def show_warnings(self, merged: list[PlanWarning], n_laws: int) -> None:
+        lines = tuple(warning_line(w, n_laws) for w in merged)
+        if lines == self._lines and self._summary:
             return
-        self._lines = lines
-        if len(lines) != self._count:
-            self._count = len(lines)
-            line_h = self.label.fontMetrics().height()
-            self.setFixedHeight(len(lines) * line_h + 12 if lines else 0)
-            self.setVisible(bool(lines))
+        self._lines, self._merged = lines, merged
+        top = merged[0].severity if merged else 0
+        self.label.setProperty("severity", SEVERITY_NAMES.get(top, "none"))
+        self.style().unpolish(self.label)
+        self.style().polish(self.label)
+        n = len(lines)
+        if n == 0:
+            self._summary = "✓ No warnings: the plan is within what its laws were fitted on"
+        else:
+            mark = "⚠" if top == SERIOUS else "ⓘ" if top < 2 else "⚠"
+            self._summary = f"{mark} {n} warning{'s' if n > 1 else ''}: {lines[0]}"
+        self.button.setText(f"Show all ({n})" if n else "")
+        self.button.setVisible(n > 0)
+        if n == 0 and self.button.isChecked():
+            self.button.setChecked(False)
         self.setToolTip("\n".join(lines))
-        self._layout_label()
+        self._elide()
+        if self._list is not None and self._list.isVisible():
+            self._fill_list()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        self._layout_label()
+        self._elide()
+        if self._list is not None and self._list.isVisible():
+            self._place_list()
 
-    def _layout_label(self) -> None:
-        self.label.setGeometry(0, 0, self.width(), self.height())
-        fm = self.label.fontMetrics()
-        width = max(self.width() - 20, 50)
-        _set(
-            self.label,
-            "\n".join(
-                fm.elidedText(line, Qt.TextElideMode.ElideRight, width) for line in self._lines
-            ),
-        )
+    def _elide(self) -> None:
+        width = max(self.label.width() - 16, 50)
+        _set(self.label, self.label.fontMetrics().elidedText(self._summary, Qt.TextElideMode.ElideRight, width))
+
+    # ------------------------------------------------------------- the full list
+    def is_expanded(self) -> bool:
+        return self._list is not None and self._list.isVisible()
+
+    def set_expanded(self, on: bool) -> None:
+        if self.button.isChecked() != on:
+            self.button.setChecked(on)
+            return
+        if on:
+            if self._list is None:
+                self._list = WarningsList(self.window())
+            self._fill_list()
+            self._place_list()
+            self._list.show()
+            self._list.raise_()
+        elif self._list is not None:
+            self._list.hide()
+        self.button.setText(f"Hide ({len(self._lines)})" if on else f"Show all ({len(self._lines)})")
+        self.expandedChanged.emit(on)
+
+    def _fill_list(self) -> None:
+        assert self._list is not None
+        text = "\n\n".join(f"{SEVERITY_NAMES[w.severity]}: {line}" for w, line in zip(self._merged, self._lines,
+                                                                                      strict=True))  # fmt: skip
+        _set(self._list.label, text)
+
+    def _place_list(self) -> None:
+        assert self._list is not None
+        top = self.mapTo(self.window(), QPoint(0, self.height()))
+        room = self.window().height() - top.y() - 40
+        self._list.setGeometry(top.x(), top.y() + 2, self.width(), max(80, min(room, 320)))
 
 
 class ResultCards(QWidget):
-    """A grid of result cards plus the warnings strip below."""
+    """Headline, key cards, context cards, the inference-aware row and the warnings strip."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(6)
-        grid = QGridLayout()
-        grid.setSpacing(6)
-        self.cards: dict[str, ResultCard] = {}
-        for i, (key, title, name) in enumerate(CARDS + EXTRA_CARDS):
-            card = ResultCard(title, name)
-            self.cards[key] = card
-            grid.addWidget(card, i // COLUMNS, i % COLUMNS)
-        for c in range(COLUMNS):
-            grid.setColumnStretch(c, 1)
-        outer.addLayout(grid)
+        self.headline = QLabel("")
+        self.headline.setObjectName("headlineLabel")
+        self.headline.setTextFormat(Qt.TextFormat.PlainText)
+        self.headline.setWordWrap(True)
+        self.headline.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        f = self.headline.font()
+        f.setPointSizeF(f.pointSizeF() * 1.12)
+        f.setBold(True)
+        self.headline.setFont(f)
+        self.headline.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        outer.addWidget(self.headline)
+        self.key_row = CardRow(CARDS)
+        self.key_row.show_keys(tuple(k for k, _, _ in CARDS))
+        outer.addWidget(self.key_row)
+        self.context_row = CardRow(CONTEXT, value_scale=1.1, unit_lines=2, extra_lines=0)
+        outer.addWidget(self.context_row)
+        self.demand_row = CardRow(DEMAND, value_scale=1.1, unit_lines=2, extra_lines=0)
+        self.demand_row.setObjectName("demandRow")
+        self.demand_row.setVisible(False)
+        outer.addWidget(self.demand_row)
         self.warnings = WarningsStrip()
         outer.addWidget(self.warnings)
-        self._extra_visible: dict[str, bool] = {}
+        self.cards: dict[str, ResultCard] = {**self.key_row.cards, **self.context_row.cards, **self.demand_row.cards}
+        self._mode: tuple[bool, bool] | None = None
+        self._headline_lines = 0
+        self._set_mode(False, False)
 
     def value_text(self, key: str) -> str:
-        """The full (not elided) value shown on card ``key``."""
+        """The value shown on card ``key``."""
         return self.cards[key]._texts[0]
 
-    def show_plan(
-        self,
-        plan: Plan,
-        compare: Plan | None = None,
-        compare_name: str = "",
-        notes: tuple[str, ...] = (),
-    ) -> None:
+    def shown_cards(self) -> list[ResultCard]:
+        return [self.cards[k] for row in (self.key_row, self.context_row, self.demand_row) if row.isVisibleTo(self)
+                for k in row.shown()]  # fmt: skip
+
+    def _set_mode(self, compare: bool, demand: bool) -> None:
+        """Fixed heights for the mode: compare adds a line to each key card and to the headline."""
+        if self._mode == (compare, demand):
+            return
+        self._mode = (compare, demand)
+        for card in self.key_row.cards.values():
+            card.set_lines(3, 2 if compare else 1)
+        lines = 4 if compare else 2
+        self.headline.setFixedHeight(self.headline.fontMetrics().lineSpacing() * lines + 4)
+        self.context_row.setVisible(not demand)  # the same height: the plots do not move
+        self.demand_row.setVisible(demand)
+
+    def show_plan(self, plan: Plan, compare: Plan | None = None, compare_name: str = "",
+                  notes: tuple[str, ...] = ()) -> None:  # fmt: skip
         rows = {r.key: r for r in result_rows(plan)}
         crow = {r.key: r for r in result_rows(compare)} if compare is not None else {}
-        for key, card in self.cards.items():
-            value, unit, interval = self._card_text(key, rows, plan)
-            # the card shows a compact interval (3 significant digits, fits the card);
-            # the tooltip keeps the full-precision one of result_rows
-            short = self._short_interval(key, plan)
-            extra = f"CI {short}" if short else ""
-            tips = [f"bootstrap interval {interval}"] if interval else []
-            if compare is not None:
-                cval, cunit, _ = self._card_text(key, crow, compare)
-                if cval != "—":
-                    extra = (extra + "  ·  " if extra else "") + f"vs {cval}"
-                    tips.append(f"{compare_name or 'compare preset'}: {cval} {cunit}".rstrip())
-            card.show_values(value, unit, extra, "\n".join(tips))
-            if key in EXTRA_KEYS:
-                visible = key in rows or key in crow
-                if self._extra_visible.get(key) != visible:
-                    self._extra_visible[key] = visible
-                    card.setVisible(visible)
-        self._show_warnings(tuple(plan.warnings) + tuple(notes), compare, compare_name)
-
-    @staticmethod
-    def _short_interval(key: str, plan: Plan) -> str:
-        pair = (plan.intervals or {}).get(key)
-        if key == "n_params_total" or pair is None:
-            return ""
-        return f"{fmt_sci(pair[0], 3)} – {fmt_sci(pair[1], 3)}"
-
-    @staticmethod
-    def _card_text(key: str, rows: dict[str, Row], plan: Plan) -> tuple[str, str, str]:
-        if key == "n_params_total":
-            if "n_params_total" in rows:
-                return (
-                    rows["n_params_total"].value,
-                    f"total; active {rows['n_params_active'].value}",
-                    "",
-                )
-            n = rows["n_params"].value.split(" [")[0]
-            return n, "dense: active = total", ""
-        row = rows.get(key)
-        if row is None:
-            return "—", "not estimated for this plan", ""
-        value, _, interval = row.value.partition(" [")
-        return value, row.unit, ("[" + interval) if interval else ""
-
-    def _show_warnings(
-        self, warnings: tuple[str, ...], compare: Plan | None, compare_name: str
-    ) -> None:
-        items = list(warnings)
+        demand = bool(plan.inference_tokens)
+        self._set_mode(compare is not None, demand)
+        text = headline(plan)
         if compare is not None:
-            items += [f"{compare_name}: {w}" for w in compare.warnings]
-        self.warnings.show_lines(tuple(f"⚠ {w}" for w in items))
+            text = f"{plan.preset}: {text}\n{compare_name or compare.preset}: {headline(compare)}"
+        _set(self.headline, text)
+        self.headline.setToolTip(text)
+
+        for key, card in self.key_row.cards.items():
+            self._show_card(card, key, rows, plan, crow, compare, compare_name)
+        keys = tuple(k for k, _, _ in CONTEXT if k in rows or k in crow)[:CONTEXT_SLOTS]
+        self.context_row.show_keys(keys)
+        for key in keys:
+            self._show_card(self.context_row.cards[key], key, rows, plan, crow, compare, compare_name)
+        if demand:
+            self._show_demand(plan, rows)
+        named = [(plan.preset, tuple(plan.warnings) + tuple(notes))]
+        if compare is not None:
+            named.append((compare_name or compare.preset, tuple(compare.warnings)))
+        self.warnings.show_warnings(merge_warnings(named), len(named))
+
+    def _show_card(self, card: ResultCard, key: str, rows: dict[str, Row], plan: Plan, crow: dict[str, Row],
+                   compare: Plan | None, compare_name: str) -> None:  # fmt: skip
+        value, unit = _card_text(key, rows)
+        extra = _interval(key, plan)
+        row = rows.get(key)
+        tips = [f"exact: {row.exact}"] if row is not None and row.exact else []
+        if row is not None and " [" in row.value:
+            tips.append(f"bootstrap interval {row.value.partition(' ')[2]}")
+        if compare is not None:
+            cval, cunit = _card_text(key, crow)
+            if cval != "—":
+                extra = (extra + "\n" if extra else "") + f"vs {cval}"
+                tips.append(f"{compare_name or compare.preset}: {cval} {cunit}".rstrip())
+        card.show_values(value, unit, extra, "\n".join(tips))
+
+    def _show_demand(self, plan: Plan, rows: dict[str, Row]) -> None:
+        """The inference-aware plan (Sardana et al. 2024) in the context row's place; a law without
+        a Chinchilla-form loss has none, and its card says why."""
+        keys = tuple(k for k, _, _ in DEMAND if k in rows)
+        self.demand_row.show_keys(keys or (DEMAND[0][0],))
+        if not keys:
+            self.demand_row.cards[DEMAND[0][0]].show_values(
+                "—", f"{plan.preset} has no Chinchilla-form loss (L = E + A/N^α + B/D^β) to trade serving "
+                "against training", "")  # fmt: skip
+            return
+        for key in keys:
+            value, unit = _card_text(key, rows)
+            card = self.demand_row.cards[key]
+            card.show_values(value, unit, "", f"exact: {rows[key].exact}" if rows[key].exact else "")
