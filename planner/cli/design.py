@@ -71,7 +71,9 @@ def _add_design_args(p: argparse.ArgumentParser) -> None:
                    help="sizes per budget (isoflop, default 7) or in the ladder (default 8) or set (overtrained, 4)")
     e.add_argument("--budgets", type=_int(1, 64, "--budgets"), default=None, help="IsoFLOP budgets (default 5)")
     e.add_argument("--span", type=_number(0.0, 6.0, "--span"), default=None, metavar="DECADES",
-                   help="decades spanned by the budgets (isoflop, default 2) or the sizes (default 2 / 1.5)")
+                   help="decades spanned by the budgets (isoflop, default 3) or the sizes (ladder 2, overtrained 1.5)")
+    e.add_argument("--width", type=_number(0.0, 6.0, "--width"), default=None, metavar="DECADES",
+                   help="isoflop: sizes within this many decades of each budget's predicted N* (default 0.5)")
     e.add_argument("--tokens-per-param", type=_number(0.1, 1e5, "--tokens-per-param"), default=None, metavar="R",
                    help="the ladder's tokens per parameter (default 20)")
     s = p.add_argument_group("simulation")
@@ -97,10 +99,11 @@ def _knobs(args: argparse.Namespace, kind: str) -> dict[str, Any]:
         out["n_sizes"] = args.sizes
     if args.span is not None:
         out["span_decades"] = args.span
-    if args.budgets is not None:
-        if kind != "isoflop":
-            raise CliError("--budgets applies to the isoflop design only")
-        out["n_budgets"] = args.budgets
+    for flag, key in (("budgets", "n_budgets"), ("width", "width_decades")):
+        if getattr(args, flag) is not None:
+            if kind != "isoflop":
+                raise CliError(f"--{flag} applies to the isoflop design only")
+            out[key] = getattr(args, flag)
     if args.tokens_per_param is not None:
         if kind != "ladder":
             raise CliError("--tokens-per-param applies to the ladder design only")

@@ -22,11 +22,13 @@ The three designs (every number cited; LAWS.md has the laws)
 -----------------------------------------------------------------------------------------------
 ``isoflop``
     Chinchilla's Approach 2 grid (Hoffmann et al. 2022, arXiv 2203.15556, §3.2: nine budgets
-    from 6e18 to 3e21 FLOPs) as run by Porian et al. 2024 (arXiv 2406.19146: budgets a factor 2
-    apart, 7-8 sizes spanning about one decade in N at each, tests/data/real_runs): ``n_budgets``
-    (5) budgets evenly spaced in log C over ``span_decades`` (2) decades, ``n_sizes`` (7) sizes per
-    budget evenly spaced in log N over +-``width_decades`` (0.5) around the prior's compute-optimal
-    N*(C), each trained on D = C/(6N).
+    from 6e18 to 3e21 FLOPs, 2.7 decades) as run by Porian et al. 2024 (arXiv 2406.19146: twelve
+    budgets a factor 2 apart, 1.25e16 to 2.56e19, 3.3 decades; 7-8 sizes spanning about one decade
+    in N at each, tests/data/real_runs): ``n_budgets`` (5) budgets evenly spaced in log C over
+    ``span_decades`` (3, between the two) decades, ``n_sizes`` (7) sizes per budget evenly spaced in
+    log N over ±``width_decades`` (0.5) around the prior's compute-optimal N*(C), each trained on
+    D = C/(6N). The span matters more than the reach: at 2% of a 1e24 target, 3 decades give N*
+    to x/÷2.3 where 2 decades give x/÷3.5 for the same cost (200 simulated fits).
 ``ladder``
     The habit of "five sizes at 20 tokens per parameter": ``n_sizes`` (8) sizes evenly spaced in
     log N over ``span_decades`` (2), each at ``tokens_per_param`` (20; the ~20 of Hoffmann et al.
@@ -145,14 +147,14 @@ CHECKPOINT_FRACTIONS = (0.25, 0.5, 0.75)
 """Intermediate checkpoints to evaluate, as fractions of a run's tokens (Choshen et al. 2024)."""
 
 RULES: dict[str, dict[str, Any]] = {
-    "isoflop": {"n_budgets": 5, "span_decades": 2.0, "n_sizes": 7, "width_decades": 0.5},
+    "isoflop": {"n_budgets": 5, "span_decades": 3.0, "n_sizes": 7, "width_decades": 0.5},
     "ladder": {"n_sizes": 8, "span_decades": 2.0, "tokens_per_param": 20.0},
     "overtrained": {"n_sizes": 4, "span_decades": 1.5, "ratios": (20.0, 80.0, 320.0)},
 }
 """Each design's knobs and their defaults (module docstring gives the sources)."""
 RULE_TEXT = {
     "isoflop": ("{n_budgets} budgets evenly spaced in log C over {span_decades:g} decades up to the largest the budget "
-                "allows; at each, {n_sizes} sizes evenly spaced in log N within +-{width_decades:g} decades of the "
+                "allows; at each, {n_sizes} sizes evenly spaced in log N within ±{width_decades:g} decades of the "
                 "prior's N*(C), trained on D = C/(6N) (Hoffmann et al. 2022 Approach 2; Porian et al. 2024's grid)"),
     "ladder": ("{n_sizes} sizes evenly spaced in log N over {span_decades:g} decades, each at {tokens_per_param:g} "
                "tokens per parameter, the largest the budget allows (the habit; OLMo's ladder, Bhagia et al. 2024)"),

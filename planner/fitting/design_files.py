@@ -193,8 +193,8 @@ def update(question: Question, path: str | Path, *, kind: str | None = None, fra
                     half = float(np.max(np.log10(np.asarray(hi) / np.asarray(lo)) / 2.0))
                     recentre = bool(np.isfinite(half) and half < width)
                     if not recentre:
-                        issues.insert(0, f"the finished runs know N*(C) at the remaining budgets only to +-{half:.2g} "
-                                         f"decades (bootstrap 95%), wider than the grid's +-{width:g}: the runs still "
+                        issues.insert(0, f"the finished runs know N*(C) at the remaining budgets only to ±{half:.2g} "
+                                         f"decades (bootstrap 95%), wider than the grid's ±{width:g}: the runs still "
                                          "to train stay where they are")  # fmt: skip
                 reason = "; ".join(issues)
     else:
