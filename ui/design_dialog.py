@@ -349,8 +349,9 @@ class DesignDialog(QDialog):
         self.iso_plot.setObjectName("isoPlot")
         self.loss_plot = _plot("Predicted loss, runs to target", "Training compute C (FLOPs)", "Loss", c)
         self.loss_plot.setObjectName("lossPlot")
-        for p in (self.iso_plot, self.loss_plot):  # the empty corner: small N or C, low loss
-            legend = p.getPlotItem().addLegend(offset=(8, -8), labelTextColor=c["fg"],
+        # legends in the empty corners: large N and high loss; small C and low loss
+        for p, offset in ((self.iso_plot, (-8, 8)), (self.loss_plot, (8, -8))):
+            legend = p.getPlotItem().addLegend(offset=offset, labelTextColor=c["fg"],
                                                brush=pg.mkBrush(_alpha(c["bg"], 210)), verSpacing=-6)  # fmt: skip
             legend.setLabelTextSize("8pt")
         plots = QSplitter(Qt.Orientation.Horizontal)

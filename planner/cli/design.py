@@ -230,6 +230,11 @@ def _pct(x: float) -> str:
     return f"{x:.1%}" if math.isfinite(x) else "—"
 
 
+def _short_factor(p: Any) -> str:
+    f = p.spread_factor("n_params")
+    return f"{f:.3g}" if math.isfinite(f) and f < 1e4 else "undetermined"
+
+
 def _factor(p: Any, q: str) -> str:
     f = p.spread_factor(q)
     return f"x/÷{f:.3g}" if math.isfinite(f) and f < 1e4 else "not determined"
@@ -264,7 +269,7 @@ def _text(designs: list, precisions: list, comparison: Any, points: Any, update:
                          f"{update.skipped[0]}")  # fmt: skip
     for i, d in enumerate(designs):
         p = precisions[i] if precisions else None
-        lines += ["", f"{d.title.capitalize()} ({d.kind}): {len(d.runs)} runs", f"Rule: {d.rule}"]
+        lines += ["", f"{d.title[:1].upper() + d.title[1:]} ({d.kind}): {len(d.runs)} runs", f"Rule: {d.rule}"]
         if len(designs) == 1:
             lines.append(f"  {'run':>3} {'C = 6ND':>11} {'N':>11} {'D':>11} {'D/N':>7} {'shape':>10} "
                          f"{'GPU-hours':>11} {'USD':>12}  {'loss':>7}")  # fmt: skip
@@ -286,14 +291,14 @@ def _text(designs: list, precisions: list, comparison: Any, points: Any, update:
             lines.append(f"  ... and {len(d.notes) - 6} more notes (--json lists all)")
     if comparison is not None:
         lines += ["", "Side by side (95% ranges over the simulated fits; precision per dollar relative to the best):",
-                  f"  {'design':<12} {'runs':>4} {'cost':>12} {'N* range':>23} {'N* x/÷':>8} {'loss spread':>11} "
+                  f"  {'design':<12} {'runs':>4} {'cost':>12} {'N* range':>23} {'N* x/÷':>12} {'loss spread':>11} "
                   f"{'loss 95% PI':>11} {'per $':>6}"]  # fmt: skip
         for p in comparison.precisions:
             d = p.design
             lo, hi = p.intervals["n_params"]
             llo, lhi = p.intervals["loss"]
             lines.append(f"  {d.kind:<12} {len(d.runs):>4} {fmt_usd(d.total_usd):>12} "
-                         f"{fmt_sci(lo, 3) + ' to ' + fmt_sci(hi, 3):>23} {p.spread_factor('n_params'):>8.3g} "
+                         f"{fmt_sci(lo, 3) + ' to ' + fmt_sci(hi, 3):>23} {_short_factor(p):>12} "
                          f"{'±' + _pct((lhi - llo) / 2 / d.target.loss):>11} {'±' + _pct(p.loss_half_width):>11} "
                          f"{comparison.relative[d.kind]:>6.2g}")  # fmt: skip
         lines.append(f"Pick: {comparison.pick}. {comparison.reason}.")
@@ -302,12 +307,13 @@ def _text(designs: list, precisions: list, comparison: Any, points: Any, update:
     if points is not None:
         lines += ["", "Precision against the experiment budget (simulated fits per point: "
                       f"{max(2, args.reps // 2)}):",
-                  f"  {'design':<12} {'fraction':>9} {'cost':>12} {'runs':>4} {'N* x/÷':>9} {'loss spread':>11} "
+                  f"  {'design':<12} {'fraction':>9} {'cost':>12} {'runs':>4} {'N* x/÷':>12} {'loss spread':>11} "
                   f"{'loss 95% PI':>11}"]  # fmt: skip
         for pt in points:
-            fac = math.exp(1.96 * pt.sd_log_n) if pt.sd_log_n < 20 else math.inf
+            fac = math.exp(1.96 * pt.sd_log_n) if pt.sd_log_n < 5 else math.inf
+            ftext = f"{fac:.3g}" if math.isfinite(fac) else "undetermined"
             lines.append(f"  {pt.kind:<12} {pt.fraction:>9.3g} {fmt_usd(pt.cost_usd):>12} {pt.n_runs:>4} "
-                         f"{fac:>9.3g} {'±' + _pct(pt.spread_loss):>11} {'±' + _pct(pt.loss_half_width):>11}")
+                         f"{ftext:>12} {'±' + _pct(pt.spread_loss):>11} {'±' + _pct(pt.loss_half_width):>11}")
     for path in written:
         lines.append(f"Wrote {path}" + ("" if path.lower().endswith(".json") else
                                          f"; fill in the loss column, then: planner fit {path}"))
