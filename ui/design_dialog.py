@@ -535,7 +535,7 @@ class DesignDialog(QDialog):
                 lo, hi = p.intervals["n_params"]
                 f = p.spread_factor("n_params")
                 llo, lhi = p.intervals["loss"]
-                row += [f"{fmt_sci(lo, 3)} – {fmt_sci(hi, 3)}", f"{f:.3g}" if f < 1e4 else "not determined",
+                row += [f"{fmt_sci(lo, 3)} – {fmt_sci(hi, 3)}", f"{f:.3g}" if f < 1e4 else "undetermined",
                         f"±{(lhi - llo) / 2 / d.target.loss:.1%}", f"±{p.loss_half_width:.1%}",
                         f"{rel[d.kind]:.2g}" if d.kind in rel else "—"]  # fmt: skip
             rows.append(row)

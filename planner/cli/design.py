@@ -297,9 +297,13 @@ def _text(designs: list, precisions: list, comparison: Any, points: Any, update:
             d = p.design
             lo, hi = p.intervals["n_params"]
             llo, lhi = p.intervals["loss"]
+            if p.target_loss_question:  # the loss is the question's: show the budget's spread instead
+                f = p.spread_factor("flops")
+                cols = f"{'C x/÷' + (f'{f:.3g}' if f < 1e4 else ' undet.'):>11} {'':>11}"
+            else:
+                cols = f"{'±' + _pct((lhi - llo) / 2 / d.target.loss):>11} {'±' + _pct(p.loss_half_width):>11}"
             lines.append(f"  {d.kind:<12} {len(d.runs):>4} {fmt_usd(d.total_usd):>12} "
-                         f"{fmt_sci(lo, 3) + ' to ' + fmt_sci(hi, 3):>23} {_short_factor(p):>12} "
-                         f"{'±' + _pct((lhi - llo) / 2 / d.target.loss):>11} {'±' + _pct(p.loss_half_width):>11} "
+                         f"{fmt_sci(lo, 3) + ' to ' + fmt_sci(hi, 3):>23} {_short_factor(p):>12} {cols} "
                          f"{comparison.relative[d.kind]:>6.2g}")  # fmt: skip
         lines.append(f"Pick: {comparison.pick}. {comparison.reason}.")
         lines.append("  (precision per dollar = 1 / (dollars x sd(ln N*) x sd(ln L*)): what repeating a design would "
@@ -334,15 +338,19 @@ def _precision_lines(p: Any) -> list[str]:
         lo, hi = p.intervals[q]
         out.append(f"  {label:<5} median {fmt_sci(med[q])} {unit}, {p.level:.0%} of fits {fmt_sci(lo)} to {fmt_sci(hi)} "
                    f"({_factor(p, q)})")
+    if p.target_loss_question:
+        lo, hi = p.intervals["flops"]
+        out.append(f"  loss  set by the question at {fmt_sci(t.loss)} {t.loss_unit}; the budget that reaches it: "
+                   f"{p.level:.0%} of fits {fmt_sci(lo)} to {fmt_sci(hi)} FLOPs ({_factor(p, 'flops')}, simulated "
+                   "spread only)")  # fmt: skip
+        out.append(f"  fits: {p.n_converged} of {p.reps} converged, {p.n_failed} gave no plan; {p.seconds:.2f} s")
+        return out + [f"Warning: {w}" for w in p.warnings() if "loss interval" not in w]
     lo, hi = p.intervals["loss"]
     plo, phi = p.loss_interval
     out.append(f"  loss  fits' spread {fmt_sci(lo)} to {fmt_sci(hi)} (±{(hi - lo) / 2 / t.loss:.1%}); "
                f"{p.level:.0%} prediction interval {fmt_sci(plo)} to {fmt_sci(phi)} {t.loss_unit} "
                f"(±{p.loss_half_width:.1%})")
     out.append(f"        {p.interval_kind}")
-    if t.budget_kind == "target_loss":
-        lo, hi = p.intervals["flops"]
-        out.append(f"  budget to reach the loss: {fmt_sci(lo)} to {fmt_sci(hi)} FLOPs")
     out.append(f"  fits: {p.n_converged} of {p.reps} converged, {p.n_failed} gave no plan; {p.seconds:.2f} s")
     out += [f"Warning: {w}" for w in p.warnings()]
     return out

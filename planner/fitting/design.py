@@ -515,6 +515,17 @@ class Precision:
         lo, hi = self.loss_interval
         return math.log(hi / lo) / 2.0 / _z(self.level)
 
+    @property
+    def target_loss_question(self) -> bool:
+        """The question sets the loss (``--target-loss``): the budget to reach it is what is uncertain."""
+        return self.design.target.budget_kind == "target_loss"
+
+    @property
+    def sd_log_outcome(self) -> float:
+        """SD of the log of what the target is uncertain about: its loss, or, when the question sets
+        the loss, the budget that reaches it (simulated spread)."""
+        return self.sd_log["flops"] if self.target_loss_question else self.sd_log_loss_predicted
+
     def spread_factor(self, q: str) -> float:
         """×/÷ factor of the interval of ``q`` (sqrt(hi/lo))."""
         lo, hi = self.intervals[q]
@@ -659,9 +670,10 @@ class Comparison:
     """Designs side by side: precision per dollar and the pick.
 
     ``efficiency[kind]`` is 1 / (dollars x sd(ln N*) x sd(ln L*)), sd(ln L*) being the SD the loss
-    prediction interval stands for: the geometric mean of the inverse-variance-per-dollar of N*
-    and of the loss, which repeating a design k times (k x the cost, 1/k x the variance) leaves
-    unchanged. ``relative`` divides by the best; ``pick`` is the best.
+    prediction interval stands for (for a target-loss question, sd(ln C) of the budget instead):
+    the geometric mean of the inverse-variance-per-dollar of N* and of the loss, which repeating a
+    design k times (k x the cost, 1/k x the variance) leaves unchanged. ``relative`` divides by the
+    best; ``pick`` is the best.
     """
 
     precisions: tuple[Precision, ...]
@@ -678,13 +690,16 @@ def compare(precisions: Sequence[Precision]) -> Comparison:
     eff = {}
     for p in precisions:
         cost = p.cost_usd if p.cost_usd > 0 else p.design.total_usd
-        denom = cost * p.sd_log["n_params"] * p.sd_log_loss_predicted
+        denom = cost * p.sd_log["n_params"] * p.sd_log_outcome
         eff[p.design.kind] = 1.0 / denom if denom > 0 else math.inf
     best = max(eff, key=lambda k: eff[k])
     rel = {k: (v / eff[best] if eff[best] not in (0.0, math.inf) else math.nan) for k, v in eff.items()}
     bp = next(p for p in precisions if p.design.kind == best)
-    reason = (f"{DESIGN_TITLES[best]}: N* known to x/÷{bp.spread_factor('n_params'):.3g} and the loss to "
-              f"±{bp.loss_half_width:.1%} for ${bp.design.total_usd:,.0f}")
+    outcome = (f"the budget to reach the loss to x/÷{bp.spread_factor('flops'):.3g}" if bp.target_loss_question
+               else f"the loss to ±{bp.loss_half_width:.1%}")
+    title = DESIGN_TITLES[best][:1].upper() + DESIGN_TITLES[best][1:]
+    reason = (f"{title}: N* known to x/÷{bp.spread_factor('n_params'):.3g} and {outcome} for "
+              f"${bp.design.total_usd:,.0f}")
     others = [k for k in eff if k != best]
     if others:
         reason += "; " + ", ".join(f"{DESIGN_TITLES[k]} {rel[k]:.2g}x as much precision per dollar" for k in others)

@@ -339,6 +339,13 @@ def test_cli_design_all_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert "noise SD 0.0123" in out and "extrapolation error measured on published runs" in out
 
 
+def test_cli_design_target_loss_reports_the_budget(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "design", "--target-loss", "2.1", "--reps", "20", "--design", "overtrained")
+    assert code == 0, err
+    assert "set by the question at 2.1000" in out and "the budget that reaches it" in out
+    assert "prediction interval" not in out  # the loss is the question's, not a prediction
+
+
 def test_cli_design_update_and_sweep(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert run(capsys, "design", "--flops", "1e23", "--no-simulate", "-o", str(tmp_path / "r.csv"))[0] == 0
     _fill(tmp_path / "r.csv", tmp_path / "p.csv", 30)

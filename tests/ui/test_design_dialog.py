@@ -61,7 +61,7 @@ def test_simulation_reports_progress_and_fills_table_and_plots(dialog: DesignDia
     pick = out.comparison.pick  # with 30 fits each, the IsoFLOP grid and the over-trained set are close
     row = [d.kind for d in out.designs].index(pick)
     assert pick in ("isoflop", "overtrained") and table.item(row, 7).text() == "1"
-    assert table.item(1, 4).text() == "not determined"  # a one-ratio ladder cannot place N*
+    assert table.item(1, 4).text() == "undetermined"  # a one-ratio ladder cannot place N*
     title = out.designs[row].title
     assert f"Most precision per dollar: {title[0].upper() + title[1:]}" in dialog.message.text()
     assert "prediction interval" in dialog.message.text()
