@@ -237,6 +237,7 @@ class MainWindow(QMainWindow):
             f, "&Fit from runs…", self.open_fit_dialog, None, "actionFit"
         )
         self.fit_action.setEnabled(_module_available("ui.fit_dialog"))
+        self._action(f, "&Design experiment…", self.open_design_dialog, None, "actionDesign")
         self.report_action = self._action(
             f, "Export &report…", self.export_report, None, "actionExportReport"
         )
@@ -353,6 +354,11 @@ class MainWindow(QMainWindow):
         if signal is not None:
             signal.connect(lambda law: self.set_law(law))
         dialog.exec()
+
+    def open_design_dialog(self) -> None:
+        from ui.design_dialog import open_design_dialog
+
+        open_design_dialog(self)
 
     def copy_markdown(self) -> None:
         QApplication.clipboard().setText(

@@ -1,6 +1,6 @@
 """The ``planner`` command line: one module per subcommand.
 
-``planner plan``, ``presets``, ``gpus``, ``fit`` and ``predict`` live here; other packages add commands
+``planner plan``, ``presets``, ``gpus``, ``fit``, ``predict`` and ``design`` live here; other packages add commands
 (``report`` from the window package) through the ``planner.cli`` entry-point group, so this core
 never imports Qt. Bad input exits with status 2 and one line on stderr; no traceback reaches a
 user.
@@ -25,7 +25,7 @@ from planner.cli.common import (
 
 __all__ = ["CliError", "Command", "build_parser", "main", "register"]
 
-BUILTIN = ("plan", "presets", "fit", "predict", "gpus")
+BUILTIN = ("plan", "presets", "fit", "predict", "design", "gpus")
 """Built-in subcommands, one module each, in the order of ``planner --help``."""
 
 

@@ -32,6 +32,7 @@ numpy only at import time; scipy is imported inside the functions that need it.
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 import warnings
@@ -450,6 +451,17 @@ def _evaluate_chinchilla(model: _Model, th: np.ndarray, c: np.ndarray | None, he
     return f, g, hm, gn
 
 
+def _rows(model: _Model, idx: np.ndarray) -> _Model:
+    """``model`` for rows ``idx`` of theta: itself, or, when it holds one data set per row (a
+    (S, n) ``lnL``: simulated losses at shared N and D, :mod:`planner.fitting.batch`), a copy
+    holding those rows' losses."""
+    if model.lnL.ndim < 2:
+        return model
+    sub = copy.copy(model)
+    sub.lnL = model.lnL[idx]
+    return sub
+
+
 def _newton(model: _Model, th: np.ndarray, c: np.ndarray | None = None, max_iter: int = 100,
             rtol: float = 1e-13) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Levenberg-damped Newton on all rows of ``th`` at once; pinned entries stay fixed.
@@ -479,7 +491,7 @@ def _newton(model: _Model, th: np.ndarray, c: np.ndarray | None = None, max_iter
         trial = th[act].copy()
         trial[:, F] = np.clip(trial[:, F] + step, model.lower[F], model.upper[F])
         step = trial[:, F] - th[act][:, F]
-        fn, gnew, hn, gnn = _evaluate(model, trial, ca)
+        fn, gnew, hn, gnn = _evaluate(_rows(model, act), trial, ca)
         acc = ok & (fn < f[act])
         tiny_step = ok & (np.max(np.abs(step), axis=1)
                           <= 1e-12 * (1 + np.max(np.abs(trial), axis=1)))
@@ -498,7 +510,7 @@ def _newton(model: _Model, th: np.ndarray, c: np.ndarray | None = None, max_iter
     if stalled.size:
         gf = g[stalled][:, F]
         with np.errstate(all="ignore"):
-            gfull = _evaluate(model, th[stalled], None if cw is None else cw[stalled],
+            gfull = _evaluate(_rows(model, stalled), th[stalled], None if cw is None else cw[stalled],
                               irls_full=True)[3]
             sol = _batch_solve(gfull[:, F[:, None], F] + 1e-12 * eye, gf)
         dec = np.einsum("sp,sp->s", gf, sol)
