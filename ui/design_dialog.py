@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -370,12 +370,9 @@ class DesignDialog(QDialog):
 
     def _fit_screen(self) -> None:
         """A size that fits the available screen (1366 x 768 laptops included)."""
-        screen = self.screen() or QGuiApplication.primaryScreen()
-        if screen is None:
-            self.resize(1280, 720)
-            return
-        avail = screen.availableGeometry()
-        self.resize(min(1300, avail.width() - 24), min(800, avail.height() - 40))
+        from ui.screen import fit_to_screen
+
+        fit_to_screen(self, QSize(1300, 800))
 
     # ---------------------------------------------------------------- inputs
     def _base_flops(self) -> float:
