@@ -13,6 +13,7 @@ from PySide6.QtGui import QImage
 from planner import Question, plan
 from planner.presets.load import get_law
 from ui import file_actions, plots
+from tests.ui.plot_checks import assert_every_plot_shows_its_data
 from ui.plots import PLOT_KEYS, PlotPanel, follow_range
 
 EPOCH = get_law("epoch-2024")
@@ -24,32 +25,6 @@ def panel(qtbot) -> PlotPanel:
     qtbot.addWidget(p)
     p.resize(900, 650)
     return p
-
-
-def data_in_view(plot: pg.PlotWidget) -> tuple[int, list[str]]:
-    """(items with data, names of those with no point inside the view) — view coordinates."""
-    (x0, x1), (y0, y1) = plot.getPlotItem().getViewBox().viewRange()
-    shown, outside = 0, []
-    for item in plot.getPlotItem().items:
-        if not item.isVisible() or not hasattr(item, "getData"):
-            continue
-        x, y = item.getData()
-        if x is None or len(x) == 0:
-            continue
-        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-        shown += 1
-        inside = np.isfinite(x) & np.isfinite(y) & (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
-        if not inside.any():
-            outside.append(f"{type(item).__name__} x {np.nanmin(x):.3g}..{np.nanmax(x):.3g} "
-                           f"y {np.nanmin(y):.3g}..{np.nanmax(y):.3g} view {x0:.3g}..{x1:.3g}, {y0:.3g}..{y1:.3g}")  # fmt: skip
-    return shown, outside
-
-
-def assert_every_plot_shows_its_data(panel: PlotPanel, where: str = "") -> None:
-    for key, plot in panel.plot_widgets().items():
-        shown, outside = data_in_view(plot)
-        assert shown > 0, f"{key} shows no data {where}"
-        assert not outside, f"{key}: {outside} {where}"
 
 
 def test_contract_keys_and_widgets(panel: PlotPanel) -> None:
