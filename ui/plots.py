@@ -353,7 +353,7 @@ class _Plot(pg.PlotWidget):
         self._title = title
         self._xlabel = xlabel
         self._legend_entries: tuple = ()
-        self._legend_offset = (8, 8)
+        self._legend_corner = (0, 0)  # (x, y): 0 left/top, 1 right/bottom
         self._colors = LIGHT
         self.message = pg.TextItem("", anchor=(0.5, 0.5))
         self.message.setZValue(100)
@@ -391,29 +391,76 @@ class _Plot(pg.PlotWidget):
             self.getPlotItem().setLabel("bottom", text)
 
     # -------------------------------------------------------------- legend
-    def set_legend(
-        self, entries: Sequence[tuple[pg.PlotDataItem | None, str]], offset=(8, 8)
-    ) -> None:
-        """Show ``(item, label)`` entries (item None: a text-only line); rebuilt only on change."""
-        key = (*((id(item), label) for item, label in entries), offset)
+    def set_legend(self, entries: Sequence[tuple[Any, str]]) -> None:
+        """Show ``(item, label)`` entries (item None: a text-only line); rebuilt only on change.
+
+        The legend goes to the corner of the view that covers the fewest data points
+        (:meth:`place_legend`, called after every update).
+        """
+        key = tuple((id(item), label) for item, label in entries)
         if key == self._legend_entries:
             return
         self._legend_entries = key
         pi = self.getPlotItem()
         legend = pi.legend
         if legend is None:
-            legend = pi.addLegend(offset=offset, labelTextSize="8pt", verSpacing=-6)
+            legend = pi.addLegend(offset=(8, 8), labelTextSize="8pt", verSpacing=-6)
             _cache(legend)
         legend.clear()
-        if offset != self._legend_offset:
-            self._legend_offset = offset
-            legend.setOffset(offset)  # a negative x anchors the legend at the right
         for item, label in entries:
-            legend.addItem(
-                getattr(item, "sample", item) if item is not None else self._blank, label
-            )
+            sample = getattr(item, "sample", item) if item is not None else self._blank
+            legend.addItem(sample, label)
         self._style_legend()
         legend.setVisible(bool(entries))
+
+    def place_legend(self) -> None:
+        """Move the legend to the view corner covering the fewest points of the plot's curves
+        and markers (it stays put unless another corner is clearly emptier: no jumping)."""
+        pi = self.getPlotItem()
+        legend = pi.legend
+        if legend is None or not legend.isVisible():
+            return
+        vb = pi.getViewBox()
+        w, h = vb.width(), vb.height()
+        rect = legend.boundingRect()
+        lw, lh = rect.width(), rect.height()
+        if w <= 0 or h <= 0 or lw <= 0:
+            return
+        xs, ys = [], []
+        for item in pi.items:
+            if not item.isVisible() or not hasattr(item, "getData"):
+                continue
+            x, y = item.getData()
+            if x is None or len(x) == 0:
+                continue
+            x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+            if len(x) == 2:  # a straight line: points along it
+                t = np.linspace(0.0, 1.0, 24)
+                x, y = x[0] + t * (x[1] - x[0]), y[0] + t * (y[1] - y[0])
+            xs.append(x)
+            ys.append(y)
+        if not xs:
+            return
+        (x0, x1), (y0, y1) = vb.viewRange()
+        px = (np.concatenate(xs) - x0) / (x1 - x0) * w
+        py = (y1 - np.concatenate(ys)) / (y1 - y0) * h
+        m = 8.0
+        counts = {}
+        for cx, cy in ((0, 0), (1, 0), (0, 1), (1, 1)):
+            bx = m if cx == 0 else w - m - lw
+            by = m if cy == 0 else h - m - lh
+            counts[cx, cy] = int(
+                ((px >= bx) & (px <= bx + lw) & (py >= by) & (py <= by + lh)).sum()
+            )
+        here = self._legend_corner
+        best = min(counts, key=lambda c: (counts[c], c != here))
+        if counts[here] > 0 and counts[best] + 4 < counts[here] or counts[best] == 0 < counts[here]:
+            self._legend_corner = best
+            legend.anchor(
+                itemPos=best,
+                parentPos=best,
+                offset=(m if best[0] == 0 else -m, m if best[1] == 0 else -m),
+            )
 
     def _style_legend(self) -> None:
         legend = self.getPlotItem().legend
@@ -690,6 +737,8 @@ class PlotPanel(QWidget):
         self._update_frontier(main, other)
         self._update_loss(main, other)
         self._update_serving(main, other)
+        for plot in self._plots.values():
+            plot.place_legend()
         has_loss = law.has_loss or (other is not None and other.law.has_loss)
         msg = "" if has_loss else "Allocation-only law: no loss surface"
         self.iso.show_message(msg)
@@ -738,6 +787,8 @@ class PlotPanel(QWidget):
         fine = self._fine.get(key)
         if fine is not None:
             return fine, False
+        if not self.isVisible():  # a panel off screen (the PDF report) is not being dragged
+            return self._store(key, curves.frontier_curves(q, grid)), False
         coarse_grid = np.logspace(math.log10(grid[0]), math.log10(grid[-1]), COARSE_POINTS)
         t0 = time.perf_counter()
         coarse = curves.frontier_curves(q, coarse_grid)
@@ -875,7 +926,7 @@ class PlotPanel(QWidget):
             )
             if b is not None:
                 xs.append(b.value)
-        self.iso.set_legend(entries, offset=(8, -8))
+        self.iso.set_legend(entries)
         self.iso.follow(_extent(xs, True), _extent(ys, False), pad=(0.3, 0.3))
 
     # ------------------------------------------------------------------ frontier plot
@@ -990,7 +1041,7 @@ class PlotPanel(QWidget):
                 entries.append((curve, side.law.id + (" (dashed)" if side is other else "")))
             if _fixed(side.question):
                 entries.append((star, "★ fixed size: above the frontier"))
-        self.lossp.set_legend(entries, offset=(-8, 8))
+        self.lossp.set_legend(entries)
         self.lossp.follow(_extent(xs, True), _extent(ys, False))
 
     # ------------------------------------------------------------------ serving plot

@@ -232,17 +232,23 @@ def test_budget_steps_reuse_the_frontier(panel: PlotPanel, monkeypatch) -> None:
     assert calls == []
 
 
-def test_slow_frontier_is_drawn_coarse_then_in_full(panel: PlotPanel, monkeypatch) -> None:
+def test_slow_frontier_is_drawn_coarse_then_in_full(panel: PlotPanel, qtbot, monkeypatch) -> None:
     monkeypatch.setattr(plots, "FINE_NOW_S", 0.0)  # any frontier counts as slow
+    panel.show()  # (a panel off screen, e.g. the report's, draws the full grid at once)
+    qtbot.waitExposed(panel)
     q = Question(law=EPOCH, flops=1e23, unique_tokens=2e11)
     p = plan(q)
     panel.update_plan(EPOCH, p)
     x, _ = panel._front_n.getOriginalDataset()
     assert len(x) == plots.COARSE_POINTS + 1 and p.flops in x  # the plan's own point is on the line
     assert_every_plot_shows_its_data(panel, "coarse")
-    panel.flush()
-    x, _ = panel._front_n.getOriginalDataset()
-    assert len(x) == plots.FRONTIER_POINTS
+    qtbot.waitUntil(
+        lambda: len(panel._front_n.getOriginalDataset()[0]) == plots.FRONTIER_POINTS, timeout=3000
+    )
+    hidden = PlotPanel()
+    qtbot.addWidget(hidden)
+    hidden.update_plan(EPOCH, plan(q.with_(unique_tokens=3e11)))
+    assert len(hidden._front_n.getOriginalDataset()[0]) == plots.FRONTIER_POINTS
 
 
 # --------------------------------------------------------------------------- theme and export

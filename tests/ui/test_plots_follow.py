@@ -32,7 +32,9 @@ def win(qtbot):
 
 @pytest.mark.parametrize("compare", [False, True], ids=["one-law", "compare"])
 @pytest.mark.parametrize("name", list(SLIDERS))
-def test_drag_every_slider_end_to_end(win: MainWindow, qapp: QApplication, name: str, compare: bool) -> None:
+def test_drag_every_slider_end_to_end(
+    win: MainWindow, qapp: QApplication, name: str, compare: bool
+) -> None:
     assert win.controller.set_inputs(compare=compare, **SLIDERS[name])
     slider = win.findChild(QSlider, name)
     assert slider is not None, f"no slider named {name}"
