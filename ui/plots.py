@@ -201,6 +201,14 @@ class _Axis(pg.AxisItem):
         super().setLabel(*args, **kwargs)  # sets the label once
         self._label_html = self.labelString()
 
+    def logTickValues(self, minVal: float, maxVal: float, size: float, stdTicks: Any) -> Any:
+        """Decades only on a log axis wider than 4 decades: the 2…9 lines of every decade are
+        hundreds of grid lines (each re-range draws them) and too dense to read."""
+        ticks = super().logTickValues(minVal, maxVal, size, stdTicks)
+        if maxVal - minVal > 4.0:
+            ticks = [t for t in ticks if t[0] is not None] or ticks
+        return ticks
+
 
 class _Curve(pg.PlotCurveItem):
     """A line whose ``setData`` takes data values and applies the plot's log axes itself.
@@ -927,7 +935,7 @@ class PlotPanel(QWidget):
             if b is not None:
                 xs.append(b.value)
         self.iso.set_legend(entries)
-        self.iso.follow(_extent(xs, True), _extent(ys, False), pad=(0.3, 0.3))
+        self.iso.follow(_extent(xs, True), _extent(ys, False), pad=(0.2, 0.25))
 
     # ------------------------------------------------------------------ frontier plot
     def _update_frontier(self, main: _Side, other: _Side | None) -> None:
@@ -1092,7 +1100,7 @@ class PlotPanel(QWidget):
             trains = _extent([costs.training] + ([ia.training] if ia is not None else [])
                              + ([cc.training] if other is not None else []), True)  # fmt: skip
             y = (min(max(y[0], y[1] - 6.0), trains[0] if trains else y[1]), y[1])
-        self.serve.follow(_extent(xs, True), y, pad=(0.2, 0.3))
+        self.serve.follow(_extent(xs, True), y, pad=(0.2, 0.25))
 
 
 def _fixed(q: Question) -> bool:
