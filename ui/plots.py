@@ -107,33 +107,41 @@ def follow_range(
     log: bool,
     inner: float = 0.8,
     least: float = 0.3,
-    pad: float = 0.2,
+    pad: float = 0.22,
+    lead: float = 0.5,
 ) -> tuple[float, float] | None:
     """A new axis range for data spanning ``lo``…``hi``, or None to keep ``view``.
 
     All values in view coordinates (log10 for a log axis). The view is kept while the data lie
     inside its inner ``inner`` fraction and span at least ``least`` of it. Otherwise the data
-    are padded by ``pad`` (≥ 0.2) of their span on each side and the range snapped outwards to
-    a nice step of at most ``pad`` × span (whole decades when the data span 4 decades or more
-    of a log axis). The data then fill at least 55% of the new view and keep more than 10% of
-    it free on either side, so the next re-range needs a real move: no jitter.
+    get ``pad`` of their span as margin on either side, ``lead`` on the side they left through
+    (data that move keep moving: the next re-range is a real move away), and the range is
+    snapped outwards to a nice step of at most ``pad`` × span (whole decades when the data span
+    5 decades or more of a log axis). With ``pad`` ≥ (1 + ``lead``)/7 the data then sit inside
+    the inner 80% of the new view and fill more than 30% of it: the new view holds, no jitter.
     """
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return None
     lo, hi = min(lo, hi), max(lo, hi)
     floor_span = 0.5 if log else max(abs(lo), abs(hi), 1e-9) * 0.02  # flat data: a sensible view
     span = max(hi - lo, floor_span)
+    pad_lo = pad_hi = pad
     if view is not None:
         v0, v1 = view
         w = v1 - v0
         m = 0.5 * (1.0 - inner) * w
         if w > 0 and lo >= v0 + m and hi <= v1 - m and span >= least * w:
             return None
+        out_lo, out_hi = lo < v0 + m, hi > v1 - m
+        if out_hi and not out_lo and span >= least * w:
+            pad_hi = lead
+        elif out_lo and not out_hi and span >= least * w:
+            pad_lo = lead
     mid = 0.5 * (lo + hi)
-    a, b = mid - span * (0.5 + pad), mid + span * (0.5 + pad)
+    a, b = mid - span * (0.5 + pad_lo), mid + span * (0.5 + pad_hi)
     step = _nice_step(0.5 * pad * span)
-    if log and span >= 4.0:  # whole decades: 1, 2, 5, 10, ...
-        step = min(m * 10.0**k for k in range(0, 4) for m in (1.0, 2.0, 5.0) if m * 10.0**k >= step)
+    if log and span >= 5.0:  # whole decades: 1, 2, 5, 10, ...
+        step = min(k * 10.0**e for e in range(4) for k in (1.0, 2.0, 5.0) if k * 10.0**e >= step)
     return math.floor(a / step) * step, math.ceil(b / step) * step
 
 
@@ -489,27 +497,14 @@ class _Plot(pg.PlotWidget):
         return [label.text for _sample, label in legend.items]
 
     # -------------------------------------------------------------- ranges
-    def follow(
-        self,
-        x: tuple[float, float] | None,
-        y: tuple[float, float] | None,
-        pad: tuple[float, float] = (0.2, 0.2),
-    ) -> None:
-        """Re-range the axes that the data ``x``/``y`` (view coordinates) have outgrown; ``pad``
-        per axis (wider for data that move with the budget)."""
+    def follow(self, x: tuple[float, float] | None, y: tuple[float, float] | None) -> None:
+        """Re-range the axes whose data ``x``/``y`` (view coordinates) left their view
+        (:func:`follow_range`)."""
         vb = self.getPlotItem().getViewBox()
         (x0, x1), (y0, y1) = vb.viewRange()
         known = getattr(self, "_ranged", (False, False))
-        nx = (
-            follow_range((x0, x1) if known[0] else None, *x, log=self.logx, pad=pad[0])
-            if x
-            else None
-        )
-        ny = (
-            follow_range((y0, y1) if known[1] else None, *y, log=self.logy, pad=pad[1])
-            if y
-            else None
-        )
+        nx = follow_range((x0, x1) if known[0] else None, *x, log=self.logx) if x else None
+        ny = follow_range((y0, y1) if known[1] else None, *y, log=self.logy) if y else None
         nx = None if nx == (x0, x1) else nx
         ny = None if ny == (y0, y1) else ny
         self._ranged = (known[0] or nx is not None, known[1] or ny is not None)
@@ -935,7 +930,7 @@ class PlotPanel(QWidget):
             if b is not None:
                 xs.append(b.value)
         self.iso.set_legend(entries)
-        self.iso.follow(_extent(xs, True), _extent(ys, False), pad=(0.2, 0.25))
+        self.iso.follow(_extent(xs, True), _extent(ys, False))
 
     # ------------------------------------------------------------------ frontier plot
     def _update_frontier(self, main: _Side, other: _Side | None) -> None:
@@ -1100,7 +1095,7 @@ class PlotPanel(QWidget):
             trains = _extent([costs.training] + ([ia.training] if ia is not None else [])
                              + ([cc.training] if other is not None else []), True)  # fmt: skip
             y = (min(max(y[0], y[1] - 6.0), trains[0] if trains else y[1]), y[1])
-        self.serve.follow(_extent(xs, True), y, pad=(0.2, 0.25))
+        self.serve.follow(_extent(xs, True), y)
 
 
 def _fixed(q: Question) -> bool:

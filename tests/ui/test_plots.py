@@ -178,18 +178,33 @@ def test_follow_range_keeps_a_view_that_still_fits() -> None:
 
 def test_follow_range_leaves_room_and_snaps() -> None:
     rng = random.Random(14)
-    for _ in range(2000):
+    for _ in range(3000):
         log = rng.random() < 0.5
         lo = rng.uniform(-30, 30)
         hi = lo + 10 ** rng.uniform(-4, 1.5)
-        view = follow_range(None, lo, hi, log=log)
-        assert view is not None
-        assert follow_range(view, lo, hi, log=log) is None  # the new view holds: no jitter
-        a, b = view
-        step = (b - a) / 1e3
-        if log and hi - lo >= 4:
+        view = None
+        if rng.random() < 0.5:  # from a view the data just left, one way or the other
+            w = (hi - lo) * rng.uniform(1.0, 3.0)
+            v0 = lo - rng.uniform(-0.2, 1.0) * w
+            view = (v0, v0 + w)
+        new = follow_range(view, lo, hi, log=log)
+        if new is None:
+            continue
+        assert follow_range(new, lo, hi, log=log) is None  # the new view holds: no jitter
+        a, b = new
+        if log and hi - lo >= 5:
             assert a == math.floor(a) and b == math.floor(b)  # whole decades
-        assert a < lo and b > hi and step > 0
+        assert a < lo and b > hi
+
+
+def test_moving_data_re_range_rarely() -> None:
+    view, moves = None, 0
+    for i in range(1000):  # a 3.7-decade family of curves moving 4.5 decades, there and back
+        shift = 4.5 * (i / 500 if i < 500 else 2 - i / 500)
+        new = follow_range(view, 9.0 + shift, 12.7 + shift, log=True)
+        if new is not None:
+            view, moves = new, moves + 1
+    assert moves <= 16, moves
 
 
 def test_ranges_follow_the_budget_without_jitter(panel: PlotPanel) -> None:
