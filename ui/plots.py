@@ -351,7 +351,9 @@ class _Plot(pg.PlotWidget):
     """A PlotWidget with the planner's axes styling, a legend made on demand, range following."""
 
     def __init__(self, title: str, xlabel: str, ylabel: str, logx: bool, logy: bool) -> None:
-        super().__init__(axisItems={"left": _Axis("left"), "bottom": _Axis("bottom")})
+        super().__init__(
+            axisItems={side: _Axis(side) for side in ("left", "bottom", "top", "right")}
+        )
         self.setMinimumSize(220, 170)
         pi = self.getPlotItem()
         pi.setMenuEnabled(False)
@@ -470,7 +472,7 @@ class _Plot(pg.PlotWidget):
             )
         here = self._legend_corner
         best = min(counts, key=lambda c: (counts[c], c != here))
-        if counts[here] > 0 and counts[best] + 4 < counts[here] or counts[best] == 0 < counts[here]:
+        if counts[best] + 4 < counts[here] or (counts[best] == 0 < counts[here]):
             self._legend_corner = best
             legend.anchor(
                 itemPos=best,
@@ -579,7 +581,6 @@ class PlotPanel(QWidget):
     def __init__(self, parent: QWidget | None = None, *, dark: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName("plotPanel")
-        self._dragging = False
         self._last: tuple | None = None
         self._filled: set[Any] = set()
         self._keys: dict[Any, tuple] = {}
@@ -709,7 +710,6 @@ class PlotPanel(QWidget):
     def set_dragging(self, dragging: bool) -> None:
         """A slider is held (True) or released (False): on release the full frontier is drawn
         at once. Axes follow the plan either way (no frozen, empty plots)."""
-        self._dragging = dragging
         if not dragging:
             self.flush()
 
@@ -732,7 +732,8 @@ class PlotPanel(QWidget):
             if compare_law is not None and compare_plan is not None
             else None
         )
-        if main is None:
+        if main is None:  # (the window keeps its last good plan; a report may not)
+            self._clear(*list(self._filled))
             for plot in self._plots.values():
                 plot.show_message(f"No plan: {plan.message}")
             return

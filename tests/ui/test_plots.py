@@ -87,6 +87,19 @@ def test_allocation_only_law_says_so(panel: PlotPanel) -> None:
     assert not panel.iso.message.isVisible()
 
 
+def test_a_failed_plan_clears_the_plots_and_says_why(panel: PlotPanel) -> None:
+    from planner.solve.result import failed
+
+    panel.update_plan(EPOCH, plan(EPOCH, 1e23))
+    panel.update_plan(EPOCH, failed(Question(law=EPOCH, flops=1e23), "constraints cannot all hold"))
+    for plot in panel.plot_widgets().values():
+        assert "No plan: constraints cannot all hold" in plot.message.textItem.toPlainText()
+    assert len(panel._iso_curves.getData()[0]) == 0 and len(panel._front_pts.getData()[0]) == 0
+    panel.update_plan(EPOCH, plan(EPOCH, 1e23))
+    assert not panel.front.message.isVisible()
+    assert_every_plot_shows_its_data(panel)
+
+
 # --------------------------------------------------------------------------- curves = the plan's problem
 EFFECTS = {
     "moe-ling": {"moe_activation": 0.1},
