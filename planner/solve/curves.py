@@ -165,16 +165,18 @@ def _curve_minimum(p: Problem) -> float:
 
 
 def surface_label(question: Question) -> str:
-    """A few words naming the surface the isoFLOP curves follow for ``question``."""
+    """A few words naming the surface the isoFLOP curves follow for ``question``.
+
+    Only the kind of effect, not its value: the label stays put while a slider moves the value
+    (a legend that changes text is laid out again), and the value is shown beside the slider.
+    """
     q = question
     parts = [q.law.id]
     if q.moe_activation is not None and q.moe_activation < 1.0:
-        if q.moe_law == "krajewski":
-            parts.append("Krajewski MoE surface, N active")
-        else:
-            parts.append(f"MoE A = {q.moe_activation:.3g} via Ling EL, N active")
+        law = "Krajewski MoE surface" if q.moe_law == "krajewski" else "MoE via Ling EL"
+        parts.append(f"{law}, N active")
     if q.unique_tokens is not None:
-        parts.append(f"U = {fmt_count(q.unique_tokens)} unique tokens")
+        parts.append("limited unique data")
     return ", ".join(parts)
 
 
@@ -278,10 +280,8 @@ def plan_notes(plan: Plan, terms: Sequence[Term] = TERMS) -> tuple[str, ...]:
     if q is None or not plan.success:
         return ()
     notes = []
-    if q.vocab_size is not None or q.optimal_vocab:
-        v = plan.vocab_size
-        vocab = f"V = {v:,.0f}" if v else "the chosen vocabulary"
-        notes.append(f"★ N, D after the vocabulary split ({vocab})")
+    if q.vocab_size is not None or q.optimal_vocab:  # (no value: the legend stays put in a drag)
+        notes.append("★ N, D after the vocabulary split")
     note = _allocation_note(free_question(q), tuple(terms))
     if note:
         notes.append(note)

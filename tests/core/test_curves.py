@@ -98,7 +98,7 @@ def test_unique_data_is_a_bound_on_tokens() -> None:
 def test_vocabulary_and_kaplan_say_why_the_plan_is_off_the_curves() -> None:
     p = plan(_question("vocabulary"))
     (note,) = curves.plan_notes(p)
-    assert "vocabulary split" in note and "131,072" in note
+    assert "vocabulary split" in note
     kaplan = get_law("kaplan-2020")
     pk = plan(kaplan, 1e23)
     (note,) = curves.plan_notes(pk)
