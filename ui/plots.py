@@ -786,23 +786,39 @@ class PlotPanel(QWidget):
         return self._frontier_grid
 
     def _frontier(self, q: Question, grid: np.ndarray) -> tuple[Frontier, bool]:
-        """The frontier on ``grid``: cached; coarse (refined later) when the full grid is slow."""
-        key = (curves.free_question(q), float(grid[0]), float(grid[-1]), len(grid))
+        """The frontier on ``grid``: cached; coarse (refined later) when the full grid is slow.
+
+        How long a full frontier takes is remembered per kind of question (law, which inputs
+        are set, method), so a drag of a cheap one (an MoE ratio) computes it at once.
+        """
+        qf = curves.free_question(q)
+        key = (qf, float(grid[0]), float(grid[-1]), len(grid))
         fine = self._fine.get(key)
         if fine is not None:
             return fine, False
         if not self.isVisible():  # a panel off screen (the PDF report) is not being dragged
             return self._store(key, curves.frontier_curves(q, grid)), False
-        coarse_grid = np.logspace(math.log10(grid[0]), math.log10(grid[-1]), COARSE_POINTS)
-        t0 = time.perf_counter()
-        coarse = curves.frontier_curves(q, coarse_grid)
-        if len(self._cost) > 256:
+        kind = (qf.law, tuple(sorted(qf.inputs())), qf.moe_law, qf.method)
+        if len(self._cost) > 64:
             self._cost.clear()
-        cost = self._cost.setdefault(key, (time.perf_counter() - t0) * len(grid) / COARSE_POINTS)
-        if cost <= FINE_NOW_S:
-            return self._store(key, curves.frontier_curves(q, grid)), False
-        self._refine_timer.start()
-        return coarse, True
+        cost = self._cost.get(kind)
+        if cost is None:  # estimate from a coarse grid, drawn at once if the full one is slow
+            t0 = time.perf_counter()
+            coarse = curves.frontier_curves(q, np.geomspace(grid[0], grid[-1], COARSE_POINTS))
+            cost = (time.perf_counter() - t0) * len(grid) / COARSE_POINTS
+            self._cost[kind] = cost
+            if cost > FINE_NOW_S:
+                self._refine_timer.start()
+                return coarse, True
+        elif cost > FINE_NOW_S:
+            self._refine_timer.start()
+            return curves.frontier_curves(q, np.geomspace(grid[0], grid[-1], COARSE_POINTS)), True
+        t0 = time.perf_counter()
+        fine = self._store(key, curves.frontier_curves(q, grid))
+        took = time.perf_counter() - t0
+        if took > 2e-4:  # (a cached frontier says nothing about the cost)
+            self._cost[kind] = took
+        return fine, False
 
     def _store(self, key: tuple, frontier: Frontier) -> Frontier:
         if len(self._fine) >= 8:
