@@ -357,6 +357,8 @@ class _Plot(pg.PlotWidget):
         self.setMinimumSize(220, 170)
         pi = self.getPlotItem()
         pi.setMenuEnabled(False)
+        pi.hideAxis("top")  # (given as _Axis so that none re-sets its label at every range)
+        pi.hideAxis("right")
         pi.hideButtons()
         pi.setLogMode(x=logx, y=logy)
         pi.setTitle(title, size="10pt")
