@@ -31,6 +31,16 @@ def test_contract_keys_and_widgets(panel: PlotPanel) -> None:
     widgets = panel.plot_widgets()
     assert tuple(widgets) == PLOT_KEYS == ("isoflop", "frontier", "loss", "serving")
     assert all(isinstance(w, pg.PlotWidget) for w in widgets.values())
+    for w in widgets.values():  # two axes: left and bottom
+        axes = w.getPlotItem().axes
+        assert [
+            k
+            for k in ("left", "bottom", "top", "right")
+            if axes[k]["item"].isVisibleTo(w.getPlotItem())
+        ] == [
+            "left",
+            "bottom",
+        ]
 
 
 def test_optimum_marker_sits_at_the_plan(panel: PlotPanel) -> None:
