@@ -13,7 +13,7 @@ from PySide6.QtGui import QImage
 from planner import Question, plan
 from planner.presets.load import get_law
 from ui import file_actions, plots
-from tests.ui.plot_checks import assert_every_plot_shows_its_data
+from tests.ui.plot_checks import assert_every_plot_shows_its_data, data_in_view
 from ui.plots import PLOT_KEYS, PlotPanel, follow_range
 
 EPOCH = get_law("epoch-2024")
@@ -327,3 +327,40 @@ def test_png_export_is_twice_the_screen_size_by_default(
     file_actions.export_plot(widget, tmp_path / "big.png", size=(1600, 900))
     assert QImage(str(tmp_path / "big.png")).size().toTuple() == (1600, 900)
     assert (item.geometry(), item.getViewBox().viewRange()) == (geometry, view)
+
+
+COMBOS = [
+    {},
+    {"moe_activation": 0.1},
+    {"moe_activation": 1 / 64, "moe_law": "krajewski"},
+    {"optimal_vocab": True},
+    {"unique_tokens": 1e10},
+    {"inference_tokens": 1e15},
+    {"serve_on": "1xH100 SXM"},
+    {"n_params": 7e9},
+    {
+        "moe_activation": 0.05,
+        "unique_tokens": 1e11,
+        "vocab_size": 131072.0,
+        "inference_tokens": 1e14,
+    },
+]
+
+
+def test_every_preset_and_effect_draws_in_view(panel: PlotPanel) -> None:
+    """Every built-in law with every effect, at budgets far beyond the slider's: no error, and
+    every curve and marker has a point in view (allocation-only laws: no loss plots)."""
+    from planner.presets.load import builtin_presets
+
+    for preset in builtin_presets():
+        for inputs in COMBOS:
+            for flops in (1e12, 1e22, 1e33):
+                p = plan(Question(law=preset.law, flops=flops, **inputs))
+                panel.update_plan(preset.law, p)
+                if not p.success:
+                    continue
+                for key, plot in panel.plot_widgets().items():
+                    shown, outside = data_in_view(plot)
+                    where = f"{preset.id} {inputs} {flops:g} {key}"
+                    assert not outside, where
+                    assert shown or (key in ("isoflop", "loss") and not preset.law.has_loss), where
