@@ -12,8 +12,8 @@ from PySide6.QtGui import QImage
 
 from planner import Question, plan
 from planner.presets.load import get_law
-from ui import file_actions, plots
 from tests.ui.plot_checks import assert_every_plot_shows_its_data, data_in_view
+from ui import file_actions, plots
 from ui.plots import PLOT_KEYS, PlotPanel, follow_range
 
 EPOCH = get_law("epoch-2024")
