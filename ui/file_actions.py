@@ -2,8 +2,9 @@
 
 * :func:`save_preset` — current law + ``[hardware]`` + ``[budget]`` as TOML (tomli-w via
   :func:`planner.presets.write.dumps_preset`, validated first), written with ``QSaveFile``.
-* :func:`export_plot` — a PlotWidget as PNG (``QSaveFile``) or SVG (``QSvgGenerator`` into a
-  temporary file, then ``os.replace``; pyqtgraph's own SVG exporter fails on Qt >= 6.11).
+* :func:`export_plot` — a PlotWidget as PNG (``QSaveFile``; twice the screen's pixels by
+  default, or a chosen size) or SVG (``QSvgGenerator`` into a temporary file, then
+  ``os.replace``; pyqtgraph's own SVG exporter fails on Qt >= 6.11).
 * :func:`results_markdown` / :func:`results_json` — the result rows as Markdown or JSON.
 * :func:`about_text` — versions for Help > About.
 """
@@ -16,8 +17,8 @@ import platform
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QIODevice, QRectF, QSaveFile, QSize
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QByteArray, QIODevice, QRectF, QSaveFile, QSize, Qt
+from PySide6.QtGui import QImage, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 from planner import Plan
@@ -58,14 +59,26 @@ def save_preset(path: str | Path, law, inputs: PlanInputs) -> None:
     write_bytes_atomic(path, preset_text(law, inputs).encode("utf-8"))
 
 
-def export_plot(widget: QWidget, path: str | Path) -> None:
-    """Save a plot widget as PNG or SVG (by suffix)."""
+PNG_SCALE = 2.0
+"""PNG export: image pixels per screen pixel (the screen's own size is too small to print)."""
+
+
+def export_plot(
+    widget: QWidget, path: str | Path, *, scale: float = PNG_SCALE, size: tuple[int, int] | None = None
+) -> None:
+    """Save a plot widget as PNG or SVG (by suffix).
+
+    A PNG is ``scale`` times the widget's pixel size (default 2×: text, markers and lines drawn
+    at that resolution, not enlarged), or exactly ``size`` = (width, height) pixels, the plot
+    laid out at ``size / scale`` so that text keeps its size relative to the image (then laid
+    out again at its own size).
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".svg":
         _export_svg(widget, path)
     elif suffix == ".png":
-        image = widget.grab().toImage()
+        image = plot_image(widget, scale=scale, size=size)
         buf = QByteArray()
         from PySide6.QtCore import QBuffer
 
@@ -79,6 +92,92 @@ def export_plot(widget: QWidget, path: str | Path) -> None:
         raise ExportError(
             f"{path}: unknown image type {suffix or '(none)'} (expected .png or .svg)"
         )
+
+
+def plot_image(widget: QWidget, *, scale: float = PNG_SCALE, size: tuple[int, int] | None = None) -> QImage:
+    """The plot rendered into an image of ``scale`` × its pixel size, or of ``size`` pixels.
+
+    A pyqtgraph PlotWidget is rendered from its scene into a high-resolution image (device pixel
+    ratio ``scale``; 1-px cosmetic pens are widened by ``scale`` while it renders, then
+    restored); any other widget is grabbed and scaled.
+    """
+    if not scale > 0:
+        raise ExportError(f"image scale must be above 0, not {scale!r}")
+    view_rect = widget.rect()
+    width, height = (round(view_rect.width() * scale), round(view_rect.height() * scale)) if size is None else size
+    if width < 1 or height < 1 or width * height > 20000 * 20000:
+        raise ExportError(f"image size {width}x{height} is out of range")
+    item = widget.getPlotItem() if hasattr(widget, "getPlotItem") else None
+    if item is None:
+        grabbed = widget.grab().toImage()
+        return grabbed.scaled(width, height, Qt.AspectRatioMode.IgnoreAspectRatio,
+                              Qt.TransformationMode.SmoothTransformation)  # fmt: skip
+    image = QImage(width, height, QImage.Format.Format_ARGB32)
+    image.setDevicePixelRatio(scale)
+    image.fill(widget.backgroundBrush().color())
+    logical = QRectF(0, 0, width / scale, height / scale)
+    geometry = item.geometry()
+    restore = _widen_cosmetic_pens(widget.scene(), scale)
+    painter = QPainter(image)
+    done = _export_mode(widget, painter)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        if size is not None:  # lay the plot out at the requested shape, then put it back
+            item.setGeometry(logical)
+            item.layout.activate()
+        widget.scene().render(painter, logical, item.sceneBoundingRect(), Qt.AspectRatioMode.IgnoreAspectRatio)
+    finally:
+        painter.end()
+        done()
+        restore()
+        if size is not None:  # (its axes may keep room for the export's tick labels: a few px)
+            item.setGeometry(geometry)
+            item.layout.activate()
+    return image
+
+
+def _export_mode(widget: QWidget, painter: QPainter):
+    """Tell the scene's items they are drawn for export, as pyqtgraph's exporters do (cached
+    items draw afresh, as vectors and text); returns the function that ends it."""
+    scene = widget.scene() if hasattr(widget, "scene") else None
+    items = [it for it in scene.items() if hasattr(it, "setExportMode")] if scene is not None else []
+    background = widget.backgroundBrush().color() if hasattr(widget, "backgroundBrush") else None
+    opts = {"antialias": True, "background": background, "painter": painter, "resolutionScale": 1.0}
+    for it in items:
+        it.setExportMode(True, opts)
+
+    def done() -> None:
+        for it in items:
+            it.setExportMode(False)
+
+    return done
+
+
+def _widen_cosmetic_pens(scene, scale: float):
+    """Widen the cosmetic pens of curves and lines by ``scale``; returns the undo function."""
+    import pyqtgraph as pg
+
+    undo = []
+    for it in scene.items():
+        if isinstance(it, pg.PlotCurveItem):
+            pen = it.opts["pen"]
+        elif isinstance(it, pg.InfiniteLine):
+            pen = it.pen
+        else:
+            continue
+        if not isinstance(pen, QPen) or not pen.isCosmetic() or pen.style() == Qt.PenStyle.NoPen:
+            continue
+        wide = QPen(pen)
+        wide.setWidthF(max(pen.widthF(), 1.0) * scale)
+        it.setPen(wide)
+        undo.append((it, QPen(pen)))
+
+    def restore() -> None:
+        for it, pen in undo:
+            it.setPen(pen)
+
+    return restore
 
 
 def _export_svg(widget: QWidget, path: Path) -> None:
@@ -98,10 +197,12 @@ def _export_svg(widget: QWidget, path: Path) -> None:
         painter = QPainter()
         if not painter.begin(gen):
             raise ExportError(f"{path}: cannot start SVG painter")
+        done = _export_mode(widget, painter)
         try:
             scene.render(painter, QRectF(0, 0, view_rect.width(), view_rect.height()), source)
         finally:
             painter.end()
+            done()
         if os.path.getsize(tmp) == 0:
             raise ExportError(f"{path}: SVG output is empty")
         os.replace(tmp, path)

@@ -1,133 +1,83 @@
 """The four plots of the planner: isoFLOP curves, compute frontier, loss, serving cost.
 
 :class:`PlotPanel` is a plain ``QWidget`` that can be built without the main window (the PDF
-report renders :meth:`PlotPanel.plot_widgets` scenes into a ``QPdfWriter``). Every plot item
-is created once in the constructor and afterwards only gets ``setData``; axes have fixed
-ranges derived from the slider limits and the law, so they do not jump while dragging. Only
-the serving-cost plot, whose y range depends on the budget, rescales, and not while a slider
-is held (:meth:`set_dragging`).
+report renders :meth:`PlotPanel.plot_widgets` scenes into a ``QPdfWriter``).
+
+What is drawn is what the plan optimises: the curves come from :mod:`planner.solve.curves`,
+which poses the plan's own question (MoE leverage or Krajewski's surface, a unique-data limit,
+a vocabulary split, constraints) at other budgets. Where the plan's point (★) cannot sit on a
+curve the legend says why (a vocabulary split; Kaplan's Table 6 allocation beside the Eq. 1.5
+surface). Constraint bounds are drawn as lines, labelled "binding" when they bind; the
+inference-aware plan is a diamond on the frontier and the cost plot. In compare mode the
+legends name both laws.
+
+Speed (STYLE.md §3–§5): every item is created once in the constructor and afterwards only gets
+``setData``; pens are 1-px cosmetic. The frontier is cached by the question's non-budget inputs
+(a budget drag never recomputes it); when another input changes and the exact frontier is slow
+(a data limit, a vocabulary), a coarse grid is drawn at once and the full grid follows
+:data:`REFINE_MS` after the last change (:meth:`PlotPanel.flush` forces it).
+
+Ranges follow the plan with hysteresis (:func:`follow_range`), also while a slider is held: an
+axis re-ranges only when the data leave the inner 80% of the view or shrink below 30% of it,
+and then snaps to nice values (whole decades on wide log axes), so no plot is ever left
+without its data and the axes do not jitter.
 
 pyqtgraph log mode transforms PlotDataItems only (STYLE.md §7b), so every marker here is a
-PlotDataItem with a symbol, never a standalone ScatterPlotItem.
-
-A law with bootstrap samples (a fitted preset) gets uncertainty bands: N* and D* on the
-frontier plot and L* on the loss plot, each a ``FillBetweenItem`` between two edge curves
-created once. The bands come from :func:`planner.solve.plan.frontier_intervals` on the fixed
-budget grid, once per law (they do not depend on the budget), and are hidden for other laws.
+PlotDataItem with a symbol, never a standalone ScatterPlotItem, and infinite lines take log10
+positions.
 """
 
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QGridLayout, QWidget
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QTransform
+from PySide6.QtWidgets import QGraphicsItem, QGridLayout, QWidget
 
-from planner import Plan, frontier
+from planner import Plan, Question
 from planner.laws import Law
+from planner.solve import curves
+from planner.solve.result import Frontier
 
 BAND_ALPHA = 56  # band fill opacity (0-255); edges are drawn at twice this
 
-FLOPS_RANGE = (1e18, 1e27)  # the budget slider's limits: the fixed x range of compute axes
+FLOPS_RANGE = (1e18, 1e27)  # the budget slider's limits: the frontier's budget grid
 INFERENCE_RANGE = (1e9, 1e16)  # lifetime inference tokens shown on the serving plot
 ISO_FACTORS = (0.1, 10**-0.5, 1.0, 10**0.5, 10.0)  # isoFLOP budgets around the current one
-ISO_POINTS = 96
-ISO_SPAN = 30.0  # each isoFLOP curve spans N*/ISO_SPAN .. N*·ISO_SPAN
+ISO_MIDDLE = 2  # the plan's own budget in ISO_FACTORS
 FRONTIER_POINTS = 64
+COARSE_POINTS = 12  # frontier budgets drawn at once when the full grid is slow
+FINE_NOW_S = 0.004  # compute the full frontier at once when it should take less than this
+REFINE_MS = 150  # then the full grid, this long after the last change
 SERVING_POINTS = 48
 PLOT_KEYS = ("isoflop", "frontier", "loss", "serving")
+EXPORT_SCALE = 2.0  # PNG export: this many image pixels per screen pixel
 
-# Okabe-Ito colours (colour-blind safe); compare overlays use the same hue, dashed.
+# Okabe-Ito colours (colour-blind safe); compare overlays use their own hue, dashed.
 LIGHT = {"bg": "#ffffff", "fg": "#202124", "grid": "#e6e8eb", "main": "#0072B2", "second": "#D55E00",
-         "third": "#009E73", "compare": "#CC79A7", "marker": "#202124", "muted": "#9aa0a6"}  # fmt: skip
-DARK = {"bg": "#1e1f22", "fg": "#e8eaed", "grid": "#303236", "main": "#56B4E9", "second": "#E69F00",
-        "third": "#2bc9a0", "compare": "#e78ac3", "marker": "#f1f3f4", "muted": "#80868b"}  # fmt: skip
+         "third": "#009E73", "compare": "#CC79A7", "marker": "#202124", "muted": "#80868b",
+         "ia": "#E69F00", "bound": "#b3261e", "legend": "#ffffff"}  # fmt: skip
+DARK = {"bg": "#1e1f22", "fg": "#e8eaed", "grid": "#34373c", "main": "#56B4E9", "second": "#F28E2B",
+        "third": "#2bc9a0", "compare": "#e78ac3", "marker": "#f1f3f4", "muted": "#9aa0a6",
+        "ia": "#F0E442", "bound": "#ff8a80", "legend": "#26282c"}  # fmt: skip
 
 
-def _pen(color: str, width: float = 1.0, dashed: bool = False) -> pg.QtGui.QPen:
+def _pen(
+    color: str | QColor, width: float = 1.0, dashed: bool = False, dotted: bool = False
+) -> pg.QtGui.QPen:
     pen = pg.mkPen(color=color, width=width)
     pen.setCosmetic(True)
     if dashed:
         pen.setStyle(Qt.PenStyle.DashLine)
+    elif dotted:
+        pen.setStyle(Qt.PenStyle.DotLine)
     return pen
-
-
-class _Axis(pg.AxisItem):
-    """Axis without pyqtgraph's automatic SI scaling (pyqtgraph 0.14 applies it even when
-    disabled, which turns 1e24 FLOPs into "0.001 (x1e27)")."""
-
-    def updateAutoSIPrefix(self) -> None:
-        self.autoSIPrefixScale = 1.0
-        self.labelUnitPrefix = ""
-        self._updateLabel()
-
-
-class _Plot(pg.PlotWidget):
-    """A PlotWidget with the planner's axes styling (opaque grid, no context menu clutter)."""
-
-    def __init__(self, title: str, xlabel: str, ylabel: str, logx: bool, logy: bool) -> None:
-        super().__init__(axisItems={"left": _Axis("left"), "bottom": _Axis("bottom")})
-        self.setMinimumSize(200, 140)  # four fit a 1366x768 laptop screen beside the cards
-        pi = self.getPlotItem()
-        pi.setMenuEnabled(False)
-        pi.hideButtons()
-        pi.setLogMode(x=logx, y=logy)
-        pi.setTitle(title, size="10pt")
-        pi.setLabel("bottom", xlabel)
-        pi.setLabel("left", ylabel)
-        pi.showGrid(x=True, y=True, alpha=1.0)
-        vb = pi.getViewBox()
-        vb.disableAutoRange()
-        vb.setMouseEnabled(x=True, y=True)
-        self._title = title
-        self.message = pg.TextItem("", anchor=(0.5, 0.5))
-        self.message.setZValue(100)
-        pi.addItem(self.message, ignoreBounds=True)
-        self.message.hide()
-
-    def curve(self, pen: pg.QtGui.QPen, name: str | None = None, **kw: object) -> pg.PlotDataItem:
-        item = pg.PlotDataItem(pen=pen, name=name, **kw)
-        self.getPlotItem().addItem(item)
-        return item
-
-    def marker(
-        self, color: str, symbol: str = "o", size: int = 9, name: str | None = None
-    ) -> pg.PlotDataItem:
-        item = pg.PlotDataItem(
-            pen=None, symbol=symbol, symbolSize=size, symbolBrush=pg.mkBrush(color),
-            symbolPen=pg.mkPen("w", width=1), name=name,
-        )  # fmt: skip
-        item.setZValue(10)
-        self.getPlotItem().addItem(item)
-        return item
-
-    def show_message(self, text: str) -> None:
-        """Centre ``text`` over the plot (e.g. allocation-only laws have no loss curve)."""
-        if not text:
-            self.message.hide()
-            return
-        vb = self.getPlotItem().getViewBox()
-        (x0, x1), (y0, y1) = vb.viewRange()
-        self.message.setText(text)
-        self.message.setPos((x0 + x1) / 2, (y0 + y1) / 2)
-        self.message.show()
-
-    def apply_colors(self, c: dict[str, str]) -> None:
-        self.setBackground(c["bg"])
-        pi = self.getPlotItem()
-        for name in ("left", "bottom", "top", "right"):
-            ax = pi.getAxis(name)
-            # Grid lines are drawn with the axis pen: an opaque light colour keeps repaints
-            # cheap (translucent grid lines cost >10 ms per repaint); labels keep the text pen.
-            ax.setPen(_pen(c["grid"]))
-            ax.setTextPen(pg.mkPen(c["fg"]))
-            ax.setStyle(tickAlpha=255, maxTickLevel=1)  # opaque grid, two tick levels
-            ax.setZValue(-1)  # grid behind curves, markers and legend
-        pi.setTitle(self._title, size="10pt", color=c["fg"])
-        self.message.setColor(c["muted"])
 
 
 def _with_alpha(color: str, alpha: int) -> QColor:
@@ -136,23 +86,491 @@ def _with_alpha(color: str, alpha: int) -> QColor:
     return q
 
 
-def frontier_bands(law: Law, flops: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
-    """Bootstrap bands of N*, D* and L* on ``flops`` for a fitted law; None for other laws."""
-    try:
-        from planner import frontier_intervals
-    except ImportError:  # the core without interval support
-        return None
-    try:
-        bands = frontier_intervals(law, flops)
-    except (ValueError, ArithmeticError):
-        return None
-    return bands or None
+# ---------------------------------------------------------------------------------------------
+# ranges
 
 
-def _log_range(lo: float, hi: float, pad: float = 0.03) -> tuple[float, float]:
-    a, b = math.log10(lo), math.log10(hi)
-    p = (b - a) * pad
-    return a - p, b + p
+def _nice_step(x: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 × 10^k that is at least ``x`` (> 0)."""
+    k = math.floor(math.log10(x))
+    for m in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if m * 10.0**k >= x * (1 - 1e-12):
+            return m * 10.0**k
+    return 10.0 ** (k + 1)  # pragma: no cover - the loop always returns
+
+
+def follow_range(
+    view: tuple[float, float] | None,
+    lo: float,
+    hi: float,
+    *,
+    log: bool,
+    inner: float = 0.8,
+    least: float = 0.3,
+    pad: float = 0.22,
+    lead: float = 0.5,
+) -> tuple[float, float] | None:
+    """A new axis range for data spanning ``lo``…``hi``, or None to keep ``view``.
+
+    All values in view coordinates (log10 for a log axis). The view is kept while the data lie
+    inside its inner ``inner`` fraction and span at least ``least`` of it. Otherwise the data
+    get ``pad`` of their span as margin on either side, ``lead`` on the side they left through
+    (data that move keep moving: the next re-range is a real move away), and the range is
+    snapped outwards to a nice step of at most ``pad`` × span (whole decades when the data span
+    5 decades or more of a log axis). With ``pad`` ≥ (1 + ``lead``)/7 the data then sit inside
+    the inner 80% of the new view and fill more than 30% of it: the new view holds, no jitter.
+    """
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return None
+    lo, hi = min(lo, hi), max(lo, hi)
+    floor_span = 0.5 if log else max(abs(lo), abs(hi), 1e-9) * 0.02  # flat data: a sensible view
+    span = max(hi - lo, floor_span)
+    pad_lo = pad_hi = pad
+    if view is not None:
+        v0, v1 = view
+        w = v1 - v0
+        m = 0.5 * (1.0 - inner) * w
+        if w > 0 and lo >= v0 + m and hi <= v1 - m and span >= least * w:
+            return None
+        out_lo, out_hi = lo < v0 + m, hi > v1 - m
+        if out_hi and not out_lo and span >= least * w:
+            pad_hi = lead
+        elif out_lo and not out_hi and span >= least * w:
+            pad_lo = lead
+    mid = 0.5 * (lo + hi)
+    a, b = mid - span * (0.5 + pad_lo), mid + span * (0.5 + pad_hi)
+    step = _nice_step(0.5 * pad * span)
+    if log and span >= 5.0:  # whole decades: 1, 2, 5, 10, ...
+        step = min(k * 10.0**e for e in range(4) for k in (1.0, 2.0, 5.0) if k * 10.0**e >= step)
+    return math.floor(a / step) * step, math.ceil(b / step) * step
+
+
+def _extent(values: Iterable[Any], log: bool) -> tuple[float, float] | None:
+    """(min, max) of the finite values (positive ones, as log10, for a log axis), or None."""
+    parts = [np.asarray(v, dtype=float).ravel() for v in values if v is not None]
+    if not parts:
+        return None
+    a = np.concatenate(parts)
+    a = a[np.isfinite(a)]
+    if log:
+        a = a[a > 0]
+        if not a.size:
+            return None
+        return math.log10(float(a.min())), math.log10(float(a.max()))
+    if not a.size:
+        return None
+    return float(a.min()), float(a.max())
+
+
+# ---------------------------------------------------------------------------------------------
+# plot widgets
+
+
+def _cache(item: Any, target: QGraphicsItem | None = None) -> None:
+    """Keep ``target`` (default ``item``) as a pixmap in device coordinates between repaints:
+    axes with their grid, titles and legends then cost a blit per repaint instead of text layout
+    and hundreds of lines. An export (``item.setExportMode(True, ...)``, as the PDF report and
+    the exporters call it) draws it afresh as vectors and text, then caches again."""
+    target = target if target is not None else item
+    target.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+    base = item.setExportMode
+
+    def set_export_mode(export: bool, opts: dict | None = None) -> None:
+        target.setCacheMode(
+            QGraphicsItem.CacheMode.NoCache
+            if export
+            else QGraphicsItem.CacheMode.DeviceCoordinateCache
+        )
+        base(export, opts)
+
+    item.setExportMode = set_export_mode
+
+
+class _Axis(pg.AxisItem):
+    """Axis without pyqtgraph's automatic SI scaling (pyqtgraph 0.14 applies it even when
+    disabled, which turns 1e24 FLOPs into "0.001 (x1e27)"), and without re-setting its label on
+    every range change (each re-set lays the plot out again)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._label_html: str | None = None
+        super().__init__(*args, **kwargs)
+        self.autoSIPrefix = False  # setRange then only invalidates the tick picture
+        _cache(self)
+
+    def updateAutoSIPrefix(self) -> None:
+        self.autoSIPrefixScale = 1.0
+        self.labelUnitPrefix = ""
+        html = self.labelString()
+        if html != self._label_html:
+            self._label_html = html
+            self._updateLabel()
+
+    def setLabel(self, *args: Any, **kwargs: Any) -> None:
+        super().setLabel(*args, **kwargs)  # sets the label once
+        self._label_html = self.labelString()
+
+    def logTickValues(self, minVal: float, maxVal: float, size: float, stdTicks: Any) -> Any:
+        """Decades only on a log axis wider than 4 decades: the 2…9 lines of every decade are
+        hundreds of grid lines (each re-range draws them) and too dense to read."""
+        ticks = super().logTickValues(minVal, maxVal, size, stdTicks)
+        if maxVal - minVal > 4.0:
+            ticks = [t for t in ticks if t[0] is not None] or ticks
+        return ticks
+
+
+class _Curve(pg.PlotCurveItem):
+    """A line whose ``setData`` takes data values and applies the plot's log axes itself.
+
+    pyqtgraph's PlotItem log mode transforms PlotDataItems only; a PlotCurveItem is about six
+    times cheaper to create and to update (one child item instead of two, no dataset copies).
+    ``getData`` returns view coordinates (log10 on a log axis), ``getOriginalDataset`` the data.
+    """
+
+    def __init__(self, pen: Any, logx: bool, logy: bool, connect: str = "all") -> None:
+        self._logx, self._logy = logx, logy
+        self._original: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
+        super().__init__(pen=pen, connect=connect)
+
+    def setData(self, *args: Any, **kwargs: Any) -> None:
+        if len(args) == 2:
+            x, y = (np.asarray(v, dtype=float).ravel() for v in args)
+            self._original = (x, y)
+            with np.errstate(all="ignore"):
+                kwargs["x"] = np.log10(x) if self._logx else x
+                kwargs["y"] = np.log10(y) if self._logy else y
+            args = ()
+        super().setData(*args, **kwargs)
+
+    def getOriginalDataset(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        return self._original
+
+
+class _Markers(pg.GraphicsObject):
+    """A few symbols at data points, drawn at a fixed size in screen pixels.
+
+    pyqtgraph's ScatterPlotItem costs ~0.25 ms per repaint even for one point; a plot has
+    several single-point markers, so they are drawn here as one path each. Coordinates follow
+    the plot's log modes (``getData`` returns log10 values on a log axis, like a PlotDataItem);
+    ``sample`` is a PlotDataItem with the same symbol, for legends.
+    """
+
+    def __init__(self, color: str, symbol: str, size: int, logx: bool, logy: bool) -> None:
+        super().__init__()
+        from pyqtgraph.graphicsItems.ScatterPlotItem import Symbols
+
+        self._logx, self._logy, self._size = logx, logy, float(size)
+        self._path = QTransform.fromScale(size, size).map(Symbols[symbol])
+        self._brush = pg.mkBrush(color)
+        self._outline = pg.mkPen("w", width=1)
+        self._x = np.empty(0)
+        self._y = np.empty(0)
+        self._rect = QRectF()
+        self._symbol = symbol
+        self._sample: pg.PlotDataItem | None = None
+        self.setZValue(10)
+
+    @property
+    def sample(self) -> pg.PlotDataItem:
+        """A PlotDataItem drawn like these markers, for a legend (made on first use)."""
+        if self._sample is None:  # one point, so that its symbol style reaches the legend
+            self._sample = pg.PlotDataItem([0.0], [0.0], pen=None, symbol=self._symbol, symbolSize=self._size,
+                                           symbolBrush=self._brush, symbolPen=self._outline)  # fmt: skip
+        return self._sample
+
+    def setData(self, x: Any, y: Any) -> None:
+        with np.errstate(all="ignore"):
+            x = np.asarray(x, dtype=float).ravel()
+            y = np.asarray(y, dtype=float).ravel()
+            x = np.log10(x) if self._logx else x
+            y = np.log10(y) if self._logy else y
+        ok = np.isfinite(x) & np.isfinite(y)
+        self.prepareGeometryChange()  # before the bounding rectangle changes (scene index)
+        self._x, self._y = x[ok], y[ok]
+        self._rect = QRectF()
+        self.update()
+
+    def getData(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._x, self._y
+
+    def setSymbolBrush(self, brush: Any) -> None:
+        self._brush = pg.mkBrush(brush)
+        if self._sample is not None:
+            self._sample.setSymbolBrush(self._brush)
+        self.update()
+
+    def setSymbolPen(self, pen: Any) -> None:
+        self._outline = pg.mkPen(pen)
+        if self._sample is not None:
+            self._sample.setSymbolPen(self._outline)
+        self.update()
+
+    def dataBounds(
+        self, ax: int, frac: float = 1.0, orthoRange: Any = None
+    ) -> tuple[float, float] | None:
+        v = self._x if ax == 0 else self._y
+        return (float(v.min()), float(v.max())) if v.size else None
+
+    def viewTransformChanged(self) -> None:
+        self.prepareGeometryChange()  # the symbols' size in data units changes with the view
+        super().viewTransformChanged()
+        self._rect = QRectF()
+
+    def boundingRect(self) -> QRectF:
+        if not self._x.size:
+            return QRectF()
+        if self._rect.isNull():
+            pw, ph = self.pixelWidth(), self.pixelHeight()
+            px, py = (pw or 0.0) * self._size, (ph or 0.0) * self._size
+            x0, x1 = float(self._x.min()), float(self._x.max())
+            y0, y1 = float(self._y.min()), float(self._y.max())
+            self._rect = QRectF(x0 - px, y0 - py, x1 - x0 + 2 * px, y1 - y0 + 2 * py)
+        return self._rect
+
+    def paint(self, p: Any, *args: Any) -> None:
+        if not self._x.size:
+            return
+        tr = p.transform()
+        screen = self.deviceTransform_()
+        scale = 1.0  # the symbol keeps its size relative to the plot in exports (PDF, 2× PNG)
+        if screen is not None and screen.determinant():
+            scale = math.sqrt(abs(tr.determinant() / screen.determinant())) or 1.0
+        p.resetTransform()
+        p.setRenderHint(p.RenderHint.Antialiasing, True)
+        p.setPen(self._outline)
+        p.setBrush(self._brush)
+        path = self._path if scale == 1.0 else QTransform.fromScale(scale, scale).map(self._path)
+        for x, y in zip(self._x, self._y, strict=True):
+            pt = tr.map(QPointF(x, y))
+            p.translate(pt)
+            p.drawPath(path)
+            p.translate(-pt)
+        p.setTransform(tr)
+
+
+class _Plot(pg.PlotWidget):
+    """A PlotWidget with the planner's axes styling, a legend made on demand, range following."""
+
+    def __init__(self, title: str, xlabel: str, ylabel: str, logx: bool, logy: bool) -> None:
+        super().__init__(
+            axisItems={side: _Axis(side) for side in ("left", "bottom", "top", "right")}
+        )
+        self.setMinimumSize(200, 140)  # four fit a 1366x768 laptop screen beside the cards
+        pi = self.getPlotItem()
+        pi.setMenuEnabled(False)
+        pi.hideAxis("top")  # (given as _Axis so that none re-sets its label at every range)
+        pi.hideAxis("right")
+        pi.hideButtons()
+        pi.setLogMode(x=logx, y=logy)
+        pi.setTitle(title, size="10pt")
+        pi.setLabel("bottom", xlabel)
+        pi.setLabel("left", ylabel)
+        pi.showGrid(x=True, y=True, alpha=1.0)
+        _cache(pi.titleLabel, pi.titleLabel.item)
+        vb = pi.getViewBox()
+        vb.disableAutoRange()
+        vb.setMouseEnabled(x=True, y=True)
+        self.logx, self.logy = logx, logy
+        self._title = title
+        self._xlabel = xlabel
+        self._legend_entries: tuple = ()
+        self._legend_corner = (0, 0)  # (x, y): 0 left/top, 1 right/bottom
+        self._colors = LIGHT
+        self.message = pg.TextItem("", anchor=(0.5, 0.5))
+        self.message.setZValue(100)
+        pi.addItem(self.message, ignoreBounds=True)
+        self.message.hide()
+        self._blank = pg.PlotCurveItem(pen=None)  # a legend sample that draws nothing (text lines)
+
+    # -------------------------------------------------------------- items
+    def curve(self, pen: pg.QtGui.QPen, connect: str = "all") -> _Curve:
+        item = _Curve(pen, self.logx, self.logy, connect)
+        self.getPlotItem().addItem(item)
+        return item
+
+    def marker(self, color: str, symbol: str = "o", size: int = 9) -> _Markers:
+        item = _Markers(color, symbol, size, self.logx, self.logy)
+        self.getPlotItem().addItem(item)
+        return item
+
+    def line(self, angle: int) -> pg.InfiniteLine:
+        """A hidden, labelled constraint line (position in log10 on a log axis)."""
+        # the label reads to the right of a vertical line near the top, above a horizontal one
+        # at its right end
+        opts: dict[str, Any] = {"position": 0.96, "color": LIGHT["bound"], "movable": False,
+                                "anchors": [(0, 0), (0, 0)] if angle == 90 else [(1, 1), (1, 1)]}  # fmt: skip
+        line = pg.InfiniteLine(angle=angle, movable=False, pen=_pen(LIGHT["bound"], dashed=True),
+                               label="", labelOpts=opts)  # fmt: skip
+        line.setZValue(5)
+        line.hide()
+        self.getPlotItem().addItem(line, ignoreBounds=True)
+        return line
+
+    def set_xlabel(self, text: str) -> None:
+        if text != self._xlabel:
+            self._xlabel = text
+            self.getPlotItem().setLabel("bottom", text)
+
+    # -------------------------------------------------------------- legend
+    def set_legend(self, entries: Sequence[tuple[Any, str]]) -> None:
+        """Show ``(item, label)`` entries (item None: a text-only line); rebuilt only on change.
+
+        The legend goes to the corner of the view that covers the fewest data points
+        (:meth:`place_legend`, called after every update).
+        """
+        key = tuple((id(item), label) for item, label in entries)
+        if key == self._legend_entries:
+            return
+        self._legend_entries = key
+        pi = self.getPlotItem()
+        legend = pi.legend
+        if legend is None:
+            legend = pi.addLegend(offset=(8, 8), labelTextSize="8pt", verSpacing=-6)
+            _cache(legend)
+        legend.clear()
+        for item, label in entries:
+            sample = getattr(item, "sample", item) if item is not None else self._blank
+            legend.addItem(sample, label)
+        self._style_legend()
+        legend.setVisible(bool(entries))
+
+    def place_legend(self) -> None:
+        """Move the legend to the view corner covering the fewest points of the plot's curves
+        and markers (it stays put unless another corner is clearly emptier: no jumping)."""
+        pi = self.getPlotItem()
+        legend = pi.legend
+        if legend is None or not legend.isVisible():
+            return
+        vb = pi.getViewBox()
+        w, h = vb.width(), vb.height()
+        rect = legend.boundingRect()
+        lw, lh = rect.width(), rect.height()
+        if w <= 0 or h <= 0 or lw <= 0:
+            return
+        xs, ys = [], []
+        for item in pi.items:
+            if not item.isVisible() or not hasattr(item, "getData"):
+                continue
+            x, y = item.getData()
+            if x is None or len(x) == 0:
+                continue
+            x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+            if len(x) == 2:  # a straight line: points along it
+                t = np.linspace(0.0, 1.0, 24)
+                x, y = x[0] + t * (x[1] - x[0]), y[0] + t * (y[1] - y[0])
+            xs.append(x)
+            ys.append(y)
+        if not xs:
+            return
+        (x0, x1), (y0, y1) = vb.viewRange()
+        px = (np.concatenate(xs) - x0) / (x1 - x0) * w
+        py = (y1 - np.concatenate(ys)) / (y1 - y0) * h
+        m = 8.0
+        counts = {}
+        for cx, cy in ((0, 0), (1, 0), (0, 1), (1, 1)):
+            bx = m if cx == 0 else w - m - lw
+            by = m if cy == 0 else h - m - lh
+            counts[cx, cy] = int(
+                ((px >= bx) & (px <= bx + lw) & (py >= by) & (py <= by + lh)).sum()
+            )
+        here = self._legend_corner
+        best = min(counts, key=lambda c: (counts[c], c != here))
+        if counts[best] + 4 < counts[here] or (counts[best] == 0 < counts[here]):
+            self._legend_corner = best
+            legend.anchor(
+                itemPos=best,
+                parentPos=best,
+                offset=(m if best[0] == 0 else -m, m if best[1] == 0 else -m),
+            )
+
+    def _style_legend(self) -> None:
+        legend = self.getPlotItem().legend
+        if legend is None:
+            return
+        c = self._colors
+        legend.setLabelTextColor(c["fg"])
+        for _sample, label in legend.items:
+            label.setText(label.text, color=c["fg"])
+        legend.setBrush(pg.mkBrush(_with_alpha(c["legend"], 170)))
+        legend.setPen(_pen(c["grid"]))
+
+    def legend_labels(self) -> list[str]:
+        """The legend's visible labels (tests, report)."""
+        legend = self.getPlotItem().legend
+        if legend is None or not legend.isVisible():
+            return []
+        return [label.text for _sample, label in legend.items]
+
+    # -------------------------------------------------------------- ranges
+    def follow(self, x: tuple[float, float] | None, y: tuple[float, float] | None) -> None:
+        """Re-range the axes whose data ``x``/``y`` (view coordinates) left their view
+        (:func:`follow_range`)."""
+        vb = self.getPlotItem().getViewBox()
+        (x0, x1), (y0, y1) = vb.viewRange()
+        known = getattr(self, "_ranged", (False, False))
+        nx = follow_range((x0, x1) if known[0] else None, *x, log=self.logx) if x else None
+        ny = follow_range((y0, y1) if known[1] else None, *y, log=self.logy) if y else None
+        nx = None if nx == (x0, x1) else nx
+        ny = None if ny == (y0, y1) else ny
+        self._ranged = (known[0] or nx is not None, known[1] or ny is not None)
+        if nx is not None and ny is not None:
+            vb.setRange(xRange=nx, yRange=ny, padding=0)
+        elif nx is not None:
+            vb.setXRange(*nx, padding=0)
+        elif ny is not None:
+            vb.setYRange(*ny, padding=0)
+
+    # -------------------------------------------------------------- text and colours
+    def show_message(self, text: str) -> None:
+        """Centre ``text`` over the plot (e.g. allocation-only laws have no loss curve)."""
+        if not text:
+            if self.message.isVisible():
+                self.message.hide()
+            return
+        vb = self.getPlotItem().getViewBox()
+        (x0, x1), (y0, y1) = vb.viewRange()
+        self.message.setText(text)
+        self.message.setPos((x0 + x1) / 2, (y0 + y1) / 2)
+        self.message.show()
+
+    def apply_colors(self, c: dict[str, str]) -> None:
+        self._colors = c
+        self.setBackground(c["bg"])
+        pi = self.getPlotItem()
+        for name in ("left", "bottom", "top", "right"):
+            ax = pi.getAxis(name)
+            # Grid lines are drawn with the axis pen: an opaque colour keeps repaints cheap
+            # (translucent grid lines cost >10 ms per repaint); labels keep the text pen.
+            ax.setPen(_pen(c["grid"]))
+            ax.setTextPen(pg.mkPen(c["fg"]))
+            ax.setStyle(tickAlpha=255, maxTickLevel=1)  # opaque grid, two tick levels
+            ax.setZValue(-1)  # grid behind curves, markers and legend
+            if isinstance(ax, _Axis):
+                ax._label_html = None
+            ax.setLabel(ax.labelText, color=c["fg"])
+        pi.setTitle(self._title, size="10pt", color=c["fg"])
+        self.message.setColor(c["muted"])
+        self._style_legend()
+
+
+# ---------------------------------------------------------------------------------------------
+# the panel
+
+
+class _Side(NamedTuple):
+    """One law's curves for one plan (the main law, or the compare law)."""
+
+    law: Law
+    plan: Plan
+    question: Question
+    iso: curves.IsoCurves | None
+    frontier: Frontier
+    coarse: bool
+    notes: tuple[str, ...]
+    bounds: tuple[curves.Bound, ...]
+
+
+def _moe(q: Question) -> bool:
+    return q.moe_activation is not None and q.moe_activation < 1.0
 
 
 class PlotPanel(QWidget):
@@ -165,19 +583,18 @@ class PlotPanel(QWidget):
     def __init__(self, parent: QWidget | None = None, *, dark: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName("plotPanel")
-        self._dragging = False
-        self._range_key: tuple | None = None
         self._last: tuple | None = None
-        self._serving_range: tuple[float, float] | None = None
-        self._loss_law: dict[int, Law] = {}
-        self._compare_in_legend = True
-        self._filled: set[pg.PlotDataItem] = set()
-        self._front_law: tuple | None = None
-        self._iso_range: tuple | None = None
-        self._iso_data: list[tuple[np.ndarray, np.ndarray]] = []
-        self._iso_offsets = np.logspace(-math.log10(ISO_SPAN), math.log10(ISO_SPAN), ISO_POINTS)
-        self._band_law: Law | None = None
+        self._filled: set[Any] = set()
+        self._keys: dict[Any, tuple] = {}
+        self._fine: dict[tuple, Frontier] = {}
+        self._cost: dict[tuple, float] = {}
+        self._band_key: tuple | None = None
+        self._frontier_grid = np.logspace(*np.log10(FLOPS_RANGE), FRONTIER_POINTS)
         self.bands: dict[str, tuple[np.ndarray, np.ndarray]] | None = None  # shown bands
+        self._refine_timer = QTimer(self)
+        self._refine_timer.setSingleShot(True)
+        self._refine_timer.setInterval(REFINE_MS)
+        self._refine_timer.timeout.connect(self._refine)
 
         self.iso = _Plot("IsoFLOP curves (budget ÷10 … ×10)", "Parameters N", "Loss", True, False)
         self.front = _Plot(
@@ -204,7 +621,6 @@ class PlotPanel(QWidget):
 
         self._build_items()
         self.apply_theme(dark)
-        self._show_compare_legend(False)
 
     # ------------------------------------------------------------------ construction
     def _build_items(self) -> None:
@@ -215,17 +631,19 @@ class PlotPanel(QWidget):
         self._iso_valley = self.iso.marker(c["main"], size=6)
         self._iso_opt = self.iso.marker(c["marker"], symbol="star", size=15)
         self._iso_cmp_opt = self.iso.marker(c["compare"], symbol="star", size=13)
+        self._iso_bounds = {"lo": self.iso.line(90), "hi": self.iso.line(90)}
 
-        self.front.addLegend(offset=(8, 8), labelTextSize="8pt")
-        self._front_n = self.front.curve(_pen(c["main"], 2), name="N* (parameters)")
-        self._front_d = self.front.curve(_pen(c["second"], 2), name="D* (tokens)")
-        self._front_n_cmp = self.front.curve(_pen(c["main"], dashed=True), name="N*, compare")
-        self._front_d_cmp = self.front.curve(_pen(c["second"], dashed=True), name="D*, compare")
+        self._front_n = self.front.curve(_pen(c["main"], 2))
+        self._front_d = self.front.curve(_pen(c["second"], 2))
+        self._front_n_cmp = self.front.curve(_pen(c["main"], dashed=True))
+        self._front_d_cmp = self.front.curve(_pen(c["second"], dashed=True))
         # InfiniteLine is not log-transformed by PlotItem: its position is log10(C).
         self._front_vline = pg.InfiniteLine(angle=90, movable=False, pen=_pen(c["muted"]))
         self.front.getPlotItem().addItem(self._front_vline, ignoreBounds=True)
         self._front_pts = self.front.marker(c["marker"], size=9)
         self._front_cmp_pts = self.front.marker(c["compare"], size=8)
+        self._front_ia = self.front.marker(c["ia"], symbol="d", size=10)
+        self._front_bounds = {"n_params": self.front.line(0), "n_tokens": self.front.line(0)}
 
         self._loss_curve = self.lossp.curve(_pen(c["main"], 2))
         self._loss_cmp = self.lossp.curve(_pen(c["compare"], dashed=True))
@@ -237,8 +655,8 @@ class PlotPanel(QWidget):
         bands = (("n_params", self.front, "main"), ("n_tokens", self.front, "second"),
                  ("loss", self.lossp, "main"))  # fmt: skip
         for key, plot, color in bands:
-            lo = plot.curve(_pen(_with_alpha(c[color], 2 * BAND_ALPHA)))  # type: ignore[arg-type]
-            hi = plot.curve(_pen(_with_alpha(c[color], 2 * BAND_ALPHA)))  # type: ignore[arg-type]
+            lo = plot.curve(_pen(_with_alpha(c[color], 2 * BAND_ALPHA)))
+            hi = plot.curve(_pen(_with_alpha(c[color], 2 * BAND_ALPHA)))
             fill = pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(_with_alpha(c[color], BAND_ALPHA)))
             fill.setZValue(-0.5)  # above the grid (axes at -1), below the curves
             plot.getPlotItem().addItem(fill)
@@ -246,57 +664,45 @@ class PlotPanel(QWidget):
                 item.setVisible(False)
             self._band_items[key] = (lo, hi, fill)
 
-        self.serve.addLegend(offset=(8, 8), labelTextSize="8pt")
-        self._serve_train = self.serve.curve(_pen(c["main"], 2), name="training")
-        self._serve_inf = self.serve.curve(_pen(c["second"], 2), name="serving")
-        self._serve_total = self.serve.curve(_pen(c["third"], 2), name="total")
-        self._serve_total_cmp = self.serve.curve(
-            _pen(c["compare"], dashed=True), name="total, compare"
-        )
+        self._serve_train = self.serve.curve(_pen(c["main"], 2))
+        self._serve_inf = self.serve.curve(_pen(c["second"], 2))
+        self._serve_total = self.serve.curve(_pen(c["third"], 2))
+        self._serve_total_cmp = self.serve.curve(_pen(c["compare"], dashed=True))
+        self._serve_ia = self.serve.curve(_pen(c["ia"], 2, dotted=True))
         self._serve_pt = self.serve.marker(c["marker"], size=9)
-        self._serve_x = np.logspace(*np.log10(INFERENCE_RANGE), SERVING_POINTS)
-        self.serve.setXRange(*_log_range(*INFERENCE_RANGE), padding=0)
-        for p in (self.front, self.lossp):
-            p.setXRange(*_log_range(*FLOPS_RANGE), padding=0)
+        self._serve_ia_pt = self.serve.marker(c["ia"], symbol="d", size=10)
 
     def apply_theme(self, dark: bool) -> None:
-        """Light or dark colours for backgrounds, axes and curves."""
+        """Light or dark colours for backgrounds, axes, curves, markers and legends."""
         c = DARK if dark else LIGHT
         self._colors = c
         for p in self._plots.values():
             p.apply_colors(c)
-        self._iso_curves.setPen(_pen(c["main"]))
-        self._iso_cmp.setPen(_pen(c["compare"], dashed=True))
-        self._front_n.setPen(_pen(c["main"], 2))
-        self._front_d.setPen(_pen(c["second"], 2))
-        self._front_n_cmp.setPen(_pen(c["main"], dashed=True))
-        self._front_d_cmp.setPen(_pen(c["second"], dashed=True))
+        pens = ((self._iso_curves, _pen(c["main"])), (self._iso_cmp, _pen(c["compare"], dashed=True)),
+                (self._front_n, _pen(c["main"], 2)), (self._front_d, _pen(c["second"], 2)),
+                (self._front_n_cmp, _pen(c["main"], dashed=True)), (self._front_d_cmp, _pen(c["second"], dashed=True)),
+                (self._loss_curve, _pen(c["main"], 2)), (self._loss_cmp, _pen(c["compare"], dashed=True)),
+                (self._serve_train, _pen(c["main"], 2)), (self._serve_inf, _pen(c["second"], 2)),
+                (self._serve_total, _pen(c["third"], 2)), (self._serve_total_cmp, _pen(c["compare"], dashed=True)),
+                (self._serve_ia, _pen(c["ia"], 2, dotted=True)))  # fmt: skip
+        for item, pen in pens:
+            item.setPen(pen)
         self._front_vline.setPen(_pen(c["muted"]))
-        self._loss_curve.setPen(_pen(c["main"], 2))
-        self._loss_cmp.setPen(_pen(c["compare"], dashed=True))
-        self._serve_train.setPen(_pen(c["main"], 2))
-        self._serve_inf.setPen(_pen(c["second"], 2))
-        self._serve_total.setPen(_pen(c["third"], 2))
-        self._serve_total_cmp.setPen(_pen(c["compare"], dashed=True))
+        for line in (*self._iso_bounds.values(), *self._front_bounds.values()):
+            line.setPen(_pen(c["bound"], dashed=True))
+            line.label.setColor(c["bound"])
         for key, (lo, hi, fill) in self._band_items.items():
             color = c["second"] if key == "n_tokens" else c["main"]
             for edge in (lo, hi):
-                edge.setPen(_pen(_with_alpha(color, 2 * BAND_ALPHA)))  # type: ignore[arg-type]
+                edge.setPen(_pen(_with_alpha(color, 2 * BAND_ALPHA)))
             fill.setBrush(pg.mkBrush(_with_alpha(color, BAND_ALPHA)))
         outline = pg.mkPen(c["bg"], width=1)
         for item, key in ((self._iso_valley, "main"), (self._iso_opt, "marker"), (self._iso_cmp_opt, "compare"),
-                          (self._front_pts, "marker"), (self._front_cmp_pts, "compare"),
-                          (self._loss_pt, "marker"), (self._loss_cmp_pt, "compare"), (self._serve_pt, "marker")):  # fmt: skip
+                          (self._front_pts, "marker"), (self._front_cmp_pts, "compare"), (self._front_ia, "ia"),
+                          (self._loss_pt, "marker"), (self._loss_cmp_pt, "compare"), (self._serve_pt, "marker"),
+                          (self._serve_ia_pt, "ia")):  # fmt: skip
             item.setSymbolBrush(pg.mkBrush(c[key]))
             item.setSymbolPen(outline)
-        for legend_owner in (self.front, self.serve):
-            legend = legend_owner.getPlotItem().legend
-            if legend is not None:
-                legend.setLabelTextColor(c["fg"])
-                for _sample, label in legend.items:
-                    label.setText(label.text, color=c["fg"])
-                legend.setBrush(pg.mkBrush(QColor(c["bg"])))
-                legend.setPen(_pen(c["grid"]))
 
     # ------------------------------------------------------------------ public API
     def plot_widgets(self) -> dict[str, pg.PlotWidget]:
@@ -304,207 +710,317 @@ class PlotPanel(QWidget):
         return dict(self._plots)
 
     def set_dragging(self, dragging: bool) -> None:
-        """Freeze ranges that would otherwise follow the plan while a slider is held."""
-        self._dragging = dragging
-        if not dragging and self._last is not None:
-            self._update_serving_range(*self._last, force=True)
-            self._iso_view(force=True)
+        """A slider is held (True) or released (False): on release the full frontier is drawn
+        at once. Axes follow the plan either way (no frozen, empty plots)."""
+        if not dragging:
+            self.flush()
+
+    def flush(self) -> None:
+        """Draw pending full-resolution frontiers now (tests, release of a slider)."""
+        if self._refine_timer.isActive():
+            self._refine_timer.stop()
+            self._refine()
 
     def update_plan(
         self, law: Law, plan: Plan, compare_law: Law | None = None, compare_plan: Plan | None = None
     ) -> None:
         """Redraw every plot for ``plan`` (and the dashed overlay of ``compare_plan``)."""
-        if compare_law is None or compare_plan is None:
+        if compare_law is None or compare_plan is None or not compare_plan.success:
             compare_law = compare_plan = None
-        key = (law, compare_law)
-        if key != self._range_key:
-            self._range_key = key
-            self._set_fixed_ranges(law, compare_law)
-        iso_main = self._update_iso(law, plan, self._iso_curves, self._iso_valley, self._iso_opt)
-        iso_cmp = self._update_iso(
-            compare_law, compare_plan, self._iso_cmp, None, self._iso_cmp_opt
+        self._last = (law, plan, compare_law, compare_plan)
+        main = self._side(law, plan) if plan.success else None
+        other = (
+            self._side(compare_law, compare_plan)
+            if compare_law is not None and compare_plan is not None
+            else None
         )
-        self._iso_data = [d for d in (iso_main, iso_cmp) if d is not None]
-        self._iso_view()
-        if law is not self._band_law:
-            self._band_law = law
-            self._update_bands(law)
-        self._update_frontier(law, plan, compare_law, compare_plan)
-        self._update_loss(law, plan, self._loss_curve, self._loss_pt)
-        self._update_loss(compare_law, compare_plan, self._loss_cmp, self._loss_cmp_pt)
-        self._update_serving(plan, compare_plan)
-        self._show_compare_legend(compare_plan is not None)
-        self._last = (plan, compare_plan)
-        has_loss = law.has_loss or (compare_law is not None and compare_law.has_loss)
+        if main is None:  # (the window keeps its last good plan; a report may not)
+            self._clear(*list(self._filled))
+            for plot in self._plots.values():
+                plot.show_message(f"No plan: {plan.message}")
+            return
+        self._update_iso(main, other)
+        self._update_frontier(main, other)
+        self._update_loss(main, other)
+        self._update_serving(main, other)
+        for plot in self._plots.values():
+            plot.place_legend()
+        has_loss = law.has_loss or (other is not None and other.law.has_loss)
         msg = "" if has_loss else "Allocation-only law: no loss surface"
         self.iso.show_message(msg)
         self.lossp.show_message(msg)
+        for key in ("frontier", "serving"):
+            self._plots[key].show_message("")
 
-    def _clear(self, item: pg.PlotDataItem) -> None:
-        """Empty ``item`` once (setData costs ~0.2 ms; skip it for items already empty)."""
-        if item in self._filled:
-            self._filled.discard(item)
-            item.setData([], [])
+    # ------------------------------------------------------------------ data
+    def _side(self, law: Law, plan: Plan) -> _Side:
+        q = plan.question if plan.question is not None else Question(law=law, flops=plan.flops)
+        iso = None
+        if law.has_loss:
+            include = [None] * len(ISO_FACTORS)
+            include[ISO_MIDDLE] = plan.n_params
+            try:
+                iso = curves.isoflop_curves(
+                    q, plan.flops * np.asarray(ISO_FACTORS), include=include
+                )
+            except (ValueError, ArithmeticError):
+                iso = None
+        grid = self._grid_for(plan.flops)
+        frontier, coarse = self._frontier(q, grid)
+        return _Side(
+            law,
+            plan,
+            q,
+            iso,
+            frontier,
+            coarse,
+            curves.plan_notes(plan),
+            curves.constraint_bounds(plan),
+        )
 
-    def _set(self, item: pg.PlotDataItem, x, y) -> None:
+    def _grid_for(self, flops: float) -> np.ndarray:
+        """The frontier's budgets: the slider's range, widened by whole decades to a plan beyond it."""
+        lo, hi = np.log10(FLOPS_RANGE)
+        c = math.log10(flops)
+        lo, hi = min(lo, math.floor(c)), max(hi, math.ceil(c))
+        if (lo, hi) != tuple(np.log10(self._frontier_grid[[0, -1]]).round(9)):
+            self._frontier_grid = np.logspace(lo, hi, FRONTIER_POINTS)
+        return self._frontier_grid
+
+    def _frontier(self, q: Question, grid: np.ndarray) -> tuple[Frontier, bool]:
+        """The frontier on ``grid``: cached; coarse (refined later) when the full grid is slow.
+
+        How long a full frontier takes is remembered per kind of question (law, which inputs
+        are set, method), so a drag of a cheap one (an MoE ratio) computes it at once.
+        """
+        qf = curves.free_question(q)
+        key = (qf, float(grid[0]), float(grid[-1]), len(grid))
+        fine = self._fine.get(key)
+        if fine is not None:
+            return fine, False
+        if not self.isVisible():  # a panel off screen (the PDF report) is not being dragged
+            return self._store(key, curves.frontier_curves(q, grid)), False
+        kind = (qf.law, tuple(sorted(qf.inputs())), qf.moe_law, qf.method)
+        if len(self._cost) > 64:
+            self._cost.clear()
+        cost = self._cost.get(kind)
+        if cost is None:  # estimate from a coarse grid, drawn at once if the full one is slow
+            t0 = time.perf_counter()
+            coarse = curves.frontier_curves(q, np.geomspace(grid[0], grid[-1], COARSE_POINTS))
+            cost = (time.perf_counter() - t0) * len(grid) / COARSE_POINTS
+            self._cost[kind] = cost
+            if cost > FINE_NOW_S:
+                self._refine_timer.start()
+                return coarse, True
+        elif cost > FINE_NOW_S:
+            self._refine_timer.start()
+            return curves.frontier_curves(q, np.geomspace(grid[0], grid[-1], COARSE_POINTS)), True
+        t0 = time.perf_counter()
+        fine = self._store(key, curves.frontier_curves(q, grid))
+        took = time.perf_counter() - t0
+        if took > 2e-4:  # (a cached frontier says nothing about the cost)
+            self._cost[kind] = took
+        return fine, False
+
+    def _store(self, key: tuple, frontier: Frontier) -> Frontier:
+        if len(self._fine) >= 8:
+            self._fine.pop(next(iter(self._fine)))
+        self._fine[key] = frontier
+        return frontier
+
+    def _refine(self) -> None:
+        """Compute the full frontiers of the last plans and redraw with them."""
+        if self._last is None:
+            return
+        law, plan, compare_law, compare_plan = self._last
+        for lw, pl in ((law, plan), (compare_law, compare_plan)):
+            if lw is None or pl is None or not pl.success:
+                continue
+            q = pl.question if pl.question is not None else Question(law=lw, flops=pl.flops)
+            grid = self._grid_for(pl.flops)
+            key = (curves.free_question(q), float(grid[0]), float(grid[-1]), len(grid))
+            if key not in self._fine:
+                self._store(key, curves.frontier_curves(q, grid))
+        self.update_plan(*self._last)
+
+    # ------------------------------------------------------------------ helpers
+    def _clear(self, *items: Any) -> None:
+        """Empty items once (setData costs ~0.1 ms; skip it for items already empty)."""
+        for item in items:
+            self._keys.pop(item, None)
+            if item in self._filled:
+                self._filled.discard(item)
+                item.setData([], [])
+
+    def _set(self, item: Any, x: Any, y: Any, key: tuple | None = None) -> None:
+        """``item.setData(x, y)``; skipped when ``key`` (objects compared by identity, numbers by
+        value) is the key of the data the item already shows, e.g. a cached frontier."""
+        if key is not None:
+            old = self._keys.get(item)
+            if old is not None and len(old) == len(key) and all(a is b or (isinstance(a, float | int | str) and a == b)
+                                                                for a, b in zip(old, key, strict=True)):  # fmt: skip
+                return
+            self._keys[item] = key
+        else:
+            self._keys.pop(item, None)
         self._filled.add(item)
         item.setData(x, y)
 
-    def _show_compare_legend(self, on: bool) -> None:
-        if on == self._compare_in_legend:
+    @staticmethod
+    def _show_line(line: pg.InfiniteLine, value: float | None, label: str = "") -> None:
+        if value is None or not (value > 0 and math.isfinite(value)):
+            if line.isVisible():
+                line.hide()
             return
-        self._compare_in_legend = on
-        for owner, items in (
-            (self.front, (self._front_n_cmp, self._front_d_cmp)),
-            (self.serve, (self._serve_total_cmp,)),
+        pos = math.log10(value)
+        if not line.isVisible():
+            line.show()
+        if line.value() != pos:
+            line.setPos(pos)
+        if line.label.format != label or line.label.toPlainText() != label:
+            line.label.setFormat(label)  # the label draws its text only while visible
+
+    @staticmethod
+    def _frontier_xy(
+        side: _Side, values: np.ndarray | None, own: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Budgets and values of a frontier curve (finite, positive); a coarse frontier gets the
+        plan's own point, so the plan sits on the line while the full grid is pending."""
+        x = side.frontier.flops
+        y = np.full(len(x), np.nan) if values is None else np.asarray(values, dtype=float)
+        ok = np.isfinite(y) & (y > 0)
+        x, y = x[ok], y[ok]
+        if (
+            side.coarse
+            and side.plan.question is not None
+            and not _fixed(side.question)
+            and math.isfinite(own)
         ):
-            legend = owner.getPlotItem().legend
-            for item in items:
-                if on:
-                    legend.addItem(item, item.name())
-                    legend.items[-1][1].setText(item.name(), color=self._colors["fg"])
-                else:
-                    legend.removeItem(item)
+            i = int(np.searchsorted(x, side.plan.flops))
+            x, y = np.insert(x, i, side.plan.flops), np.insert(y, i, own)
+        return x, y
 
-    # ------------------------------------------------------------------ ranges
-    def _set_fixed_ranges(self, law: Law, compare_law: Law | None) -> None:
-        laws = [x for x in (law, compare_law) if x is not None]
-        ends = np.array([FLOPS_RANGE[0], FLOPS_RANGE[1]])
-        n_lo, n_hi, y_lo, y_hi = math.inf, 0.0, math.inf, 0.0
-        l_lo, l_hi = math.inf, 0.0
-        for lw in laws:
-            fr = frontier(lw, ends)
-            n_lo = min(n_lo, float(fr.n_params[0]))
-            n_hi = max(n_hi, float(fr.n_params[1]))
-            y_lo = min(y_lo, float(fr.n_params[0]), float(fr.n_tokens[0]))
-            y_hi = max(y_hi, float(fr.n_params[1]), float(fr.n_tokens[1]))
-            if fr.loss is not None:
-                l_lo = min(l_lo, float(fr.loss[1]))
-                l_hi = max(l_hi, float(fr.loss[0]))
-        self.front.setYRange(*_log_range(y_lo, y_hi), padding=0)
-        self._iso_range = None
-        if math.isfinite(l_lo) and l_hi > l_lo:
-            span = l_hi - l_lo
-            self.lossp.setYRange(l_lo - 0.05 * span, l_hi + 0.05 * span, padding=0)
-        else:
-            self.iso.setRange(xRange=_log_range(n_lo / 10, n_hi * 10), yRange=(0, 1), padding=0)
-            self.lossp.setYRange(0, 1, padding=0)
-        grid = np.logspace(*np.log10(FLOPS_RANGE), FRONTIER_POINTS)
-        self._front_cache = {id(lw): frontier(lw, grid) for lw in laws}
-        self._frontier_grid = grid
+    # ------------------------------------------------------------------ isoFLOP plot
+    def _iso_xy(self, iso: curves.IsoCurves) -> tuple[np.ndarray, np.ndarray]:
+        sep = np.full((len(iso.flops), 1), np.nan)
+        return np.hstack([iso.n_params, sep]).ravel(), np.hstack([iso.loss, sep]).ravel()
 
-    def _update_serving_range(
-        self, plan: Plan, compare_plan: Plan | None, force: bool = False
-    ) -> None:
-        if self._dragging and not force and self._serving_range is not None:
-            return
-        vals = []
-        for p in (plan, compare_plan):
-            if p is None:
+    def _update_iso(self, main: _Side, other: _Side | None) -> None:
+        self.iso.set_xlabel("Active parameters N" if _moe(main.question) else "Parameters N")
+        xs: list[Any] = []
+        ys: list[Any] = []
+        entries: list[tuple[pg.PlotDataItem | None, str]] = []
+        for side, curve, star, valley in ((main, self._iso_curves, self._iso_opt, self._iso_valley),
+                                          (other, self._iso_cmp, self._iso_cmp_opt, None)):  # fmt: skip
+            iso = side.iso if side is not None else None
+            if side is None or iso is None or not np.isfinite(iso.loss).any():
+                self._clear(curve, star, *((valley,) if valley is not None else ()))
                 continue
-            rate = p.inference_usd_per_million_tokens / 1e6
-            vals += [p.cost_usd, rate * INFERENCE_RANGE[0], p.cost_usd + rate * INFERENCE_RANGE[1]]
-        vals = [v for v in vals if v > 0 and math.isfinite(v)]
-        if not vals:
-            return
-        rng = (math.log10(min(vals)) - 0.3, math.log10(max(vals)) + 0.3)
-        if rng != self._serving_range:
-            self._serving_range = rng
-            self.serve.setYRange(*rng, padding=0)
-
-    # ------------------------------------------------------------------ per-plot updates
-    def _update_iso(self, law: Law | None, plan: Plan | None, curves: pg.PlotDataItem, valley, opt):
-        if law is None or plan is None or not law.has_loss:
-            self._clear(curves)
+            self._set(curve, *self._iso_xy(iso))
             if valley is not None:
-                self._clear(valley)
-            self._clear(opt)
-            return None
-        budgets = plan.flops * np.asarray(ISO_FACTORS)
-        n_star = frontier(law, budgets).n_params
-        # (k, ISO_POINTS) grid of sizes around each optimum, plus a NaN column as separator
-        n = n_star[:, None] * self._iso_offsets[None, :]
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            loss = np.asarray(law.loss(n, budgets[:, None] / (6.0 * n)))  # type: ignore[attr-defined]
-            vy = np.asarray(law.loss(n_star, budgets / (6.0 * n_star)))  # type: ignore[attr-defined]
-        sep = np.full((len(budgets), 1), np.nan)
-        self._set(curves, np.hstack([n, sep]).ravel(), np.hstack([loss, sep]).ravel())
-        if valley is not None:
-            self._set(valley, n_star, vy)
-        if plan.loss is not None:
-            self._set(opt, [plan.n_params], [plan.loss])
+                ok = np.isfinite(iso.n_min) & np.isfinite(iso.loss_min)
+                self._set(valley, iso.n_min[ok], iso.loss_min[ok])
+            pl = side.plan
+            if pl.loss is not None and math.isfinite(pl.loss):
+                self._set(star, [pl.n_params], [pl.loss])
+                xs.append(pl.n_params)
+                ys.append(pl.loss)
+            else:
+                self._clear(star)
+            xs.append(iso.n_params)
+            middle = iso.loss[ISO_MIDDLE]
+            ends = middle[np.isfinite(middle)][[0, -1]] if np.isfinite(middle).sum() >= 2 else []
+            ys += [iso.loss_min, ends]
+            if other is not None:
+                dashed = " (dashed)" if curve is self._iso_cmp else ""
+                entries.append((curve, iso.surface + dashed))
+            elif iso.surface != side.law.id:
+                entries.append((curve, iso.surface))
+            for i, note in enumerate(side.notes):  # the first beside the plan's own marker
+                entries.append((star, note.removeprefix("★ ")) if i == 0 else (None, note))
+        bounds = {b.quantity + (":lo" if "≥" in b.label else ":hi"): b for b in main.bounds}
+        for side_key, line in self._iso_bounds.items():
+            b = bounds.get(f"n_params:{side_key}")
+            self._show_line(
+                line,
+                b.value if b else None,
+                (b.label + (" (binding)" if b.binding else "")) if b else "",
+            )
+            if b is not None:
+                xs.append(b.value)
+        self.iso.set_legend(entries)
+        self.iso.follow(_extent(xs, True), _extent(ys, False))
+
+    # ------------------------------------------------------------------ frontier plot
+    def _update_frontier(self, main: _Side, other: _Side | None) -> None:
+        pl = main.plan
+        xs: list[Any] = [main.frontier.flops[[0, -1]], pl.flops]
+        ys: list[Any] = [pl.n_params, pl.n_tokens]
+        n_label = "N* (active parameters)" if _moe(main.question) else "N* (parameters)"
+        entries: list[tuple[pg.PlotDataItem | None, str]] = []
+        for side, n_item, d_item, pts in ((main, self._front_n, self._front_d, self._front_pts),
+                                          (other, self._front_n_cmp, self._front_d_cmp, self._front_cmp_pts)):  # fmt: skip
+            if side is None:
+                self._clear(n_item, d_item, pts)
+                continue
+            p = side.plan
+            nx, ny = self._frontier_xy(side, side.frontier.n_params, p.n_params)
+            dx, dy = self._frontier_xy(side, side.frontier.n_tokens, p.n_tokens)
+            key = (side.frontier, side.coarse, p.flops if side.coarse else 0.0)
+            self._set(n_item, nx, ny, key)
+            self._set(d_item, dx, dy, key)
+            self._set(pts, [p.flops, p.flops], [p.n_params, p.n_tokens])
+            xs += [p.flops]
+            ys += [ny, dy, p.n_params, p.n_tokens]
+            if other is not None:
+                dashed = " (dashed)" if side is other else ""
+                entries += [
+                    (n_item, f"N* {side.law.id}{dashed}"),
+                    (d_item, f"D* {side.law.id}{dashed}"),
+                ]
+        if other is None:
+            entries = [(self._front_n, n_label), (self._front_d, "D* (tokens)")]
+        self._front_vline.setPos(math.log10(pl.flops))
+        ia = pl.inference_aware or {}
+        if ia.get("train_flops") and ia.get("n_params") and ia.get("n_tokens"):
+            c_ia = float(ia["train_flops"])
+            self._set(self._front_ia, [c_ia, c_ia], [float(ia["n_params"]), float(ia["n_tokens"])])
+            xs.append(c_ia)
+            ys += [ia["n_params"], ia["n_tokens"]]
+            entries.append((self._front_ia, "inference-aware N, D"))
         else:
-            self._clear(opt)
-        return n, loss
+            self._clear(self._front_ia)
+        shown = set()
+        for b in main.bounds:
+            line = self._front_bounds.get(b.quantity)
+            if line is None or b.quantity in shown:
+                continue
+            shown.add(b.quantity)
+            self._show_line(line, b.value, b.label + (" (binding)" if b.binding else ""))
+            ys.append(b.value)
+        for quantity, line in self._front_bounds.items():
+            if quantity not in shown:
+                self._show_line(line, None)
+        self._update_bands(main)
+        self.front.set_legend(entries)
+        self.front.follow(_extent(xs, True), _extent(ys, True))
 
-    def _iso_view(self, force: bool = False) -> None:
-        """Follow the budget with the isoFLOP view, except while a slider is held."""
-        if (self._dragging and not force and self._iso_range is not None) or not self._iso_data:
+    def _update_bands(self, main: _Side) -> None:
+        """The law's bootstrap bands on the budget grid when the plan carries intervals (the
+        law's own frontier, no effect changing it), else hidden; computed once per law."""
+        law = main.law
+        shown = bool(main.plan.intervals) and curves.is_law_frontier(main.question)
+        key = (law, shown, float(self._frontier_grid[0]), float(self._frontier_grid[-1]))
+        if key == self._band_key:
             return
-        x0 = min(math.log10(float(n.min())) for n, _ in self._iso_data)
-        x1 = max(math.log10(float(n.max())) for n, _ in self._iso_data)
-        y0, y1 = math.inf, -math.inf
-        for _, loss in self._iso_data:
-            finite = loss[np.isfinite(loss)]
-            ends = loss[len(loss) // 2][[0, -1]]  # the current budget's curve, at its ends
-            ends = ends[np.isfinite(ends)]
-            if finite.size:
-                y0 = min(y0, float(finite.min()))
-                y1 = max(y1, float(ends.max()) if ends.size else float(finite.max()))
-        if not y1 > y0:
-            return
-        pad = 0.08 * (y1 - y0)
-        rng = (round(x0 - 0.05, 3), round(x1 + 0.05, 3), y0 - pad, y1 + pad)
-        if rng != self._iso_range:
-            self._iso_range = rng
-            self.iso.setRange(xRange=rng[:2], yRange=rng[2:], padding=0)
-
-    def _update_frontier(
-        self, law: Law, plan: Plan, compare_law: Law | None, compare_plan: Plan | None
-    ) -> None:
-        grid = self._frontier_grid
-        if self._front_law != (law, compare_law):  # the frontier depends on the law only
-            self._front_law = (law, compare_law)
-            fr = self._front_cache[id(law)]
-            self._front_n.setData(grid, fr.n_params)
-            self._front_d.setData(grid, fr.n_tokens)
-            if compare_law is not None:
-                frc = self._front_cache[id(compare_law)]
-                self._set(self._front_n_cmp, grid, frc.n_params)
-                self._set(self._front_d_cmp, grid, frc.n_tokens)
-        self._front_vline.setPos(math.log10(plan.flops))
-        self._front_pts.setData([plan.flops, plan.flops], [plan.n_params, plan.n_tokens])
-        if compare_law is not None and compare_plan is not None:
-            cp = compare_plan
-            self._set(self._front_cmp_pts, [cp.flops, cp.flops], [cp.n_params, cp.n_tokens])
-        else:
-            for item in (self._front_n_cmp, self._front_d_cmp, self._front_cmp_pts):
-                self._clear(item)
-
-    def _update_loss(self, law: Law | None, plan: Plan | None, curve, pt) -> None:
-        if law is None or plan is None or not law.has_loss:
-            self._clear(curve)
-            self._clear(pt)
-            self._loss_law.pop(id(curve), None)
-            return
-        fr = self._front_cache[id(law)]
-        if self._loss_law.get(id(curve)) is not law:
-            self._set(curve, self._frontier_grid, fr.loss)
-            self._loss_law[id(curve)] = law
-        if plan.loss is not None:
-            self._set(pt, [plan.flops], [plan.loss])
-        else:
-            self._clear(pt)
-
-    def _update_bands(self, law: Law) -> None:
-        """Show the law's bootstrap bands on the budget grid, or hide them (once per law)."""
-        bands = frontier_bands(law, self._frontier_grid)
+        self._band_key = key
+        bands = frontier_bands(law, self._frontier_grid) if shown else None
         if bands is not None and not law.has_loss:
             bands = {k: v for k, v in bands.items() if k != "loss"}
         self.bands = bands
         grid = self._frontier_grid
-        for key, (lo, hi, fill) in self._band_items.items():
-            pair = bands.get(key) if bands else None
+        for key_, (lo, hi, fill) in self._band_items.items():
+            pair = bands.get(key_) if bands else None
             if pair is None:
                 if lo.isVisible():
                     for item in (lo, hi, fill):
@@ -514,34 +1030,105 @@ class PlotPanel(QWidget):
                 continue
             lo_v, hi_v = (np.asarray(v, dtype=float) for v in pair)
             ok = np.isfinite(lo_v) & np.isfinite(hi_v)
-            if key != "loss":
+            if key_ != "loss":
                 ok &= (lo_v > 0) & (hi_v > 0)
             lo.setData(grid[ok], lo_v[ok])
             hi.setData(grid[ok], hi_v[ok])
             for item in (lo, hi, fill):
                 item.setVisible(bool(ok.any()))
 
-    def _update_serving(self, plan: Plan, compare_plan: Plan | None) -> None:
-        x = self._serve_x
-        rate = plan.inference_usd_per_million_tokens / 1e6
-        serving = x * rate
-        self._serve_train.setData(x[[0, -1]], np.array([plan.cost_usd, plan.cost_usd]))
-        self._serve_inf.setData(x, serving)
-        self._serve_total.setData(x, plan.cost_usd + serving)
-        if (
-            plan.inference_tokens
-            and INFERENCE_RANGE[0] <= plan.inference_tokens <= INFERENCE_RANGE[1]
-        ):
+    # ------------------------------------------------------------------ loss plot
+    def _update_loss(self, main: _Side, other: _Side | None) -> None:
+        xs: list[Any] = [main.frontier.flops[[0, -1]]]
+        ys: list[Any] = []
+        entries: list[tuple[pg.PlotDataItem | None, str]] = []
+        for side, curve, star in ((main, self._loss_curve, self._loss_pt),
+                                  (other, self._loss_cmp, self._loss_cmp_pt)):  # fmt: skip
+            if side is None or not side.law.has_loss or side.frontier.loss is None:
+                self._clear(curve, star)
+                continue
+            p = side.plan
+            x, y = self._frontier_xy(
+                side, side.frontier.loss, p.loss if p.loss is not None else math.nan
+            )
+            self._set(curve, x, y, (side.frontier, side.coarse, p.flops if side.coarse else 0.0))
+            ys.append(y)
+            if p.loss is not None and math.isfinite(p.loss):
+                self._set(star, [p.flops], [p.loss])
+                xs.append(p.flops)
+                ys.append(p.loss)
+            else:
+                self._clear(star)
+            if other is not None:
+                entries.append((curve, side.law.id + (" (dashed)" if side is other else "")))
+            if _fixed(side.question):
+                entries.append((star, "★ fixed size: above the frontier"))
+        self.lossp.set_legend(entries)
+        self.lossp.follow(_extent(xs, True), _extent(ys, False))
+
+    # ------------------------------------------------------------------ serving plot
+    def _update_serving(self, main: _Side, other: _Side | None) -> None:
+        pl = main.plan
+        lo, hi = INFERENCE_RANGE
+        d_inf = pl.inference_tokens
+        if d_inf and d_inf > 0:
+            lo, hi = min(lo, d_inf / 3.0), max(hi, d_inf * 3.0)
+        x = np.geomspace(lo, hi, SERVING_POINTS)
+        costs = curves.serving_costs(pl, x)
+        self._set(self._serve_train, x[[0, -1]], np.array([costs.training, costs.training]))
+        self._set(self._serve_inf, x, costs.serving)
+        self._set(self._serve_total, x, costs.total)
+        ys: list[Any] = [costs.training, costs.serving, costs.total]
+        xs: list[Any] = [x[[0, -1]]]
+        suffix = f", {main.law.id}" if other is not None else ""
+        entries: list[tuple[pg.PlotDataItem | None, str]] = [
+            (self._serve_train, "training" + suffix), (self._serve_inf, "serving" + suffix),
+            (self._serve_total, "total" + suffix)]  # fmt: skip
+        if d_inf and d_inf > 0:
             self._set(
                 self._serve_pt,
-                [plan.inference_tokens],
-                [plan.cost_usd + plan.inference_tokens * rate],
+                [d_inf],
+                [pl.cost_usd + d_inf * pl.inference_usd_per_million_tokens / 1e6],
             )
         else:
             self._clear(self._serve_pt)
-        if compare_plan is not None:
-            crate = compare_plan.inference_usd_per_million_tokens / 1e6
-            self._set(self._serve_total_cmp, x, compare_plan.cost_usd + x * crate)
+        ia = curves.inference_aware_costs(pl, x)
+        if ia is not None and d_inf and d_inf > 0:
+            self._set(self._serve_ia, x, ia.total)
+            ia_pt = curves.inference_aware_costs(pl, np.array([d_inf]))
+            self._set(self._serve_ia_pt, [d_inf], ia_pt.total if ia_pt is not None else [np.nan])
+            ys += [ia.total]
+            entries.append((self._serve_ia, "inference-aware total"))
+        else:
+            self._clear(self._serve_ia, self._serve_ia_pt)
+        if other is not None:
+            cc = curves.serving_costs(other.plan, x)
+            self._set(self._serve_total_cmp, x, cc.total)
+            ys.append(cc.total)
+            entries.append((self._serve_total_cmp, f"total, {other.law.id} (dashed)"))
         else:
             self._clear(self._serve_total_cmp)
-        self._update_serving_range(plan, compare_plan)
+        self.serve.set_legend(entries)
+        y = _extent(ys, True)
+        if y is not None:  # costs over many decades: show 6 below the top, and every training cost
+            trains = _extent([costs.training] + ([ia.training] if ia is not None else [])
+                             + ([cc.training] if other is not None else []), True)  # fmt: skip
+            y = (min(max(y[0], y[1] - 6.0), trains[0] if trains else y[1]), y[1])
+        self.serve.follow(_extent(xs, True), y)
+
+
+def _fixed(q: Question) -> bool:
+    return q.fixed_params is not None or q.n_tokens is not None
+
+
+def frontier_bands(law: Law, flops: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
+    """Bootstrap bands of N*, D* and L* on ``flops`` for a fitted law; None for other laws."""
+    try:
+        from planner import frontier_intervals
+    except ImportError:  # the core without interval support
+        return None
+    try:
+        bands = frontier_intervals(law, flops)
+    except (ValueError, ArithmeticError):
+        return None
+    return bands or None
