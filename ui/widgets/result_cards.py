@@ -151,7 +151,8 @@ class ResultCard(QFrame):
     def _place(self) -> None:
         y, w = self.PAD_Y, self.width() - 2 * self.PAD_X
         for lab, h in zip(self._labels(), self._heights, strict=True):
-            lab.setGeometry(self.PAD_X, y, w, h)
+            lab.move(self.PAD_X, y)
+            lab.setFixedSize(max(w, 1), h)  # fixed: a new text never posts a layout request
             lab.setVisible(h > 0)
             y += h
 
@@ -196,6 +197,22 @@ def _interval(key: str, plan: Plan) -> str:
     pair = (plan.intervals or {}).get(key)
     fmt = INTERVAL_FORMAT.get(key)
     return "" if pair is None or fmt is None else f"CI {fmt(pair[0])} – {fmt(pair[1])}"
+
+
+class Pinned(QWidget):
+    """Holds one widget at the holder's size, outside any layout: the child's new text or size
+    hint never lays out the window again (the holder's height is fixed, its width follows)."""
+
+    def __init__(self, child: QWidget) -> None:
+        super().__init__()
+        self.child = child
+        child.setParent(self)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.child.move(0, 0)
+        self.child.setFixedSize(self.size())
 
 
 class CardRow(QWidget):
@@ -274,12 +291,8 @@ class WarningsStrip(QFrame):
         self.button.setCheckable(True)
         self.button.setAutoRaise(True)
         self.button.toggled.connect(self.set_expanded)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(4)
-        lay.addWidget(self.label, 1)
-        lay.addWidget(self.button)
-        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # placed by hand at fixed sizes (resizeEvent): a new text never lays out the window again
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(self.label.fontMetrics().height() + 12)
         self._lines: tuple[str, ...] = ()
         self._merged: list[PlanWarning] = []
@@ -310,7 +323,9 @@ class WarningsStrip(QFrame):
             mark = "⚠" if top == SERIOUS else "ⓘ" if top < 2 else "⚠"
             self._summary = f"{mark} {n} warning{'s' if n > 1 else ''}: {lines[0]}"
         self.button.setText(f"Show all ({n})" if n else "")
-        self.button.setVisible(n > 0)
+        if self.button.isVisibleTo(self) != (n > 0):
+            self.button.setVisible(n > 0)
+            self._place()
         if n == 0 and self.button.isChecked():
             self.button.setChecked(False)
         self.setToolTip("\n".join(lines))
@@ -320,9 +335,16 @@ class WarningsStrip(QFrame):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        self._elide()
+        self._place()
         if self._list is not None and self._list.isVisible():
             self._place_list()
+
+    def _place(self) -> None:
+        bw = self.button.sizeHint().width() if self.button.isVisibleTo(self) else 0
+        self.button.setGeometry(self.width() - bw, 0, bw, self.height())
+        self.label.move(0, 0)
+        self.label.setFixedSize(max(self.width() - bw - 4, 1), self.height())
+        self._elide()
 
     def _elide(self) -> None:
         width = max(self.label.width() - 16, 50)
@@ -379,8 +401,8 @@ class ResultCards(QWidget):
         f.setPointSizeF(f.pointSizeF() * 1.12)
         f.setBold(True)
         self.headline.setFont(f)
-        self.headline.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        outer.addWidget(self.headline)
+        self._headline_box = Pinned(self.headline)
+        outer.addWidget(self._headline_box)
         self.key_row = CardRow(CARDS)
         self.key_row.show_keys(tuple(k for k, _, _ in CARDS))
         outer.addWidget(self.key_row)
@@ -413,7 +435,7 @@ class ResultCards(QWidget):
         for card in self.key_row.cards.values():
             card.set_lines(3, 2 if compare else 1)
         lines = 4 if compare else 2
-        self.headline.setFixedHeight(self.headline.fontMetrics().lineSpacing() * lines + 4)
+        self._headline_box.setFixedHeight(self.headline.fontMetrics().lineSpacing() * lines + 4)
         self.context_row.setVisible(not demand)  # the same height: the plots do not move
         self.demand_row.setVisible(demand)
 
