@@ -212,8 +212,12 @@ class ResultCard(QWidget):
     def paintEvent(self, event) -> None:
         colors = theme.card_colors(self.palette())
         p = QPainter(self)
-        theme.draw_frame(p, self.rect(), colors["background"], colors["border"], self.RADIUS)
-        area = event.rect()  # a new value repaints only the value's rectangle: skip the rest
+        area = event.rect()  # a new unit or extra line repaints only its rectangle
+        inside = self.rect().adjusted(self.RADIUS, self.RADIUS, -self.RADIUS, -self.RADIUS)
+        if inside.contains(area):  # clear of the rounded border: a plain fill is all it needs
+            p.fillRect(area, colors["background"])
+        else:
+            theme.draw_frame(p, self.rect(), colors["background"], colors["border"], self.RADIUS)
         for text, rect, flags, color in (
             (self.title, self._rects[0], Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "muted"),
             (self.unit, self._rects[2], self.WRAP, "muted"),
