@@ -8,8 +8,10 @@ main window connects ``colorSchemeChanged`` and re-themes its plots.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from PySide6.QtCore import QRect, QRectF, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle
 
 # Cards, the warnings strip and its list paint their frames themselves (QPainter), in these
@@ -50,13 +52,26 @@ def warning_colors(palette: QPalette, severity: str) -> tuple[QColor | None, QCo
 
 def draw_frame(painter: QPainter, rect: QRect, fill: QColor | None, border: QColor, radius: float) -> None:
     """A filled frame with a 1-px rounded border inside ``rect`` (what a style sheet's
-    ``background; border: 1px solid; border-radius`` drew)."""
-    painter.save()
+    ``background; border: 1px solid; border-radius`` drew), from a cached pixmap: an
+    antialiased rounded rectangle as wide as the warnings strip costs ~0.2 ms to rasterise,
+    and the strip repaints at every slider step."""
+    dpr = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
+    key = (rect.width(), rect.height(), dpr, fill.rgba() if fill is not None else None, border.rgba(), radius)
+    painter.drawPixmap(rect.topLeft(), _frame_pixmap(*key))
+
+
+@lru_cache(maxsize=64)
+def _frame_pixmap(w: int, h: int, dpr: float, fill: int | None, border: int, radius: float) -> QPixmap:
+    pixmap = QPixmap(max(round(w * dpr), 1), max(round(h * dpr), 1))
+    pixmap.setDevicePixelRatio(dpr)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    painter.setPen(QPen(border, 1.0))
-    painter.setBrush(fill if fill is not None else Qt.BrushStyle.NoBrush)
-    painter.drawRoundedRect(QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5), radius, radius)
-    painter.restore()
+    painter.setPen(QPen(QColor.fromRgba(border), 1.0))
+    painter.setBrush(QColor.fromRgba(fill) if fill is not None else Qt.BrushStyle.NoBrush)
+    painter.drawRoundedRect(QRectF(0, 0, w, h).adjusted(0.5, 0.5, -0.5, -0.5), radius, radius)
+    painter.end()
+    return pixmap
 
 
 def system_is_dark() -> bool:
