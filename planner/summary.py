@@ -97,6 +97,8 @@ def result_rows(plan: Plan) -> list[Row]:
         Row("inference_flops_per_token", "Inference FLOPs per token", fmt_flops(plan.inference_flops_per_token),
             f"FLOPs/token at {plan.context:,}-token context", "serving", e(plan.inference_flops_per_token)),
     ]  # fmt: skip
+    if plan.binding:
+        rows.append(_binding_row(plan))
     if plan.serve_memory_limit_bytes is not None:
         rows.append(Row("serve_memory_limit_bytes", "Serving limit", fmt_bytes(plan.serve_memory_limit_bytes),
                         f"serve on {plan.serve_on}", "serving", e(plan.serve_memory_limit_bytes)))  # fmt: skip
@@ -104,6 +106,16 @@ def result_rows(plan: Plan) -> list[Row]:
     if plan.architecture is not None:
         rows += architecture_rows(plan.architecture, plan.training_memory, plan.serving)
     return rows
+
+
+def _binding_row(plan: Plan) -> Row:
+    """The constraints that bind, and the loss they cost against the unconstrained optimum."""
+    names = ", ".join(b.replace("_", " ") for b in plan.binding)
+    cost = plan.cost_of_constraints
+    if cost is None or plan.unconstrained_loss is None:
+        return Row("binding", "Bound by", names, "the plan sits on this constraint", "plan")
+    return Row("binding", "Bound by", names, f"loss {cost:+.4f} vs {fmt_loss(plan.unconstrained_loss)} unconstrained",
+               "plan", fmt_exact(cost))  # fmt: skip
 
 
 def _science_rows(plan: Plan) -> list[Row]:
