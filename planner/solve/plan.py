@@ -12,6 +12,7 @@ naming them; invalid inputs raise ``ValueError``.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from planner.costs.hardware import budget_to_flops, gpu_hours_to_days, gpu_hours_to_usd
@@ -23,21 +24,32 @@ from planner.solve.terms import TERMS
 from planner.solve.warnings import extrapolation_warnings
 
 MIN_FLOPS, MAX_FLOPS = LIMITS["flops"].lo, LIMITS["flops"].hi
+NO_SERVING = {"inference_flops_per_token": math.nan, "inference_usd_per_million_tokens": math.nan,
+              "inference_bound": "", "serving_memory_bytes": math.nan}  # fmt: skip
+"""Serving fields before the launch term prices the shape (they stay so when it is left out)."""
 
 
-def plan(question: Question | Law, flops: float | None = None, **inputs: Any) -> Plan:
+def plan(question: Question | Law, flops: float | None = None, *, terms: Sequence[Term] = TERMS,
+         **inputs: Any) -> Plan:
     """Plan a training run: the best (N, D) for the question, its loss, costs and warnings.
 
     ``question`` is a :class:`~planner.question.Question`, or a law followed by the question's
     inputs as keyword arguments (``plan(law, 1e22, moe_activation=0.25)``; ``hardware=`` takes a
     :class:`~planner.costs.hardware.Hardware` for the GPU, count, MFU, price and precision).
+
+    ``terms`` are the effects taken into account, in order (default: every registered effect,
+    :data:`~planner.solve.terms.TERMS`). :data:`~planner.solve.terms.WITHOUT_ARCHITECTURE` leaves
+    out the launch report (the shape, its training memory and serving from it): the same N, D,
+    loss, budget, hyperparameters and warnings of the law, without ``architecture``,
+    ``training_memory`` and ``serving``, and NaN for the serving cost and memory. Scripts that
+    need only the allocation use it, and the benchmarks time the architecture separately.
     """
     if "hardware" in inputs:
         hw = inputs.pop("hardware")
         inputs = {"gpu": hw.accelerator.name, "n_gpus": hw.n_gpus, "mfu": hw.mfu,
                   "usd_per_gpu_hour": hw.usd_per_gpu_hour, "precision": hw.precision, **inputs}  # fmt: skip
     q = question if isinstance(question, Question) else Question(law=question, flops=flops, **inputs)
-    terms = [t for t in TERMS if t.applies(q)]
+    terms = [t for t in terms if t.applies(q)]
     try:
         c, kind = resolve_budget(q, terms)
         problem = pose(q, terms, c)
@@ -174,6 +186,7 @@ def core_fields(p: Problem, pt: Point, kind: str) -> dict[str, Any]:
         "context": q.context, "method": pt.method, "warnings": warnings + extra, "n_params_total": pt.n,
         "n_params_active": pt.n, "budget_kind": kind, "binding": list(pt.binding), "decode_batch": q.decode_batch,
         "serve_precision": q.serve_precision, "serve_on": q.serve_on, "question": q, "extras": {},
+        **NO_SERVING,
     }  # fmt: skip
 
 

@@ -17,3 +17,6 @@ TERMS: tuple[Term, ...] = (
     uncertainty.TERM,  # report: bootstrap intervals of fitted laws
     launch.TERM,  # report: the shape, training memory and layout, serving from the shape
 )
+
+WITHOUT_ARCHITECTURE: tuple[Term, ...] = tuple(t for t in TERMS if t is not launch.TERM)
+"""Every effect but the launch report: the plan of the law alone (``plan(q, terms=...)``)."""
