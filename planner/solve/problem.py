@@ -107,9 +107,22 @@ class Point(NamedTuple):
 
 
 class Term:
-    """One effect's contribution to the problem and the plan; override what applies."""
+    """One effect's contribution to the problem and the plan; override what applies.
+
+    ``constraint`` terms are left out of the unconstrained problem. ``poses`` and ``refines`` say
+    whether a subclass overrides :meth:`pose` and :meth:`refine` (set when the class is made), so
+    the planner calls only the steps an effect takes part in.
+    """
 
     name = ""
+    constraint = False
+    poses = False
+    refines = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.poses = cls.pose is not Term.pose
+        cls.refines = cls.refine is not Term.refine
 
     def applies(self, q: Question) -> bool:
         return False
