@@ -67,6 +67,8 @@ _ALIASES.update({"a100": "A100 80GB SXM", "h100": "H100 SXM", "h200": "H200 SXM"
 
 def get_accelerator(name: str) -> Accelerator:
     """Look up an accelerator by name, forgiving case, spaces and dashes (``h100-sxm``)."""
+    if name in CATALOGUE:
+        return CATALOGUE[name]
     key = name.lower().replace(" ", "").replace("-", "").replace("_", "")
     if key in _ALIASES:
         return CATALOGUE[_ALIASES[key]]

@@ -49,3 +49,4 @@ def test_default_terms_are_every_registered_effect() -> None:
     q = Question(law=get_law("chinchilla-2022-a3"), flops=1e22)
     assert plan(q) == plan(q, terms=TERMS)
     assert len(WITHOUT_ARCHITECTURE) == len(TERMS) - 1
+

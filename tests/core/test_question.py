@@ -192,3 +192,15 @@ def test_question_inputs_round_trip() -> None:
     assert Question.from_inputs(law, q.inputs()) == q
     with pytest.raises(ValueError, match="unknown input"):
         Question.from_inputs(law, {"flopz": 1})
+
+
+def test_every_numeric_default_is_valid_as_written() -> None:
+    """A Question checks only the numeric inputs that are not its own defaults, so every default
+    must pass its limit unchanged (same value, same type)."""
+    from planner.question import _NUMERIC_DEFAULTS, INPUT_NAMES, LIMITS, check_value
+
+    assert {name for name, _ in _NUMERIC_DEFAULTS} == {name for name in LIMITS if name in INPUT_NAMES}
+    for name, written in _NUMERIC_DEFAULTS:
+        if written is not None:
+            checked = check_value(name, written)
+            assert checked == written and type(checked) is type(written), name
