@@ -22,7 +22,7 @@ QUESTIONS = [
     ("llama3-2024", {"usd": 5e6}),
     ("epoch-2024", {"flops": 1e22, "optimal_vocab": True, "moe_activation": 0.05, "moe_granularity": 8,
                     "inference_tokens": 1e13, "serve_on": "8xH100 SXM"}),
-    ("epoch-2024", {"flops": 1e24, "serve_on": "8xH100 SXM"}),  # the serving limit binds
+    ("epoch-2024", {"flops": 1e26, "serve_on": "8xH100 SXM"}),  # the serving limit binds
     ("chinchilla-2022-a3", {"target_loss": 2.2}),
     ("muennighoff-2023", {"flops": 1e22, "unique_tokens": 1e10}),
 ]
@@ -43,6 +43,8 @@ def test_without_architecture_is_the_plan_minus_the_launch_fields(preset: str, i
             continue
         assert getattr(core, name) == getattr(full, name), name
     assert set(core.extras) == set(full.extras)
+    if "serve_on" in inputs and inputs["flops"] > 1e25:
+        assert core.binding == ("serving_memory",)
 
 
 def test_default_terms_are_every_registered_effect() -> None:
@@ -50,3 +52,41 @@ def test_default_terms_are_every_registered_effect() -> None:
     assert plan(q) == plan(q, terms=TERMS)
     assert len(WITHOUT_ARCHITECTURE) == len(TERMS) - 1
 
+
+
+@pytest.mark.parametrize("inputs", [
+    {},
+    {"moe_activation": 0.05, "moe_granularity": 8},
+    {"serve_precision": "int4", "context": 32_768, "decode_batch": 8},
+    {"moe_activation": 0.25, "moe_law": "krajewski", "serve_precision": "fp8"},
+])  # fmt: skip
+@pytest.mark.parametrize("n", [3e7, 1.3e9, 7e10, 2e12])
+def test_the_serving_limit_holds_the_memory_serving_reports(inputs: dict, n: float) -> None:
+    """The serving constraint sums the shape's weights and KV cache itself (no pricing on each
+    step of its search): the same bytes serving_from_shape reports for that shape."""
+    from planner.costs.launch import replica_memory, shape_for
+    from planner.costs.serving import serving_from_shape
+    from planner.solve.plan import pose
+
+    q = Question(law=get_law("epoch-2024"), flops=1e22, serve_on="8xH100 SXM", **inputs)
+    p = pose(q, [t for t in TERMS if t.applies(q)], 1e22)
+    arch = shape_for(p, n).architecture
+    served = serving_from_shape(arch, q.hardware, context=q.context, batch=q.decode_batch, precision=q.serve_precision)
+    assert replica_memory(arch, q.serve_precision, q.context, q.decode_batch) == served.serving_memory_bytes
+
+
+def test_the_serving_bound_is_the_same_remembered_or_not() -> None:
+    """The serving limit remembers the memory of the shapes its search tries (they do not depend on
+    the budget); a plan after the cache is cleared is the same plan."""
+    from planner.costs import launch
+
+    law = get_law("epoch-2024")
+    for inputs in ({"serve_on": "8xH100 SXM"}, {"serve_on": "2xH100 SXM", "moe_activation": 0.05},
+                   {"serve_on": "H200", "vocab_size": 128_000, "context": 32_768}):  # fmt: skip
+        for c in (1e23, 1e25, 1e26):
+            q = Question(law=law, flops=c, **inputs)
+            launch._memory_at.cache_clear()
+            first = plan(q, terms=WITHOUT_ARCHITECTURE)
+            again = plan(q, terms=WITHOUT_ARCHITECTURE)
+            assert first == again
+            assert launch._memory_at.cache_info().hits > 0
