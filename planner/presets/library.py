@@ -37,6 +37,7 @@ cached by path, size and modification time.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -326,9 +327,42 @@ def scan(
     )
 
 
-def find_preset(key: str, extra_folders: Sequence[str | os.PathLike[str]] = ()) -> Preset:
-    """Resolve a preset id (through every folder and the precedence rule) or a file path.
+def find_preset(key: str | os.PathLike[str], extra_folders: Sequence[str | os.PathLike[str]] = ()) -> Preset:
+    """Resolve a preset id (through every folder and the precedence rule) or a file path: the
+    same preset as ``scan(extra_folders).resolve(key)``.
 
+    An id no Mine or Team file claims is a built-in, which lives in ``<id>.toml`` (a test keeps
+    every built-in's file named after its id): that one file is read instead of all of them,
+    so ``planner plan --preset ID`` does not parse every shipped preset. Anything else (a path,
+    an unknown id, a built-in that will not load) takes the full scan and its messages.
     Raises ``KeyError`` (unknown id, listing the known ones) or :class:`PresetError`.
     """
-    return scan(extra_folders).resolve(key)
+    text = os.fspath(key)
+    if not _ID.match(text) or text.lower().endswith(PRESET_SUFFIXES):
+        return scan(extra_folders).resolve(text)
+    errors: list[BrokenFile] = []
+    seen: set[str] = set()
+    for group, folders in ((MINE, [user_preset_dir()]), (TEAM, team_folders(extra_folders))):
+        for folder in folders:
+            for path in _folder_files(folder, group, errors):
+                real = os.path.normcase(os.path.realpath(path))
+                if real in seen:
+                    continue
+                seen.add(real)
+                try:
+                    preset = _load_cached(path)
+                except PresetError:
+                    continue
+                if preset.id == text:
+                    return preset
+    path = resource_dir("presets") / f"{text}.toml"
+    try:
+        preset = _load_cached(path) if describe_special(path) is None else None
+    except (OSError, PresetError):
+        preset = None
+    if preset is not None and preset.id == text:
+        return preset
+    return scan(extra_folders).resolve(text)
+
+
+_ID = re.compile(r"^[A-Za-z0-9._-]{1,80}$")  # a preset id (planner.presets.schema.ID_PATTERN)
