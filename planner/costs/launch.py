@@ -19,7 +19,7 @@ from planner.costs.hardware import BYTES_PER_PARAM
 from planner.costs.memory import TrainingMemory, training_plan
 from planner.costs.proposal import ArchitecturePlan, MoESpec, describe
 from planner.costs.serving import serving_from_shape
-from planner.effects.vocab import reference_vocab
+from planner.laws.base import reference_vocab
 from planner.solve.problem import Conflict, Point, Problem, Term
 
 if TYPE_CHECKING:

@@ -121,8 +121,10 @@ class Term:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls.poses = cls.pose is not Term.pose
-        cls.refines = cls.refine is not Term.refine
+        if "poses" not in cls.__dict__:
+            cls.poses = cls.pose is not Term.pose
+        if "refines" not in cls.__dict__:
+            cls.refines = cls.refine is not Term.refine
 
     def applies(self, q: Question) -> bool:
         return False
@@ -136,6 +138,56 @@ class Term:
 
     def report(self, p: Problem, pt: Point, out: dict[str, Any]) -> None:
         """Add fields of :class:`~planner.solve.result.Plan` (and warnings) to ``out``."""
+
+
+class LazyTerm(Term):
+    """An effect's term registered by its module and the question inputs it reads: the module is
+    imported (its ``TERM`` used) the first time a question sets one of them. With all of them at
+    their defaults the effect has nothing to do, so a plain plan imports none of its science.
+
+    It stands in for the term everywhere (the planner does not tell them apart).
+    """
+
+    def __init__(self, module: str, inputs: tuple[str, ...]) -> None:
+        from planner.question import default
+
+        self.module, self.inputs = module, inputs
+        self._unset = tuple((name, default(name)) for name in inputs)
+        self._term: Term | None = None
+
+    @property
+    def term(self) -> Term:
+        if self._term is None:
+            import importlib
+
+            self._term = importlib.import_module(self.module).TERM
+        return self._term
+
+    def applies(self, q: Question) -> bool:
+        if self._term is None:  # not imported yet: only a question that sets one of its inputs does
+            for name, unset in self._unset:
+                if getattr(q, name) != unset:
+                    break
+            else:
+                return False
+        return self.term.applies(q)
+
+    name = property(lambda self: self.term.name)  # type: ignore[assignment]
+    constraint = property(lambda self: self.term.constraint)  # type: ignore[assignment]
+    poses = property(lambda self: self.term.poses)  # type: ignore[assignment]
+    refines = property(lambda self: self.term.refines)  # type: ignore[assignment]
+
+    def pose(self, p: Problem) -> None:
+        self.term.pose(p)
+
+    def refine(self, p: Problem, pt: Point) -> Point:
+        return self.term.refine(p, pt)
+
+    def report(self, p: Problem, pt: Point, out: dict[str, Any]) -> None:
+        self.term.report(p, pt, out)
+
+    def __repr__(self) -> str:
+        return f"LazyTerm({self.module!r}, {self.inputs!r})"
 
 
 # ---------------------------------------------------------------------------------------------

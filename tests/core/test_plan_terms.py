@@ -90,3 +90,40 @@ def test_the_serving_bound_is_the_same_remembered_or_not() -> None:
             again = plan(q, terms=WITHOUT_ARCHITECTURE)
             assert first == again
             assert launch._memory_at.cache_info().hits > 0
+
+
+LAZY_INPUTS = [
+    {}, {"moe_activation": 0.25}, {"moe_granularity": 4.0}, {"moe_activation": 1.0}, {"unique_tokens": 1e10},
+    {"unique_tokens": math.inf}, {"vocab_size": 64_000}, {"optimal_vocab": True}, {"inference_tokens": 1e12},
+    {"inference_tokens": 0}, {"target_loss": 2.1}, {"flops": None, "target_loss": 2.1}, {"moe_law": "krajewski"},
+    {"serve_on": "8xH100 SXM", "context": 8192},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("inputs", LAZY_INPUTS)
+def test_a_lazy_term_stands_in_for_its_effect(inputs: dict) -> None:
+    """Registered by module and inputs, a term applies exactly when the effect's own term does,
+    whether its module is loaded yet or not, and it answers for the term in every step."""
+    import importlib
+
+    from planner.solve.problem import LazyTerm
+
+    q = Question(law=get_law("epoch-2024"), **{"flops": 1e22, **inputs})
+    lazy = [t for t in TERMS if isinstance(t, LazyTerm)]
+    assert {t.module for t in lazy} == {f"planner.effects.{m}" for m in ("moe", "data_limit", "vocab", "demand")}
+    for registered in lazy:
+        real = importlib.import_module(registered.module).TERM
+        fresh = LazyTerm(registered.module, registered.inputs)  # its module not looked up yet
+        assert fresh.applies(q) == real.applies(q) == registered.applies(q)
+        assert (fresh.name, fresh.constraint, fresh.poses, fresh.refines) == (
+            real.name, real.constraint, real.poses, real.refines)  # fmt: skip
+
+
+def test_a_plain_plan_imports_no_effect_it_does_not_use() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from planner import get_law, plan; plan(get_law('chinchilla-2022-a3'), 1e22); "
+            "print(sorted(m for m in sys.modules if m.startswith('planner.effects.')))")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['planner.effects.hyperparams', 'planner.effects.uncertainty']"
