@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 import numpy as np
@@ -320,7 +320,7 @@ def _name_the_key(at: str, message: str, doc: Any, cls: Any) -> str:
             msgspec.convert(_integral_floats(probe), cls)
         except msgspec.ValidationError as exc:
             if str(exc) == message:
-                return f"{head}.{key}{tail}"
+                return f"{head}.{_key_text(key)}{tail}"
     return head + tail
 
 
@@ -518,8 +518,7 @@ def _bounds(form: str, name: str) -> tuple[float, float, bool]:
 SAMPLES_ENCODING = schema.SAMPLES_ENCODING
 
 
-@dataclass(frozen=True, slots=True)
-class BootstrapTable:
+class BootstrapTable(NamedTuple):
     """A validated ``[law.bootstrap]``: samples (read-only), level, the optional extrapolation
     calibration (``[law.bootstrap.extrapolation]``) and provenance (seed, data_sha256, data_file)."""
 
