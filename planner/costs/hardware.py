@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from planner.units import HOURS_PER_DAY, SECONDS_PER_HOUR
 
@@ -23,8 +24,7 @@ BYTES_PER_PARAM = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.
 """Bytes per weight (or cached value) by numeric format."""
 
 
-@dataclass(frozen=True, slots=True)
-class Accelerator:
+class Accelerator(NamedTuple):
     """One accelerator: dense peaks in FLOP/s, memory in bytes, bandwidth in bytes/s."""
 
     name: str
@@ -165,8 +165,7 @@ def budgets_of_flops(flops: float, hw: Hardware) -> dict[str, float]:
     return {"flops": flops, "gpu_hours": gh, "usd": gpu_hours_to_usd(gh, hw), "days": gpu_hours_to_days(gh, hw)}
 
 
-@dataclass(frozen=True, slots=True)
-class ServeTarget:
+class ServeTarget(NamedTuple):
     """Where one replica of the model must fit: ``n_gpus`` × ``gpu`` or a plain memory size."""
 
     memory_bytes: float

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -39,8 +39,7 @@ def reference_vocab(law_id: str) -> float:
 
 
 
-@dataclass(frozen=True, slots=True)
-class Citation:
+class Citation(NamedTuple):
     """Where a law's numbers come from."""
 
     text: str
@@ -53,8 +52,7 @@ class Citation:
         return ", ".join(p for p in parts if p)
 
 
-@dataclass(frozen=True, slots=True)
-class FittedRange:
+class FittedRange(NamedTuple):
     """Ranges the law was fitted on; ``None`` where the paper does not say."""
 
     n_params: tuple[float, float] | None = None

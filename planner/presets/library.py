@@ -42,6 +42,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from planner.files.resources import resource_dir
 from planner.files.special import describe_special
@@ -99,8 +100,7 @@ def team_folders(extra: Iterable[str | os.PathLike[str]] = ()) -> list[Path]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """One usable preset and where it came from.
 
     ``key`` is what a combo box stores as userData: the id for built-ins, the file path
@@ -130,8 +130,7 @@ class Entry:
         return str(self.preset.path)
 
 
-@dataclass(frozen=True, slots=True)
-class Shadowed:
+class Shadowed(NamedTuple):
     """``loser`` has the same id as ``winner`` and is hidden by the precedence rule."""
 
     winner: Entry
@@ -147,8 +146,7 @@ class Shadowed:
         return f"{where} ({self.loser.group}) is shadowed by {by} ({self.winner.group}) for id {self.id!r}"
 
 
-@dataclass(frozen=True, slots=True)
-class BrokenFile:
+class BrokenFile(NamedTuple):
     """A file (or team folder) that could not be used, and the one-line reason."""
 
     path: Path
