@@ -52,7 +52,45 @@ _FROM: dict[str, str] = {
                      "load_runs", "Runs", "RunsError"), "planner.fitting"),
 }  # fmt: skip
 """Where each public name lives (imported on first access)."""
-__all__ = ["__version__", *sorted(_FROM)]
+__all__ = [
+    "CATALOGUE",
+    "LIMITS",
+    "BootstrapResult",
+    "ChinchillaLaw",
+    "DataConstrainedLaw",
+    "FitResult",
+    "Frontier",
+    "Hardware",
+    "HoldoutResult",
+    "KaplanLaw",
+    "Law",
+    "Plan",
+    "PowerLawAllocation",
+    "PresetError",
+    "Question",
+    "Runs",
+    "RunsError",
+    "__version__",
+    "bootstrap",
+    "builtin_presets",
+    "fit",
+    "fitted_law",
+    "flops_for_loss",
+    "frontier",
+    "frontier_intervals",
+    "get_accelerator",
+    "get_law",
+    "isoflop_curve",
+    "leave_largest_out",
+    "load_preset_file",
+    "load_runs",
+    "optimal_params_for_tokens",
+    "optimal_tokens_for_params",
+    "plan",
+    "plan_intervals",
+    "residuals_by_compute",
+    "write_fitted_preset",
+]  # fmt: skip
 
 
 def __getattr__(name: str) -> object:
@@ -89,6 +127,10 @@ if TYPE_CHECKING:  # the same names for type checkers and editors
     from planner.presets.load import PresetError, builtin_presets, get_law, load_preset_file
     from planner.question import LIMITS, Question
     from planner.solve.allocation import frontier, frontier_intervals, isoflop_curve
-    from planner.solve.inverses import flops_for_loss, optimal_params_for_tokens, optimal_tokens_for_params
+    from planner.solve.inverses import (
+        flops_for_loss,
+        optimal_params_for_tokens,
+        optimal_tokens_for_params,
+    )
     from planner.solve.plan import plan
     from planner.solve.result import Frontier, Plan
