@@ -46,7 +46,7 @@ from typing import NamedTuple
 
 from planner.files.resources import resource_dir
 from planner.files.special import describe_special
-from planner.presets.load import Preset, PresetError, load_preset_file
+from planner.presets.load import Preset, PresetError, load_builtin, load_preset_file
 
 APP_NAME = "compute-budget-planner"
 BUILTIN, TEAM, MINE, RECENT = "Built-in", "Team", "Mine", "Recent"
@@ -330,8 +330,10 @@ def find_preset(key: str | os.PathLike[str], extra_folders: Sequence[str | os.Pa
     same preset as ``scan(extra_folders).resolve(key)``.
 
     An id no Mine or Team file claims is a built-in, which lives in ``<id>.toml`` (a test keeps
-    every built-in's file named after its id): that one file is read instead of all of them,
-    so ``planner plan --preset ID`` does not parse every shipped preset. Anything else (a path,
+    every built-in's file named after its id): that one file is read instead of all of them
+    (and taken from the index of validated built-ins while it is unchanged,
+    :func:`~planner.presets.load.load_builtin`), so ``planner plan --preset ID`` neither parses
+    every shipped preset nor loads the schema. Anything else (a path,
     an unknown id, a built-in that will not load) takes the full scan and its messages.
     Raises ``KeyError`` (unknown id, listing the known ones) or :class:`PresetError`.
     """
@@ -354,8 +356,8 @@ def find_preset(key: str | os.PathLike[str], extra_folders: Sequence[str | os.Pa
                 if preset.id == text:
                     return preset
     path = resource_dir("presets") / f"{text}.toml"
-    try:
-        preset = _load_cached(path) if describe_special(path) is None else None
+    try:  # the index of validated built-ins while the file is unchanged, else the file itself
+        preset = load_builtin(text) or (_load_cached(path) if describe_special(path) is None else None)
     except (OSError, PresetError):
         preset = None
     if preset is not None and preset.id == text:
