@@ -29,16 +29,7 @@ import numpy as np
 from planner.costs.hardware import CATALOGUE, Hardware, get_accelerator, parse_serve_target
 from planner.files.resources import resource_dir
 from planner.files.special import NotRegularFileError, read_regular_file
-from planner.laws import (
-    ChinchillaLaw,
-    Citation,
-    DataConstrainedLaw,
-    FittedRange,
-    KaplanLaw,
-    Law,
-    LawInfo,
-    PowerLawAllocation,
-)
+from planner.laws.base import Citation, FittedRange, Law, LawInfo
 from planner.presets import SCHEMA_VERSION
 from planner.question import BUDGET_KINDS, LIMITS
 
@@ -772,25 +763,27 @@ def _law(recipe: Mapping[str, Any], source: str) -> Law:
         bootstrap_level=None if boot is None else boot["level"],
         calibration=None if boot is None or boot["calibration"] is None else MappingProxyType(boot["calibration"]),
     )  # fmt: skip
+    import planner.laws as laws  # each form's module is imported when a preset of that form is read
+
     try:
         if form == "chinchilla":
-            return ChinchillaLaw(info, **coefs)
+            return laws.ChinchillaLaw(info, **coefs)
         if form == "data_constrained":
-            return DataConstrainedLaw(info, **coefs)
+            return laws.DataConstrainedLaw(info, **coefs)
         if form == "kaplan":
-            given = [name for name in KaplanLaw.ALLOCATION if name in coefs]
-            if given and len(given) != len(KaplanLaw.ALLOCATION):
-                missing = next(name for name in KaplanLaw.ALLOCATION if name not in coefs)
+            given = [name for name in laws.KaplanLaw.ALLOCATION if name in coefs]
+            if given and len(given) != len(laws.KaplanLaw.ALLOCATION):
+                missing = next(name for name in laws.KaplanLaw.ALLOCATION if name not in coefs)
                 raise PresetError(source, f"law.coefficients.{missing}", "missing",
                                   "all six of alpha_C, C_c, n_coef, n_exp, d_coef, d_exp, or none of them "
                                   "(a loss-only Kaplan law)")  # fmt: skip
-            return KaplanLaw(info, **coefs)
+            return laws.KaplanLaw(info, **coefs)
         rule = recipe["rule"]
         if rule != "tokens_only":
             for name in ("n_coef", "n_exp"):
                 if name not in coefs:
                     raise PresetError(source, f"law.coefficients.{name}", "missing", f"a number (rule {rule!r})")
-        return PowerLawAllocation(info, rule=rule, **coefs)
+        return laws.PowerLawAllocation(info, rule=rule, **coefs)
     except (OverflowError, ZeroDivisionError) as exc:
         raise PresetError(source, "law.coefficients", f"these coefficients overflow ({exc})",
                           "a law with finite optimum") from None  # fmt: skip
