@@ -86,11 +86,13 @@ class HyperparameterEstimate(NamedTuple):
     warnings: tuple[str, ...] = ()
 
 
-def _outside(x: ArrayLike, lo: float, hi: float, factor: float = 1.0) -> bool:
+def _outside(x: ArrayLike, fit: tuple[float, float], factor: float = 1.0) -> bool:
+    """Whether ``x`` (any element) lies more than ``factor`` outside the fitted range ``fit``."""
+    lo, hi = fit[0] / factor, fit[1] * factor
     if isinstance(x, float):
-        return x < lo / factor or x > hi * factor
+        return x < lo or x > hi
     x = np.asarray(x, dtype=float)
-    return bool(np.any(x < lo / factor) or np.any(x > hi * factor))
+    return bool(np.any(x < lo) or np.any(x > hi))
 
 
 def _arr(x: ArrayLike) -> ArrayLike:
@@ -121,7 +123,7 @@ def deepseek(flops: ArrayLike) -> HyperparameterEstimate:
     """
     c = _arr(flops)
     warnings = ()
-    if _outside(c, *DEEPSEEK_FIT_FLOPS, factor=100.0):
+    if _outside(c, DEEPSEEK_FIT_FLOPS, 100.0):
         warnings = ("DeepSeek hyperparameter law: budget more than 100× outside its 1e17–2e19 fit",)
     return HyperparameterEstimate(
         DEEPSEEK_LR_COEF * c**DEEPSEEK_LR_EXP,
@@ -139,7 +141,7 @@ def ling_moe(flops: ArrayLike) -> HyperparameterEstimate:
     """
     c = _arr(flops)
     warnings = ["Ling MoE batch law: unit presumed tokens (grid 2^18–2^21; UNCONFIRMED)"]
-    if _outside(c, *LING_FIT_FLOPS):
+    if _outside(c, LING_FIT_FLOPS):
         warnings.append(
             "Ling MoE hyperparameter law: budget outside its 3e17–3e20 fit (extrapolation)"
         )
@@ -180,7 +182,7 @@ class HyperparamsTerm(Term):
 
     def report(self, p: Problem, pt: Point, out: dict[str, Any]) -> None:
         q = p.question
-        vp = (p.extras or {}).get("vocab_plan")
+        vp = p.extras.get("vocab_plan") if p.extras else None
         n_nv = vp.split.n_nonvocab if vp is not None else pt.n
         moe_on = q.moe_activation is not None and q.moe_activation < 1.0
         estimates = recommend(n_nv, out["n_tokens"], p.flops, moe=moe_on)

@@ -149,10 +149,13 @@ class LazyTerm(Term):
     """
 
     def __init__(self, module: str, inputs: tuple[str, ...]) -> None:
+        from operator import attrgetter
+
         from planner.question import default
 
         self.module, self.inputs = module, inputs
-        self._unset = tuple((name, default(name)) for name in inputs)
+        self._read = attrgetter(*inputs)  # the inputs of a question (one value, or a tuple of them)
+        self._unset = default(inputs[0]) if len(inputs) == 1 else tuple(default(name) for name in inputs)
         self._term: Term | None = None
 
     @property
@@ -164,12 +167,8 @@ class LazyTerm(Term):
         return self._term
 
     def applies(self, q: Question) -> bool:
-        if self._term is None:  # not imported yet: only a question that sets one of its inputs does
-            for name, unset in self._unset:
-                if getattr(q, name) != unset:
-                    break
-            else:
-                return False
+        if self._term is None and self._read(q) == self._unset:  # not imported, and none of its inputs set
+            return False
         return self.term.applies(q)
 
     name = property(lambda self: self.term.name)  # type: ignore[assignment]
@@ -214,8 +213,9 @@ def solve(p: Problem) -> Point:
         method = "numerical"
     side = "hi" if n >= p.n_hi * (1 - 1e-12) else "lo" if n <= p.n_lo * (1 + 1e-12) else None
     if side is None:
-        loss = p.closed_loss(p.flops) if use_closed and p.closed_loss is not None else _loss(p, n, d)
-        return Point(n, d, loss, method)
+        if use_closed and p.closed_loss is not None:
+            return Point(n, d, p.closed_loss(p.flops), method)
+        return Point(n, d, None if p.loss is None else float(p.loss(n, d)), method)
     n = p.n_hi if side == "hi" else p.n_lo
     d = p.tokens_at(n)
     return Point(n, d, _loss(p, n, d), method, (p.bound_names[side],))
