@@ -40,9 +40,9 @@ import os
 import re
 import sys
 from _thread import allocate_lock  # threading's lock, without importing threading (~1 ms)
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import NamedTuple
 
 from planner.files.resources import resource_dir
@@ -173,14 +173,13 @@ class BrokenFile(NamedTuple):
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class Library:
+class Library(NamedTuple):
     """The result of :func:`scan`: winning entries grouped, plus shadowed entries and errors."""
 
     entries: tuple[Entry, ...]
     shadowed: tuple[Shadowed, ...] = ()
     errors: tuple[BrokenFile, ...] = ()
-    folders: dict[str, tuple[Path, ...]] = field(default_factory=dict)
+    folders: Mapping[str, tuple[Path, ...]] = MappingProxyType({})
 
     def groups(self) -> dict[str, list[Entry]]:
         """Entries by group, in :data:`GROUPS` order; empty groups omitted."""

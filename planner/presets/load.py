@@ -18,7 +18,6 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
@@ -75,8 +74,7 @@ class PresetError(ValueError):
         return (type(self), (self.source, self.key, self.reason, self.expected))
 
 
-@dataclass(frozen=True, slots=True)
-class Preset:
+class Preset(NamedTuple):
     """A validated preset: the law plus the file's validated optional tables.
 
     ``extra`` keeps the historical mapping view (keys ``meta``, and where present
@@ -107,8 +105,7 @@ class Preset:
         return self.law.info.title
 
     def with_path(self, path: Path | None) -> Preset:
-        return Preset(self.law, path, self.default, self.extra, self.hardware, self.budget, self.meta,
-                      self.intervals, self.fit, self.schema_version)  # fmt: skip
+        return self._replace(path=path)
 
     def hardware_or(self, base: Hardware | None = None) -> Hardware:
         """``base`` (default ``Hardware()``) with this preset's ``[hardware]`` defaults applied."""
