@@ -51,7 +51,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40, help="processes of each command (default 40)")
     args = parser.parse_args()
     compileall.compile_dir(Path(planner.__file__).parent, quiet=1)
-    cases = {"python -c 'import numpy'": [sys.executable, "-c", "import numpy"], "planner plan --json": planner_command()}
+    cases = {"python -c 'import numpy'": [sys.executable, "-c", "import numpy"],
+             "planner plan --json": planner_command()}  # fmt: skip
     for cmd in cases.values():  # warm the file cache
         run(cmd)
     wall: dict[str, list[float]] = {name: [] for name in cases}
@@ -64,7 +65,8 @@ def main() -> None:
     print(f"{args.runs} cold processes of each, alternating; medians (load average {os.getloadavg()[0]:.1f})")
     print(f"{'command':<28} {'wall':>9} {'CPU':>9}")
     for name in cases:
-        print(f"{name:<28} {statistics.median(wall[name]) * 1e3:>6.0f} ms {statistics.median(cpu[name]) * 1e3:>6.0f} ms")
+        w, c = statistics.median(wall[name]), statistics.median(cpu[name])
+        print(f"{name:<28} {w * 1e3:>6.0f} ms {c * 1e3:>6.0f} ms")
     numpy_name, plan_name = cases
     for label, times in (("wall", wall), ("CPU", cpu)):
         ratio = statistics.median(times[plan_name]) / statistics.median(times[numpy_name])

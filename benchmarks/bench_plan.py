@@ -55,7 +55,8 @@ def main() -> None:
     grid = np.logspace(18, 27, 400)
     cases = {
         "floor: bare closed form N*, D*, loss (inline)": (floor, 5000),
-        "core dense plan, every output (chinchilla-2022-a3)": (lambda: plan(next(core_q), terms=WITHOUT_ARCHITECTURE), 500),
+        "core dense plan, every output (chinchilla-2022-a3)": (
+            lambda: plan(next(core_q), terms=WITHOUT_ARCHITECTURE), 500),
         "  the same, building the Question in the call": (
             lambda: plan(law, next(c_iter), terms=WITHOUT_ARCHITECTURE), 300),
         "full plan with the architecture (chinchilla-2022-a3)": (lambda: plan(next(full_q)), 100),
