@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from planner.costs.architecture import Architecture
@@ -171,14 +172,17 @@ class Question:
         s(self, "budget_kind", budgets[0] if budgets else None)
         for name, choices in CHOICES.items():
             value = getattr(self, name)
-            if value not in choices or isinstance(value, bool):
+            if value is not _WRITTEN[name] and (value not in choices or isinstance(value, bool)):
                 raise ValueError(f"{name} = {value!r} is not one of {', '.join(map(str, choices))}")
         try:
             acc = get_accelerator(self.gpu)
         except KeyError as exc:
             raise ValueError(exc.args[0]) from None
         s(self, "gpu", acc.name)
-        s(self, "hardware", Hardware(acc, self.n_gpus, self.mfu, self.usd_per_gpu_hour, self.precision))
+        if self.usd_per_gpu_hour is None:  # the catalogue's price: a set-up made once, shared by questions
+            s(self, "hardware", _catalogue_hardware(acc.name, self.n_gpus, self.mfu, self.precision))
+        else:
+            s(self, "hardware", Hardware(acc, self.n_gpus, self.mfu, self.usd_per_gpu_hour, self.precision))
         s(self, "serve_target", parse_serve_target(self.serve_on) if self.serve_on is not None else None)
 
     # -- derived ------------------------------------------------------------------------------
@@ -224,6 +228,14 @@ INPUT_NAMES = frozenset(f.name for f in _INPUT_FIELDS)
 """Names a question can be built from (CLI flags, window state, autosave, preset tables)."""
 _NUMERIC_DEFAULTS = tuple((f.name, f.default) for name in LIMITS for f in _INPUT_FIELDS if f.name == name)
 """The numeric inputs in :data:`LIMITS` order, with their defaults (valid as written)."""
+_WRITTEN = {f.name: f.default for f in _INPUT_FIELDS}
+"""Every input's default as written in the class (a value that is it needs no check)."""
+
+
+@lru_cache(maxsize=64)
+def _catalogue_hardware(gpu: str, n_gpus: int, mfu: float, precision: str) -> Hardware:
+    """The set-up at the catalogue's price (immutable, so questions that repeat it share one)."""
+    return Hardware(CATALOGUE[gpu], n_gpus, mfu, None, precision)
 
 
 def default(name: str) -> Any:

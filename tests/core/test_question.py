@@ -204,3 +204,19 @@ def test_every_numeric_default_is_valid_as_written() -> None:
         if written is not None:
             checked = check_value(name, written)
             assert checked == written and type(checked) is type(written), name
+
+
+def test_questions_at_the_catalogue_price_share_their_hardware() -> None:
+    """A set-up at the catalogue's price is made once (it is immutable); one with a price of its
+    own, or any other input, is its own."""
+    from planner.costs.hardware import Hardware, get_accelerator
+
+    law = get_law()
+    a, b = Question(law=law, flops=1e22), Question(law=law, flops=1e23)
+    assert a.hardware is b.hardware and a.hardware == Hardware()
+    c = Question(law=law, flops=1e22, gpu="a100", n_gpus=64, mfu=0.5, precision="bf16")
+    assert c.hardware == Hardware(get_accelerator("A100 80GB SXM"), 64, 0.5, None, "bf16")
+    d = Question(law=law, flops=1e22, usd_per_gpu_hour=-0.0)
+    assert d.hardware.price == 0.0 and math.copysign(1.0, d.hardware.price) == -1.0
+    with pytest.raises(ValueError, match="no FP8 peak"):
+        Question(law=law, flops=1e22, gpu="A100", precision="fp8")
