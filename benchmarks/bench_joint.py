@@ -37,7 +37,7 @@ def main() -> None:
     sweep = itertools.cycle([Question(law=law, flops=b, **served) for b in np.logspace(21, 23, 50).tolist()])
 
     def first_visit(terms: tuple = ()) -> object:
-        launch._memory_at.cache_clear()  # as for a question not planned before
+        launch._memory_table.cache_clear()  # as for a question not planned before
         return plan(q_served, terms=terms) if terms else plan(q_served)
 
     rows = {

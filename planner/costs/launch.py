@@ -137,17 +137,22 @@ class ServingLimitTerm(Term):
     def pose(self, p: Problem) -> None:
         q, target = p.question, p.question.serve_target
         limit = target.memory_bytes  # type: ignore[union-attr]
-        shape = (p.law.info.n_meaning, tuple(shape_args(p).items()), q.serve_precision, q.context, q.decode_batch)
+        meaning, args = p.law.info.n_meaning, shape_args(p)
+        known = _memory_table(meaning, tuple(args.items()), q.serve_precision, q.context, q.decode_batch)
 
-        def fits(n: float) -> bool:
-            return _memory_at(n, *shape) <= limit
+        def memory(n: float) -> float:
+            m = known.get(n)
+            if m is None:
+                m = known[n] = replica_memory(describe(n, meaning, **args).architecture, q.serve_precision,
+                                              q.context, q.decode_batch)  # fmt: skip
+            return m
 
         n_min = 1e6
-        if _memory_at(n_min, *shape) > limit:
+        if memory(n_min) > limit:
             raise Conflict(f"serving on {target.label} ({limit / 1e9:,.1f} GB) cannot hold even a "  # type: ignore[union-attr]
                            f"{n_min:.0e}-parameter model at {q.context:,}-token context and decode batch "
                            f"{q.decode_batch}: lower --context or --decode-batch, or serve on more memory")  # fmt: skip
-        p.bound("hi", largest_fitting(fits, self._estimate(p, limit), n_min), "serving_memory")
+        p.bound("hi", largest_fitting(lambda n: memory(n) <= limit, self._estimate(p, limit), n_min), "serving_memory")
 
     @staticmethod
     def _estimate(p: Problem, limit: float) -> float:
@@ -162,11 +167,12 @@ class ServingLimitTerm(Term):
 SERVING_LIMIT = ServingLimitTerm()
 
 
-@lru_cache(maxsize=4096)
-def _memory_at(n: float, meaning: str, shape: tuple[tuple[str, Any], ...], serve_precision: str, context: int,
-               decode_batch: int) -> float:  # fmt: skip
-    """:func:`replica_memory` of the shape :func:`describe` proposes for N = ``n`` (``shape``: its
-    other arguments), remembered: a pure function of its arguments, and the serving limit's search
-    tries the same sizes at every budget of a question (the bound does not depend on the budget)."""
-    arch = describe(n, meaning, **dict(shape)).architecture
-    return replica_memory(arch, serve_precision, context, decode_batch)
+@lru_cache(maxsize=64)
+def _memory_table(meaning: str, shape: tuple[tuple[str, Any], ...], serve_precision: str, context: int,
+                  decode_batch: int) -> dict[float, float]:  # fmt: skip
+    """The :func:`replica_memory` of the shape :func:`describe` proposes for each N tried, for one
+    set of its other arguments (``shape``) and serving settings, filled by the serving limit's
+    search. The search tries the same sizes at every budget of a question (the bound does not
+    depend on the budget), so a question's later plans read it instead of proposing ~20 shapes;
+    each entry is a pure function of its key."""
+    return {}

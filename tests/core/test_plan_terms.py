@@ -85,11 +85,11 @@ def test_the_serving_bound_is_the_same_remembered_or_not() -> None:
                    {"serve_on": "H200", "vocab_size": 128_000, "context": 32_768}):  # fmt: skip
         for c in (1e23, 1e25, 1e26):
             q = Question(law=law, flops=c, **inputs)
-            launch._memory_at.cache_clear()
+            launch._memory_table.cache_clear()
             first = plan(q, terms=WITHOUT_ARCHITECTURE)
             again = plan(q, terms=WITHOUT_ARCHITECTURE)
             assert first == again
-            assert launch._memory_at.cache_info().hits > 0
+            assert launch._memory_table.cache_info().hits > 0
 
 
 LAZY_INPUTS = [
