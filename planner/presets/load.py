@@ -904,15 +904,22 @@ gave (:func:`planner.presets.load.load_builtin` uses it only while the file is t
 
 @cache
 def builtin_presets() -> tuple[Preset, ...]:
-    """All presets shipped in the ``presets/`` folder, default first, then by file name."""
+    """All presets shipped in the ``presets/`` folder, default first, then by file name (each
+    from the index of validated built-ins while its file is unchanged, :func:`load_builtin`)."""
     folder = resource_dir("presets")
-    found = [load_preset_file(p) for p in sorted(folder.glob("*.toml"))]
+    found = [_indexed(p) or load_preset_file(p) for p in sorted(folder.glob("*.toml"))]
     ids = [p.id for p in found]
     dupes = {i for i in ids if ids.count(i) > 1}
     if dupes:
         raise PresetError(str(folder), "meta.id", f"duplicate ids {sorted(dupes)}")
     found.sort(key=lambda p: not p.default)
     return tuple(found)
+
+
+def _indexed(path: Path) -> Preset | None:
+    """The built-in in ``path`` from the index, if the index has it under that file name."""
+    preset = load_builtin(path.stem)
+    return preset if preset is not None and preset.path == path else None
 
 
 def builtin_ids() -> list[str]:

@@ -124,3 +124,14 @@ def test_a_changed_builtin_file_is_read_in_full(monkeypatch: pytest.MonkeyPatch,
     _same_preset(find_preset("chinchilla-2022-a3"), load_preset_file(folder / "chinchilla-2022-a3.toml"))
     with pytest.raises(KeyError, match="unknown preset 'kaplan-2020'"):
         find_preset("kaplan-2020")  # what the full scan says of a broken file
+
+
+def test_builtin_presets_are_the_files_presets() -> None:
+    """builtin_presets() reads the index too: the same presets, in the same order, as the files."""
+    from planner.presets.load import builtin_presets
+
+    folder = resource_dir("presets")
+    from_files = sorted((load_preset_file(p) for p in sorted(folder.glob("*.toml"))), key=lambda p: not p.default)
+    assert [p.id for p in builtin_presets()] == [p.id for p in from_files]
+    for a, b in zip(builtin_presets(), from_files, strict=True):
+        _same_preset(a, b)
