@@ -8,7 +8,14 @@ import re
 
 import pyqtgraph as pg
 import pytest
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QLabel, QLineEdit, QTreeWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QTableWidget,
+)
 
 from tests.core.test_text import REPR
 from tests.ui.helpers import MessageBoxes
@@ -37,13 +44,12 @@ def _texts(win: MainWindow) -> list[tuple[str, str]]:
         out.append((w.objectName(), w.text()))
     for w in win.findChildren(QComboBox):
         out += [(w.objectName(), w.itemText(i)) for i in range(w.count())]
-    for tree in win.findChildren(QTreeWidget):
-        items = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
-        while items:
-            it = items.pop()
-            items += [it.child(i) for i in range(it.childCount())]
-            out += [(tree.objectName(), it.text(c)) for c in range(tree.columnCount())]
-            out += [(tree.objectName(), it.toolTip(c)) for c in range(tree.columnCount())]
+    for table in win.findChildren(QTableWidget):
+        for r in range(table.rowCount()):
+            for c in range(table.columnCount()):
+                item = table.item(r, c)
+                if item is not None:
+                    out += [(table.objectName(), item.text()), (table.objectName(), item.toolTip())]
     for plot in win.findChildren(pg.PlotWidget):
         pi = plot.getPlotItem()
         out.append(("plot title", pi.titleLabel.text))
