@@ -312,8 +312,11 @@ def test_moe_fewest_gpus_where_bisection_went_wrong() -> None:
 
 
 def test_serving_an_moe_whose_layers_are_all_dense() -> None:
-    # dense_layers may cover every layer of a small proposed MoE (2 layers); serving used to divide by zero
-    a = describe(3e6, "total", moe=MoESpec(0.25, 4.0, 2, dense_layers=3)).architecture
+    # a config may mark every layer dense (serving used to divide by zero); the proposal keeps one
+    # MoE layer however shallow the shape
+    plan = describe(3e6, "total", moe=MoESpec(0.25, 4.0, 2, dense_layers=3))
+    assert plan.architecture.n_moe_layers == 1 and "1 of the 3 dense layers" in " ".join(plan.notes)
+    a = plan.architecture.with_(n_dense_layers=plan.architecture.n_layers)
     assert a.is_moe and a.n_moe_layers == 0 and a.expert_params() == 0
     s = serving_from_shape(a, Hardware(H100), batch=4)
     assert s.weight_bytes_per_step == pytest.approx(2 * a.params_total)
