@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from planner.costs.architecture import Architecture
@@ -154,39 +155,37 @@ class Question:
     method: Literal["auto", "closed", "numerical"] = "auto"
     hardware: Hardware = field(init=False, repr=False, compare=False)
     serve_target: ServeTarget | None = field(init=False, repr=False, compare=False)
+    budget_kind: str | None = field(init=False, repr=False, compare=False)
+    """Which budget form was given (``None``: the budget follows from a size or a target loss)."""
 
     def __post_init__(self) -> None:
         s = object.__setattr__
         if self.unique_tokens is not None and self.unique_tokens == math.inf:
             s(self, "unique_tokens", None)  # U = ∞: no data limit
-        for f in _NUMERIC:
-            value = getattr(self, f)
-            if value is not None:
-                s(self, f, check_value(f, value))
+        for name, written in _NUMERIC_DEFAULTS:
+            value = getattr(self, name)
+            if value is not None and value is not written:  # a default, as written here, is valid
+                s(self, name, check_value(name, value))
         budgets = [k for k in BUDGET_KINDS if getattr(self, k) is not None]
         if len(budgets) > 1:
             raise ValueError(f"give one budget, not {' and '.join('--' + b.replace('_', '-') for b in budgets)}")
+        s(self, "budget_kind", budgets[0] if budgets else None)
         for name, choices in CHOICES.items():
             value = getattr(self, name)
-            if value not in choices or isinstance(value, bool):
+            if value is not _WRITTEN[name] and (value not in choices or isinstance(value, bool)):
                 raise ValueError(f"{name} = {value!r} is not one of {', '.join(map(str, choices))}")
         try:
             acc = get_accelerator(self.gpu)
         except KeyError as exc:
             raise ValueError(exc.args[0]) from None
         s(self, "gpu", acc.name)
-        s(self, "hardware", Hardware(acc, self.n_gpus, self.mfu, self.usd_per_gpu_hour, self.precision))
+        if self.usd_per_gpu_hour is None:  # the catalogue's price: a set-up made once, shared by questions
+            s(self, "hardware", _catalogue_hardware(acc.name, self.n_gpus, self.mfu, self.precision))
+        else:
+            s(self, "hardware", Hardware(acc, self.n_gpus, self.mfu, self.usd_per_gpu_hour, self.precision))
         s(self, "serve_target", parse_serve_target(self.serve_on) if self.serve_on is not None else None)
 
     # -- derived ------------------------------------------------------------------------------
-    @property
-    def budget_kind(self) -> str | None:
-        """Which budget form was given (``None``: the budget follows from a size or target)."""
-        for k in BUDGET_KINDS:
-            if getattr(self, k) is not None:
-                return k
-        return None
-
     @property
     def serve_bytes_per_param(self) -> float:
         return BYTES_PER_PARAM[self.serve_precision]
@@ -227,7 +226,16 @@ class Question:
 _INPUT_FIELDS = tuple(f for f in fields(Question) if f.init and f.name != "law")
 INPUT_NAMES = frozenset(f.name for f in _INPUT_FIELDS)
 """Names a question can be built from (CLI flags, window state, autosave, preset tables)."""
-_NUMERIC = tuple(name for name in LIMITS if name in INPUT_NAMES)
+_NUMERIC_DEFAULTS = tuple((f.name, f.default) for name in LIMITS for f in _INPUT_FIELDS if f.name == name)
+"""The numeric inputs in :data:`LIMITS` order, with their defaults (valid as written)."""
+_WRITTEN = {f.name: f.default for f in _INPUT_FIELDS}
+"""Every input's default as written in the class (a value that is it needs no check)."""
+
+
+@lru_cache(maxsize=64)
+def _catalogue_hardware(gpu: str, n_gpus: int, mfu: float, precision: str) -> Hardware:
+    """The set-up at the catalogue's price (immutable, so questions that repeat it share one)."""
+    return Hardware(CATALOGUE[gpu], n_gpus, mfu, None, precision)
 
 
 def default(name: str) -> Any:

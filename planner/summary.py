@@ -90,13 +90,16 @@ def result_rows(plan: Plan) -> list[Row]:
             f"on {plan.n_gpus:,} GPUs at MFU {plan.mfu:.0%}", "cost", f"{e(plan.wall_clock_days)} days"),
         Row("gpu_hours", "GPU-hours", fmt_count(plan.gpu_hours), f"{plan.gpu}-hours", "cost", e(plan.gpu_hours)),
         Row("inference_usd_per_million_tokens", "Serving cost", fmt_usd(plan.inference_usd_per_million_tokens),
-            f"per million tokens ({plan.inference_bound}-bound)", "serving", e(plan.inference_usd_per_million_tokens)),
+            "per million tokens" + (f" ({plan.inference_bound}-bound)" if plan.inference_bound else ""), "serving",
+            e(plan.inference_usd_per_million_tokens)),
         Row("serving_memory_bytes", "Serving memory", fmt_bytes(plan.serving_memory_bytes),
             f"{plan.serve_precision.upper()} weights + KV, {plan.decode_batch} × {plan.context:,} tokens",
             "serving", f"{e(plan.serving_memory_bytes)} bytes"),
         Row("inference_flops_per_token", "Inference FLOPs per token", fmt_flops(plan.inference_flops_per_token),
             f"FLOPs/token at {plan.context:,}-token context", "serving", e(plan.inference_flops_per_token)),
     ]  # fmt: skip
+    if plan.binding:
+        rows.append(_binding_row(plan))
     if plan.serve_memory_limit_bytes is not None:
         rows.append(Row("serve_memory_limit_bytes", "Serving limit", fmt_bytes(plan.serve_memory_limit_bytes),
                         f"serve on {plan.serve_on}", "serving", e(plan.serve_memory_limit_bytes)))  # fmt: skip
@@ -104,6 +107,16 @@ def result_rows(plan: Plan) -> list[Row]:
     if plan.architecture is not None:
         rows += architecture_rows(plan.architecture, plan.training_memory, plan.serving)
     return rows
+
+
+def _binding_row(plan: Plan) -> Row:
+    """The constraints that bind, and the loss they cost against the unconstrained optimum."""
+    names = ", ".join(b.replace("_", " ") for b in plan.binding)
+    cost = plan.cost_of_constraints
+    if cost is None or plan.unconstrained_loss is None:
+        return Row("binding", "Bound by", names, "the plan sits on this constraint", "plan")
+    return Row("binding", "Bound by", names, f"loss {cost:+.4f} vs {fmt_loss(plan.unconstrained_loss)} unconstrained",
+               "plan", fmt_exact(cost))  # fmt: skip
 
 
 def _science_rows(plan: Plan) -> list[Row]:

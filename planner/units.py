@@ -36,9 +36,9 @@ def fmt_sci(x: float | None, sig: int = 5) -> str:
     if x == 0:
         return "0"
     ax = abs(x)
-    if 1e-2 <= ax < 1e5:
-        decimals = max(sig - 1 - math.floor(math.log10(ax)), 0)
-        return f"{x:.{decimals}f}"
+    if 1e-2 <= ax < 1e5 and 1e-2 <= abs(r := float(f"{x:.{sig}g}")) < 1e5:
+        decimals = max(sig - 1 - math.floor(math.log10(abs(r))), 0)  # of the rounded value: 9.9996 reads 10.0, not 10.00
+        return f"{r:.{decimals}f}"
     mant, exp = f"{x:.{sig - 1}e}".split("e")  # exact for subnormals and near-overflow too
     return f"{mant}e{int(exp)}"
 
@@ -48,6 +48,7 @@ _MAGNITUDES = (("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3))
 
 def _sig(x: float, sig: int) -> str:
     """``x`` (0.001 <= |x| < 1e5) with ``sig`` significant figures, trailing zeros kept."""
+    x = float(f"{x:.{sig}g}")  # rounded first, so 9.9996 reads 10.0, not 10.00
     decimals = max(sig - 1 - math.floor(math.log10(abs(x))), 0) if x else sig - 1
     return f"{x:.{decimals}f}"
 
@@ -65,7 +66,7 @@ def fmt_count(x: float | None, sig: int = 3) -> str:
     for suffix, size in _MAGNITUDES:
         if abs(r) >= size:
             return _sig(r / size, sig) + suffix
-    if abs(r) >= 100 or x == round(x):
+    if abs(r) >= 100 or r == round(r):  # a whole number once rounded reads whole: 11.96 and 12 both "12"
         return f"{r:,.0f}"
     return _sig(r, sig)
 

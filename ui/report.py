@@ -55,7 +55,8 @@ from planner.costs.serving import (
     SHAPE_RULE_TEXT,
 )
 from planner.laws import ChinchillaLaw, Law
-from planner.summary import Row, result_rows
+from planner.solve.warnings import merge_warnings, warning_line
+from planner.summary import Row, headline, result_rows
 from planner.units import fmt_sci, fmt_usd
 
 if TYPE_CHECKING:
@@ -297,11 +298,14 @@ def assumptions(law: Law, plan: Plan) -> list[str]:
     return out
 
 
-def _warning_items(law: Law, plan: Plan, label: str | None) -> list[str]:
-    prefix = f"<b>{_e(label)}:</b> " if label else ""
-    items = [prefix + _e(w) for w in plan.warnings]
-    if not plan.success and plan.message:
-        items.insert(0, prefix + "<b>Plan not feasible:</b> " + _e(plan.message))
+def _warning_items(plan: Plan, compare: tuple[Law, Plan] | None) -> list[str]:
+    """The plans' warnings as the window's strip lists them: each once, most serious first."""
+    named = [(plan.preset, plan.warnings)] + ([(compare[1].preset, compare[1].warnings)] if compare else [])
+    items = [_e(warning_line(w, len(named))) for w in merge_warnings(named)]
+    for p in (plan, compare[1] if compare else None):
+        if p is not None and not p.success and p.message:
+            items.insert(0, (f"<b>{_e(p.preset)}:</b> " if compare else "") + "<b>Plan not feasible:</b> "
+                         + _e(p.message))  # fmt: skip
     return items
 
 
@@ -709,18 +713,11 @@ def _break_even(plan: Plan) -> str:
 
 
 def _headline(plan: Plan) -> str:
+    """The window's headline (:func:`planner.summary.headline`), then the budget in its four forms."""
     by = {r.key: r for r in result_rows(plan)}
-    size = by["n_params"].value.split(" [")[0]
-    tokens = by["n_tokens"].value.split(" [")[0]
-    text = (
-        f"With a budget of <b>{_e(by['flops'].value)} FLOPs</b> ({_e(by['gpu_hours'].value)} {_e(plan.gpu)}-hours, "
-        f"<b>{_e(by['cost_usd'].value)}</b>, about {_e(by['wall_clock_days'].value)} on {plan.n_gpus:,} GPUs), "
-        f"the law recommends a model of <b>{_e(size)}</b> {_e(by['n_params'].unit)} trained on "
-        f"<b>{_e(tokens)}</b> tokens"
-    )
-    if plan.loss is not None:
-        text += f", for a predicted loss of <b>{_e(by['loss'].value.split(' [')[0])}</b> {_e(plan.loss_unit)}"
-    return f"<p>{text}.</p>"
+    budget = (f"Budget: {_e(by['flops'].value)} FLOPs = {_e(by['gpu_hours'].value)} {_e(plan.gpu)}-hours = "
+              f"{_e(by['cost_usd'].value)} = {_e(by['wall_clock_days'].value)} on {plan.n_gpus:,} GPUs.")  # fmt: skip
+    return f"<p><b>{_e(headline(plan))}</b></p><p>{budget}</p>"
 
 
 def build_blocks(
@@ -761,9 +758,7 @@ def build_blocks(
     if launch is not None:
         blocks.append(launch)
 
-    warn = _warning_items(law, plan, law.id if compare else None)
-    if compare:
-        warn += _warning_items(compare[0], compare[1], compare[0].id)
+    warn = _warning_items(plan, compare)
     assume = [_e(a) for a in assumptions(law, plan)]
     if compare:
         assume += [_e(a) for a in law_assumptions(compare[0])]

@@ -130,9 +130,9 @@ def load_preset(args: argparse.Namespace) -> Preset:
     try:
         if args.preset_file:
             return load_preset_file(args.preset_file)
-        from planner.presets.library import scan
+        from planner.presets.library import find_preset
 
-        return scan().resolve(args.preset or DEFAULT_PRESET_ID)
+        return find_preset(args.preset or DEFAULT_PRESET_ID)
     except KeyError as exc:
         raise CliError(exc.args[0]) from None
     except PresetError as exc:

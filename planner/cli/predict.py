@@ -46,9 +46,9 @@ def _load(args: argparse.Namespace) -> Any:
     try:
         if args.preset_file:
             return load_preset_file(args.preset_file).law
-        from planner.presets.library import scan
+        from planner.presets.library import find_preset
 
-        return scan().resolve(args.preset or DEFAULT_PRESET_ID).law
+        return find_preset(args.preset or DEFAULT_PRESET_ID).law
     except KeyError as exc:
         raise CliError(exc.args[0]) from None
     except PresetError as exc:

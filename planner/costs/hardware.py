@@ -12,7 +12,8 @@ Conversion (LAWS.md §6): C = GPU-hours × 3600 × dense peak × MFU.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from planner.units import HOURS_PER_DAY, SECONDS_PER_HOUR
 
@@ -23,8 +24,7 @@ BYTES_PER_PARAM = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.
 """Bytes per weight (or cached value) by numeric format."""
 
 
-@dataclass(frozen=True, slots=True)
-class Accelerator:
+class Accelerator(NamedTuple):
     """One accelerator: dense peaks in FLOP/s, memory in bytes, bandwidth in bytes/s."""
 
     name: str
@@ -67,6 +67,8 @@ _ALIASES.update({"a100": "A100 80GB SXM", "h100": "H100 SXM", "h200": "H200 SXM"
 
 def get_accelerator(name: str) -> Accelerator:
     """Look up an accelerator by name, forgiving case, spaces and dashes (``h100-sxm``)."""
+    if name in CATALOGUE:
+        return CATALOGUE[name]
     key = name.lower().replace(" ", "").replace("-", "").replace("_", "")
     if key in _ALIASES:
         return CATALOGUE[_ALIASES[key]]
@@ -75,13 +77,22 @@ def get_accelerator(name: str) -> Accelerator:
 
 @dataclass(frozen=True, slots=True)
 class Hardware:
-    """A training set-up: accelerator, count, model FLOPs utilisation, price, precision."""
+    """A training set-up: accelerator, count, model FLOPs utilisation, price, precision.
+
+    ``price`` ($/GPU-hour: ``usd_per_gpu_hour``, or the catalogue's illustrative price),
+    ``peak_flops`` (the dense peak at ``precision``) and ``flops_per_gpu_hour`` (achieved FLOPs
+    per GPU-hour, 3600 × peak × MFU) follow from the inputs; they are worked out once, when the
+    set-up is made, because every plan reads them.
+    """
 
     accelerator: Accelerator = CATALOGUE[DEFAULT_GPU]
     n_gpus: int = 1024
     mfu: float = DEFAULT_MFU
     usd_per_gpu_hour: float | None = None  # None: the catalogue's illustrative price
     precision: str = "bf16"
+    price: float = field(init=False, repr=False, compare=False)
+    peak_flops: float = field(init=False, repr=False, compare=False)
+    flops_per_gpu_hour: float = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not 0.0 < self.mfu <= 1.0:
@@ -90,22 +101,14 @@ class Hardware:
             raise ValueError(f"GPU count {self.n_gpus} is out of range (expected >= 1)")
         if self.usd_per_gpu_hour is not None and not 0.0 <= self.usd_per_gpu_hour < 1e6:
             raise ValueError(f"price {self.usd_per_gpu_hour:g} $/GPU-hour is out of range")
-        if self.precision == "fp8" and self.accelerator.fp8_flops is None:
-            raise ValueError(f"{self.accelerator.name} has no FP8 peak in the catalogue")
-
-    @property
-    def price(self) -> float:
-        return self.accelerator.usd_per_hour if self.usd_per_gpu_hour is None else self.usd_per_gpu_hour
-
-    @property
-    def peak_flops(self) -> float:
         a = self.accelerator
-        return a.fp8_flops if self.precision == "fp8" and a.fp8_flops else a.bf16_flops
-
-    @property
-    def flops_per_gpu_hour(self) -> float:
-        """Achieved FLOPs per GPU-hour: 3600 × peak × MFU."""
-        return SECONDS_PER_HOUR * self.peak_flops * self.mfu
+        if self.precision == "fp8" and a.fp8_flops is None:
+            raise ValueError(f"{a.name} has no FP8 peak in the catalogue")
+        peak = a.fp8_flops if self.precision == "fp8" and a.fp8_flops else a.bf16_flops
+        s = object.__setattr__
+        s(self, "price", a.usd_per_hour if self.usd_per_gpu_hour is None else self.usd_per_gpu_hour)
+        s(self, "peak_flops", peak)
+        s(self, "flops_per_gpu_hour", SECONDS_PER_HOUR * peak * self.mfu)
 
     def with_(self, **changes: object) -> Hardware:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -162,8 +165,7 @@ def budgets_of_flops(flops: float, hw: Hardware) -> dict[str, float]:
     return {"flops": flops, "gpu_hours": gh, "usd": gpu_hours_to_usd(gh, hw), "days": gpu_hours_to_days(gh, hw)}
 
 
-@dataclass(frozen=True, slots=True)
-class ServeTarget:
+class ServeTarget(NamedTuple):
     """Where one replica of the model must fit: ``n_gpus`` × ``gpu`` or a plain memory size."""
 
     memory_bytes: float

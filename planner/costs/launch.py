@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from planner.costs.hardware import BYTES_PER_PARAM
 from planner.costs.memory import TrainingMemory, training_plan
 from planner.costs.proposal import ArchitecturePlan, MoESpec, describe
 from planner.costs.serving import serving_from_shape
-from planner.effects.vocab import reference_vocab
+from planner.laws.base import reference_vocab
 from planner.solve.problem import Conflict, Point, Problem, Term
 
 if TYPE_CHECKING:
+    from planner.costs.architecture import Architecture
     from planner.question import Question
 
 def moe_spec(q: Question) -> MoESpec | None:
@@ -34,21 +36,32 @@ def moe_spec(q: Question) -> MoESpec | None:
     return MoESpec(q.moe_activation, g / 2.0 if q.moe_law == "krajewski" else g)
 
 
-def shape_for(p: Problem, n_params: float, vocab_size: float | None = None) -> ArchitecturePlan:
-    """The shape of a model of ``n_params`` (the law's meaning) for the question of ``p``."""
+def shape_args(p: Problem, vocab_size: float | None = None) -> dict[str, Any]:
+    """What :func:`~planner.costs.proposal.describe` needs beside N for the question of ``p``."""
     q = p.question
     vocab = vocab_size or q.vocab_size or reference_vocab(p.law.id)
-    return describe(n_params, p.law.info.n_meaning, vocab_size=int(vocab), moe=moe_spec(q), seq_len=q.seq_len,
-                    n_layers=q.n_layers, d_model=q.d_model, head_dim=q.head_dim, arch=q.arch,
-                    source="config" if q.arch is not None else None)  # fmt: skip
+    return {"vocab_size": int(vocab), "moe": moe_spec(q), "seq_len": q.seq_len, "n_layers": q.n_layers,
+            "d_model": q.d_model, "head_dim": q.head_dim, "arch": q.arch,
+            "source": "config" if q.arch is not None else None}  # fmt: skip
+
+
+def shape_for(p: Problem, n_params: float, vocab_size: float | None = None) -> ArchitecturePlan:
+    """The shape of a model of ``n_params`` (the law's meaning) for the question of ``p``."""
+    return describe(n_params, p.law.info.n_meaning, **shape_args(p, vocab_size))
+
+
+def replica_memory(arch: Architecture, serve_precision: str, context: int, decode_batch: int) -> float:
+    """Bytes one replica of ``arch`` needs to serve: its weights at ``serve_precision`` and a BF16
+    KV cache for ``decode_batch`` sequences of ``context`` tokens, the ``serving_memory_bytes`` of
+    :func:`~planner.costs.serving.serving_from_shape` (a test keeps them equal) without pricing."""
+    weights = arch.params_total * BYTES_PER_PARAM[serve_precision]
+    return weights + arch.kv_bytes_per_token(BYTES_PER_PARAM["bf16"]) * context * decode_batch
 
 
 def serving_memory(p: Problem, n_params: float) -> float:
     """Bytes one replica of the shape of ``n_params`` needs at the question's serving settings."""
     q = p.question
-    arch = shape_for(p, n_params).architecture
-    return serving_from_shape(arch, p.hardware, context=q.context, batch=q.decode_batch,
-                              precision=q.serve_precision).serving_memory_bytes  # fmt: skip
+    return replica_memory(shape_for(p, n_params).architecture, q.serve_precision, q.context, q.decode_batch)
 
 
 def architecture_warnings(plan: ArchitecturePlan, memory: TrainingMemory | None = None) -> list[str]:
@@ -102,7 +115,9 @@ def largest_fitting(fits: Callable[[float], bool], guess: float, n_min: float, r
         lo, hi = hi, hi * 2.0
         if hi > 1e17:
             return lo
-    lo = max(lo, hi / 2.0) if fits(max(lo, hi / 2.0)) else lo
+    half = hi / 2.0
+    if half > lo and fits(half):  # (half <= lo: lo is already the largest known to fit)
+        lo = half
     while hi / lo > 1.0 + rel:
         mid = math.sqrt(lo * hi)
         lo, hi = (mid, hi) if fits(mid) else (lo, mid)
@@ -122,13 +137,22 @@ class ServingLimitTerm(Term):
     def pose(self, p: Problem) -> None:
         q, target = p.question, p.question.serve_target
         limit = target.memory_bytes  # type: ignore[union-attr]
+        meaning, args = p.law.info.n_meaning, shape_args(p)
+        known = _memory_table(meaning, tuple(args.items()), q.serve_precision, q.context, q.decode_batch)
+
+        def memory(n: float) -> float:
+            m = known.get(n)
+            if m is None:
+                m = known[n] = replica_memory(describe(n, meaning, **args).architecture, q.serve_precision,
+                                              q.context, q.decode_batch)  # fmt: skip
+            return m
+
         n_min = 1e6
-        if serving_memory(p, n_min) > limit:
+        if memory(n_min) > limit:
             raise Conflict(f"serving on {target.label} ({limit / 1e9:,.1f} GB) cannot hold even a "  # type: ignore[union-attr]
                            f"{n_min:.0e}-parameter model at {q.context:,}-token context and decode batch "
                            f"{q.decode_batch}: lower --context or --decode-batch, or serve on more memory")  # fmt: skip
-        p.bound("hi", largest_fitting(lambda n: serving_memory(p, n) <= limit, self._estimate(p, limit), n_min),
-                "serving_memory")
+        p.bound("hi", largest_fitting(lambda n: memory(n) <= limit, self._estimate(p, limit), n_min), "serving_memory")
 
     @staticmethod
     def _estimate(p: Problem, limit: float) -> float:
@@ -141,3 +165,14 @@ class ServingLimitTerm(Term):
 
 
 SERVING_LIMIT = ServingLimitTerm()
+
+
+@lru_cache(maxsize=64)
+def _memory_table(meaning: str, shape: tuple[tuple[str, Any], ...], serve_precision: str, context: int,
+                  decode_batch: int) -> dict[float, float]:  # fmt: skip
+    """The :func:`replica_memory` of the shape :func:`describe` proposes for each N tried, for one
+    set of its other arguments (``shape``) and serving settings, filled by the serving limit's
+    search. The search tries the same sizes at every budget of a question (the bound does not
+    depend on the budget), so a question's later plans read it instead of proposing ~20 shapes;
+    each entry is a pure function of its key."""
+    return {}

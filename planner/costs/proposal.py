@@ -576,10 +576,13 @@ def _moe_shape(dense: Architecture, moe: MoESpec) -> tuple[Architecture, tuple[s
     n_exp = max(k, round(k_plus_s / moe.activation - s))
     arch = dense.with_(n_experts=n_exp, experts_per_token=k, d_expert=d_e, n_shared_experts=s,
                        d_shared_expert=d_e if s else 0,
-                       n_dense_layers=min(moe.dense_layers, dense.n_layers))  # fmt: skip
+                       n_dense_layers=min(moe.dense_layers, dense.n_layers - 1))  # fmt: skip
     a_real = k_plus_s / (n_exp + s)
     notes = (f"MoE: {n_exp} routed experts, {k} per token + {s} shared, expert width {d_e:,} "
              f"(A = {a_real:.2%}, G = 2·d/d_expert = {2.0 * d / d_e:.3g})",)  # fmt: skip
+    if moe.dense_layers > dense.n_layers - 1:  # a shape this shallow keeps at least one MoE layer
+        notes += (f"MoE: {arch.n_dense_layers} of the {moe.dense_layers} dense layers asked for, so that one of "
+                  f"the {dense.n_layers} layers is an MoE layer",)  # fmt: skip
     return arch, notes
 
 

@@ -86,16 +86,21 @@ class HyperparameterEstimate(NamedTuple):
     warnings: tuple[str, ...] = ()
 
 
-def _outside(x: ArrayLike, lo: float, hi: float, factor: float = 1.0) -> bool:
-    if isinstance(x, float | int):
-        return x < lo / factor or x > hi * factor
+def _outside(x: ArrayLike, fit: tuple[float, float], factor: float = 1.0) -> bool:
+    """Whether ``x`` (any element) lies more than ``factor`` outside the fitted range ``fit``."""
+    lo, hi = fit[0] / factor, fit[1] * factor
+    if isinstance(x, float):
+        return x < lo or x > hi
     x = np.asarray(x, dtype=float)
-    return bool(np.any(x < lo / factor) or np.any(x > hi * factor))
+    return bool(np.any(x < lo) or np.any(x > hi))
 
 
 def _arr(x: ArrayLike) -> ArrayLike:
-    """Floats stay floats (fast scalar path, the planner calls these per slider move)."""
-    return float(x) if isinstance(x, float | int) else np.asarray(x, dtype=float)
+    """Numbers become floats (the planner's fast scalar path: it calls these for every plan), so the
+    estimates are floats too; anything else becomes a float array."""
+    if type(x) is float:
+        return x
+    return float(x) if np.ndim(x) == 0 else np.asarray(x, dtype=float)
 
 
 def step_law(n_nonvocab: ArrayLike, n_tokens: ArrayLike) -> HyperparameterEstimate:
@@ -108,9 +113,7 @@ def step_law(n_nonvocab: ArrayLike, n_tokens: ArrayLike) -> HyperparameterEstima
     d = _arr(n_tokens)
     lr = STEP_LR_COEF * n**STEP_LR_N_EXP * d**STEP_LR_D_EXP
     batch = STEP_BATCH_COEF * d**STEP_BATCH_D_EXP
-    return HyperparameterEstimate(
-        _scalar(lr), _scalar(batch), STEP_LAW_SOURCE, STEP_LAW_SCHEDULE, (STEP_LAW_REFIT_WARNING,)
-    )
+    return HyperparameterEstimate(lr, batch, STEP_LAW_SOURCE, STEP_LAW_SCHEDULE, (STEP_LAW_REFIT_WARNING,))
 
 
 def deepseek(flops: ArrayLike) -> HyperparameterEstimate:
@@ -120,11 +123,11 @@ def deepseek(flops: ArrayLike) -> HyperparameterEstimate:
     """
     c = _arr(flops)
     warnings = ()
-    if _outside(c, *DEEPSEEK_FIT_FLOPS, factor=100.0):
+    if _outside(c, DEEPSEEK_FIT_FLOPS, 100.0):
         warnings = ("DeepSeek hyperparameter law: budget more than 100× outside its 1e17–2e19 fit",)
     return HyperparameterEstimate(
-        _scalar(DEEPSEEK_LR_COEF * c**DEEPSEEK_LR_EXP),
-        _scalar(DEEPSEEK_BATCH_COEF * c**DEEPSEEK_BATCH_EXP),
+        DEEPSEEK_LR_COEF * c**DEEPSEEK_LR_EXP,
+        DEEPSEEK_BATCH_COEF * c**DEEPSEEK_BATCH_EXP,
         DEEPSEEK_SOURCE,
         DEEPSEEK_SCHEDULE,
         warnings,
@@ -138,13 +141,13 @@ def ling_moe(flops: ArrayLike) -> HyperparameterEstimate:
     """
     c = _arr(flops)
     warnings = ["Ling MoE batch law: unit presumed tokens (grid 2^18–2^21; UNCONFIRMED)"]
-    if _outside(c, *LING_FIT_FLOPS):
+    if _outside(c, LING_FIT_FLOPS):
         warnings.append(
             "Ling MoE hyperparameter law: budget outside its 3e17–3e20 fit (extrapolation)"
         )
     return HyperparameterEstimate(
-        _scalar(LING_LR_COEF * c**LING_LR_EXP),
-        _scalar(LING_BATCH_COEF * c**LING_BATCH_EXP),
+        LING_LR_COEF * c**LING_LR_EXP,
+        LING_BATCH_COEF * c**LING_BATCH_EXP,
         LING_SOURCE,
         LING_SCHEDULE,
         tuple(warnings),
@@ -156,7 +159,7 @@ def kaplan_critical_batch(loss: ArrayLike) -> ArrayLike:
 
     Oracle (LAWS.md §2.1, DERIVED): B_crit(3.0) = 1.069e6, B_crit(2.5) = 2.547e6.
     """
-    return _scalar(KAPLAN_B_STAR / _arr(loss) ** (1.0 / KAPLAN_ALPHA_B))
+    return KAPLAN_B_STAR / _arr(loss) ** (1.0 / KAPLAN_ALPHA_B)
 
 
 def recommend(
@@ -166,12 +169,6 @@ def recommend(
     DeepSeek (and Step Law for an MoE as a dense cross-check)."""
     dense = (step_law(n_nonvocab, n_tokens), deepseek(flops))
     return (ling_moe(flops), *dense) if moe else dense
-
-
-def _scalar(x: ArrayLike) -> ArrayLike:
-    if isinstance(x, float):
-        return x
-    return float(x) if np.ndim(x) == 0 else x
 
 
 class HyperparamsTerm(Term):
@@ -185,12 +182,12 @@ class HyperparamsTerm(Term):
 
     def report(self, p: Problem, pt: Point, out: dict[str, Any]) -> None:
         q = p.question
-        vp = (p.extras or {}).get("vocab_plan")
+        vp = p.extras.get("vocab_plan") if p.extras else None
         n_nv = vp.split.n_nonvocab if vp is not None else pt.n
         moe_on = q.moe_activation is not None and q.moe_activation < 1.0
         estimates = recommend(n_nv, out["n_tokens"], p.flops, moe=moe_on)
-        out.update(learning_rate=estimates[0].learning_rate, batch_size_tokens=estimates[0].batch_size_tokens,
-                   hyperparameter_sources=tuple(e.source for e in estimates))  # fmt: skip
+        out["learning_rate"], out["batch_size_tokens"] = estimates[0].learning_rate, estimates[0].batch_size_tokens
+        out["hyperparameter_sources"] = tuple([e.source for e in estimates])
         out["extras"]["hyperparameters"] = estimates  # JSON: one object per estimate
 
 

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from planner.laws.base import DEFAULT_REFERENCE_VOCAB, REFERENCE_VOCAB, reference_vocab  # noqa: F401 (re-exported)
 from planner.solve.problem import Conflict, Point, Problem, Term
 from planner.units import fmt_count
 
@@ -80,10 +81,6 @@ APP3_ALPHA2 = 0.6707374679896795
 
 N_NONVOCAB_FIT_MAX = 3e9  # fits stop at ~3B N_nv (LAWS.md §3 pitfall 6)
 VOCAB_FIT_RANGE = (4096, 96_000)  # experiments used V 4K–96K (LAWS.md §3 "Loss")
-DEFAULT_REFERENCE_VOCAB = 32_000
-"""Vocabulary the dense law's token counts refer to by default: Chinchilla/Gopher's
-SentencePiece vocabulary of 32,000 (Rae et al. 2021, arXiv 2112.11446, §2; not in LAWS.md).
-Pass the preset's own value where it differs (Kaplan: GPT-2 BPE, 50,257; LAWS.md §0.3)."""
 
 LOSS_LABEL = "Tao L_u (unigram-normalised, not CE) — relative change vs optimal V"
 
@@ -533,15 +530,6 @@ def plan_vocab(
 
 # ---------------------------------------------------------------------------------------
 # the vocabulary's contribution to a plan
-REFERENCE_VOCAB = {"kaplan-2020": 50_257, "deepseek-2024": 102_400}
-"""Vocabulary a preset's token counts refer to: Kaplan GPT-2 BPE (LAWS.md §0.3), DeepSeek
-Table 3 (§2.6); every other preset uses :data:`DEFAULT_REFERENCE_VOCAB` (32,000)."""
-
-
-def reference_vocab(law_id: str) -> float:
-    return REFERENCE_VOCAB.get(law_id, DEFAULT_REFERENCE_VOCAB)
-
-
 def _convention(p: Problem) -> ParamsConvention:
     return "total" if p.law.info.n_meaning == "total" else "non_embedding"
 

@@ -7,6 +7,7 @@ Works from a source checkout (``<repo>/presets``), an installed wheel (the
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -18,18 +19,24 @@ def resource_dir(name: str) -> Path:
     Raises ``FileNotFoundError`` naming every place looked in when it is missing.
     """
     tried: list[Path] = []
+    for path in _places(name):
+        tried.append(path)
+        if path.is_dir():
+            return path
+    raise FileNotFoundError(f"resource folder {name!r} not found; looked in: " + ", ".join(map(str, tried)))
+
+
+def _places(name: str) -> Iterator[Path]:
+    """Where ``name`` may be, in order (the package data is looked up only if the others fail:
+    importing importlib.resources costs a cold start a few milliseconds)."""
     frozen_root = getattr(sys, "_MEIPASS", None)
     if frozen_root:
-        tried.append(Path(frozen_root) / name)
-    tried.append(Path(__file__).resolve().parents[2] / name)  # source checkout: <repo>/<name>
+        yield Path(frozen_root) / name
+    yield Path(__file__).resolve().parents[2] / name  # source checkout: <repo>/<name>
     if name == "presets":
         try:
             from importlib.resources import files
 
-            tried.append(Path(str(files("planner_presets"))))
+            yield Path(str(files("planner_presets")))
         except (ModuleNotFoundError, TypeError):
             pass
-    for path in tried:
-        if path.is_dir():
-            return path
-    raise FileNotFoundError(f"resource folder {name!r} not found; looked in: " + ", ".join(map(str, tried)))

@@ -12,13 +12,34 @@
 =============================  ==================================================================
 """
 
-from planner.laws.allocation import AllocationRule, PowerLawAllocation, deepseek_m
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
 from planner.laws.base import Citation, FittedRange, Law, LawInfo, NMeaning
-from planner.laws.chinchilla import ChinchillaLaw
-from planner.laws.data_constrained import DataConstrainedLaw
-from planner.laws.kaplan import KaplanLaw
+
+_FORMS = {"ChinchillaLaw": "chinchilla", "DataConstrainedLaw": "data_constrained", "KaplanLaw": "kaplan",
+          "PowerLawAllocation": "allocation", "AllocationRule": "allocation", "deepseek_m": "allocation"}  # fmt: skip
+"""Each form's names, imported from its module on first use (a plan needs its own form only)."""
 
 __all__ = [
     "AllocationRule", "ChinchillaLaw", "Citation", "DataConstrainedLaw", "FittedRange", "KaplanLaw", "Law",
     "LawInfo", "NMeaning", "PowerLawAllocation", "deepseek_m",
 ]  # fmt: skip
+
+
+def __getattr__(name: str) -> object:
+    module = _FORMS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from planner.laws.allocation import AllocationRule, PowerLawAllocation, deepseek_m
+    from planner.laws.chinchilla import ChinchillaLaw
+    from planner.laws.data_constrained import DataConstrainedLaw
+    from planner.laws.kaplan import KaplanLaw

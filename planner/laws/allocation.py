@@ -108,7 +108,10 @@ class PowerLawAllocation(Law):
             c2 = 12.0 * self.seq_len / r
             w = (m / c3) ** (1.0 / 3.0)
             for _ in range(12):  # same Newton iteration as params_from_m, on floats (fast path)
-                w -= (c3 * w**3 + c2 * w**2 - m) / (3.0 * c3 * w**2 + 2.0 * c2 * w)
+                step = (c3 * w**3 + c2 * w**2 - m) / (3.0 * c3 * w**2 + 2.0 * c2 * w)
+                if w - step == w:  # a fixed point: further steps would return w again
+                    break
+                w -= step
             return 12.0 * (w / r) * w**2, d
         if self.rule == "tokens_only":
             return flops / (6.0 * d), d
@@ -116,7 +119,6 @@ class PowerLawAllocation(Law):
 
     def train_flops(self, n_params: ArrayLike, n_tokens: ArrayLike) -> ArrayLike:
         if self.rule == "deepseek_m":
-            m = deepseek_m(np.cbrt(n_params * self.aspect_ratio / 12.0) / self.aspect_ratio,
-                           np.cbrt(n_params * self.aspect_ratio / 12.0), self.seq_len)
-            return m * n_tokens
+            d_model = np.cbrt(n_params * self.aspect_ratio / 12.0)
+            return deepseek_m(d_model / self.aspect_ratio, d_model, self.seq_len) * n_tokens
         return 6.0 * n_params * n_tokens

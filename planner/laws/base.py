@@ -17,16 +17,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
 NMeaning = Literal["total", "non_embedding", "flops_per_token"]
 ArrayLike = float | np.ndarray
 
+DEFAULT_REFERENCE_VOCAB = 32_000
+"""Vocabulary the dense law's token counts refer to by default: Chinchilla/Gopher's
+SentencePiece vocabulary of 32,000 (Rae et al. 2021, arXiv 2112.11446, §2; not in LAWS.md).
+Pass the preset's own value where it differs (Kaplan: GPT-2 BPE, 50,257; LAWS.md §0.3)."""
+REFERENCE_VOCAB = {"kaplan-2020": 50_257, "deepseek-2024": 102_400}
+"""Vocabulary a preset's token counts refer to: Kaplan GPT-2 BPE (LAWS.md §0.3), DeepSeek
+Table 3 (§2.6); every other preset uses :data:`DEFAULT_REFERENCE_VOCAB` (32,000). The shape of
+every plan and the vocabulary effect (:mod:`planner.effects.vocab`) read it."""
 
-@dataclass(frozen=True, slots=True)
-class Citation:
+
+def reference_vocab(law_id: str) -> float:
+    return REFERENCE_VOCAB.get(law_id, DEFAULT_REFERENCE_VOCAB)
+
+
+
+class Citation(NamedTuple):
     """Where a law's numbers come from."""
 
     text: str
@@ -39,8 +52,7 @@ class Citation:
         return ", ".join(p for p in parts if p)
 
 
-@dataclass(frozen=True, slots=True)
-class FittedRange:
+class FittedRange(NamedTuple):
     """Ranges the law was fitted on; ``None`` where the paper does not say."""
 
     n_params: tuple[float, float] | None = None

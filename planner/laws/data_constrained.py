@@ -4,7 +4,7 @@ data D′ and parameters N′ (repeated data has decaying value)."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -29,8 +29,7 @@ EXTRAPOLATION_LABEL = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class DataConstrainedCoefficients:
+class DataConstrainedCoefficients(NamedTuple):
     """Chinchilla-form coefficients plus the two decay constants."""
 
     E: float

@@ -37,14 +37,17 @@ cached by path, size and modification time.
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+import re
+import sys
+from _thread import allocate_lock  # threading's lock, without importing threading (~1 ms)
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
+from typing import NamedTuple
 
 from planner.files.resources import resource_dir
 from planner.files.special import describe_special
-from planner.presets.load import Preset, PresetError, load_preset_file
+from planner.presets.load import Preset, PresetError, load_builtin, load_preset_file
 
 APP_NAME = "compute-budget-planner"
 BUILTIN, TEAM, MINE, RECENT = "Built-in", "Team", "Mine", "Recent"
@@ -68,9 +71,27 @@ def user_data_dir() -> Path:
     env = os.environ.get(ENV_USER_DIR)
     if env:
         return Path(env).expanduser()
+    xdg = _plain_linux_data_home()
+    if xdg is not None:
+        return Path(xdg) / APP_NAME
     import platformdirs
 
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def _plain_linux_data_home() -> str | None:
+    """platformdirs' XDG data home on a plain Linux desktop (not Android, an absolute HOME):
+    ``$XDG_DATA_HOME`` if absolute, else ``~/.local/share``; ``None`` anywhere else (ask
+    platformdirs). Importing platformdirs costs every 'planner' command ~5 ms; a test checks
+    this answer against it."""
+    if sys.platform != "linux" or hasattr(sys, "getandroidapilevel"):
+        return None
+    if os.environ.get("ANDROID_DATA") == "/data" and os.environ.get("ANDROID_ROOT") == "/system":
+        return None
+    if not os.path.isabs(os.environ.get("HOME", "")):
+        return None
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    return xdg if os.path.isabs(xdg) else os.path.expanduser("~/.local/share")
 
 
 def user_preset_dir() -> Path:
@@ -98,8 +119,7 @@ def team_folders(extra: Iterable[str | os.PathLike[str]] = ()) -> list[Path]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """One usable preset and where it came from.
 
     ``key`` is what a combo box stores as userData: the id for built-ins, the file path
@@ -129,8 +149,7 @@ class Entry:
         return str(self.preset.path)
 
 
-@dataclass(frozen=True, slots=True)
-class Shadowed:
+class Shadowed(NamedTuple):
     """``loser`` has the same id as ``winner`` and is hidden by the precedence rule."""
 
     winner: Entry
@@ -146,8 +165,7 @@ class Shadowed:
         return f"{where} ({self.loser.group}) is shadowed by {by} ({self.winner.group}) for id {self.id!r}"
 
 
-@dataclass(frozen=True, slots=True)
-class BrokenFile:
+class BrokenFile(NamedTuple):
     """A file (or team folder) that could not be used, and the one-line reason."""
 
     path: Path
@@ -155,14 +173,13 @@ class BrokenFile:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class Library:
+class Library(NamedTuple):
     """The result of :func:`scan`: winning entries grouped, plus shadowed entries and errors."""
 
     entries: tuple[Entry, ...]
     shadowed: tuple[Shadowed, ...] = ()
     errors: tuple[BrokenFile, ...] = ()
-    folders: dict[str, tuple[Path, ...]] = field(default_factory=dict)
+    folders: Mapping[str, tuple[Path, ...]] = MappingProxyType({})
 
     def groups(self) -> dict[str, list[Entry]]:
         """Entries by group, in :data:`GROUPS` order; empty groups omitted."""
@@ -207,7 +224,7 @@ class Library:
 # scanning
 
 _CACHE: dict[str, tuple[int, int, Preset | PresetError]] = {}
-_CACHE_LOCK = threading.Lock()
+_CACHE_LOCK = allocate_lock()
 
 
 def _load_cached(path: Path) -> Preset:
@@ -326,9 +343,44 @@ def scan(
     )
 
 
-def find_preset(key: str, extra_folders: Sequence[str | os.PathLike[str]] = ()) -> Preset:
-    """Resolve a preset id (through every folder and the precedence rule) or a file path.
+def find_preset(key: str | os.PathLike[str], extra_folders: Sequence[str | os.PathLike[str]] = ()) -> Preset:
+    """Resolve a preset id (through every folder and the precedence rule) or a file path: the
+    same preset as ``scan(extra_folders).resolve(key)``.
 
+    An id no Mine or Team file claims is a built-in, which lives in ``<id>.toml`` (a test keeps
+    every built-in's file named after its id): that one file is read instead of all of them
+    (and taken from the index of validated built-ins while it is unchanged,
+    :func:`~planner.presets.load.load_builtin`), so ``planner plan --preset ID`` neither parses
+    every shipped preset nor loads the schema. Anything else (a path,
+    an unknown id, a built-in that will not load) takes the full scan and its messages.
     Raises ``KeyError`` (unknown id, listing the known ones) or :class:`PresetError`.
     """
-    return scan(extra_folders).resolve(key)
+    text = os.fspath(key)
+    if not _ID.match(text) or text.lower().endswith(PRESET_SUFFIXES):
+        return scan(extra_folders).resolve(text)
+    errors: list[BrokenFile] = []
+    seen: set[str] = set()
+    for group, folders in ((MINE, [user_preset_dir()]), (TEAM, team_folders(extra_folders))):
+        for folder in folders:
+            for path in _folder_files(folder, group, errors):
+                real = os.path.normcase(os.path.realpath(path))
+                if real in seen:
+                    continue
+                seen.add(real)
+                try:
+                    preset = _load_cached(path)
+                except PresetError:
+                    continue
+                if preset.id == text:
+                    return preset
+    path = resource_dir("presets") / f"{text}.toml"
+    try:  # the index of validated built-ins while the file is unchanged, else the file itself
+        preset = load_builtin(text) or (_load_cached(path) if describe_special(path) is None else None)
+    except (OSError, PresetError):
+        preset = None
+    if preset is not None and preset.id == text:
+        return preset
+    return scan(extra_folders).resolve(text)
+
+
+_ID = re.compile(r"^[A-Za-z0-9._-]{1,80}$")  # a preset id (planner.presets.schema.ID_PATTERN)

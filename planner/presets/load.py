@@ -17,34 +17,34 @@ import datetime as _dt
 import json
 import math
 import re
-import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
-import msgspec
 import numpy as np
 
 from planner.costs.hardware import CATALOGUE, Hardware, get_accelerator, parse_serve_target
 from planner.files.resources import resource_dir
 from planner.files.special import NotRegularFileError, read_regular_file
-from planner.laws import (
-    ChinchillaLaw,
-    Citation,
-    DataConstrainedLaw,
-    FittedRange,
-    KaplanLaw,
-    Law,
-    LawInfo,
-    PowerLawAllocation,
-)
-from planner.presets import schema
-from planner.presets.prescan import Overlimit, check_structure
-from planner.presets.schema import FORMS, MAX_BOOTSTRAP_ROWS, SCHEMA_VERSION, PresetDoc  # noqa: F401 (re-exported)
+from planner.laws.base import Citation, FittedRange, Law, LawInfo
+from planner.presets import SCHEMA_VERSION
 from planner.question import BUDGET_KINDS, LIMITS
+
+# The schema (msgspec), the TOML parser and the prescan are imported by the functions that
+# validate: a built-in preset read from the index of validated built-ins needs none of them.
+_FROM_SCHEMA = ("FORMS", "MAX_BOOTSTRAP_ROWS", "PresetDoc", "SAMPLES_ENCODING")
+
+
+def __getattr__(name: str) -> Any:
+    """Names re-exported from :mod:`planner.presets.schema`, imported when first asked for."""
+    if name in _FROM_SCHEMA:
+        from planner.presets import schema
+
+        return getattr(schema, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 MAX_PRESET_BYTES = 256 * 1024  # 1,000 bootstrap rows of 5 numbers take about 170 KB
 DEFAULT_PRESET_ID = "epoch-2024"
@@ -74,8 +74,7 @@ class PresetError(ValueError):
         return (type(self), (self.source, self.key, self.reason, self.expected))
 
 
-@dataclass(frozen=True, slots=True)
-class Preset:
+class Preset(NamedTuple):
     """A validated preset: the law plus the file's validated optional tables.
 
     ``extra`` keeps the historical mapping view (keys ``meta``, and where present
@@ -106,8 +105,7 @@ class Preset:
         return self.law.info.title
 
     def with_path(self, path: Path | None) -> Preset:
-        return Preset(self.law, path, self.default, self.extra, self.hardware, self.budget, self.meta,
-                      self.intervals, self.fit, self.schema_version)  # fmt: skip
+        return self._replace(path=path)
 
     def hardware_or(self, base: Hardware | None = None) -> Hardware:
         """``base`` (default ``Hardware()``) with this preset's ``[hardware]`` defaults applied."""
@@ -165,6 +163,10 @@ def parse_document(text: str | bytes, source: str, fmt: str = "toml") -> dict[st
         raise PresetError(source, "", f"text is {len(text):,} characters", f"at most {MAX_PRESET_BYTES:,}")
     if text.startswith("\ufeff"):
         text = text[1:]  # a byte-order mark from a Windows editor
+    import tomllib
+
+    from planner.presets.prescan import Overlimit, check_structure
+
     kind = "JSON" if fmt == "json" else "TOML"
     try:  # bound the parser's work first: key depth, nesting and key count (planner.presets.prescan)
         check_structure(text, fmt)
@@ -284,6 +286,8 @@ def _integral_floats(doc: Any, key: str = "") -> Any:
 
 def _convert(doc: Any, cls: Any, source: str, prefix: str = "") -> Any:
     """``msgspec.convert(doc, cls)`` with a :class:`PresetError` naming the key on failure."""
+    import msgspec
+
     try:
         return msgspec.convert(_integral_floats(doc), cls)
     except msgspec.ValidationError as exc:
@@ -310,6 +314,8 @@ def _walk(doc: Any, parts: list[str]) -> Any:
 
 def _name_the_key(at: str, message: str, doc: Any, cls: Any) -> list[str]:
     """msgspec writes ``[...]`` for a table key; find the key whose value gives the same error."""
+    import msgspec
+
     head, _, tail = at.partition("[...]")
     table = _walk(doc, _path_parts(head))
     if isinstance(table, Mapping):
@@ -331,7 +337,8 @@ def _replace_at(doc: Any, parts: list[str], value: Any) -> Any:
 
 def _type_at(cls: Any, doc: Any, parts: list[str]) -> Any:
     """The msgspec type of the value at ``parts`` (tagged unions resolved by the document)."""
-    ti = msgspec.inspect
+    import msgspec.inspect as ti
+
     t: Any = ti.type_info(cls)
     node = doc
     for p in [*parts, None]:
@@ -367,7 +374,8 @@ def _type_at(cls: Any, doc: Any, parts: list[str]) -> Any:
 
 def _expected(t: Any) -> str:
     """What a person should write for type ``t`` ("a number > 0 and <= 1e+30", "one of ...")."""
-    ti = msgspec.inspect
+    import msgspec.inspect as ti
+
     while isinstance(t, ti.Metadata | ti.UnionType):
         t = t.type if isinstance(t, ti.Metadata) else next(x for x in t.types if not isinstance(x, ti.NoneType))
     if isinstance(t, ti.FloatType):
@@ -394,6 +402,10 @@ def _expected(t: Any) -> str:
 
 def _explain(message: str, doc: Any, cls: Any, source: str, prefix: str) -> PresetError:
     """A msgspec validation message as a :class:`PresetError` in the planner's words."""
+    import msgspec
+
+    from planner.presets.schema import MAX_BOOTSTRAP_ROWS
+
     m = _AT.match(message)
     reason, at = (m.group(1), m.group(2) or "") if m else (message, "")
     parts = _name_the_key(at, message, doc, cls) if "[...]" in at else _path_parts(at)
@@ -461,11 +473,15 @@ def _iso_date(value: Any, source: str, key: str) -> str:
 
 def _table(struct: Any) -> dict[str, Any]:
     """The keys a struct was given (defaults left out), as plain values."""
+    import msgspec
+
     return {k: v for k, v in msgspec.structs.asdict(struct).items() if v is not None}
 
 
 def validate_hardware(table: Mapping[str, Any], source: str, path: str = "hardware") -> dict[str, Any]:
     """A ``[hardware]`` table checked against the schema; the GPU name made canonical."""
+    from planner.presets import schema
+
     out = _table(_convert(table, schema.Hardware, source, path))
     if "gpu" in out:
         try:
@@ -482,6 +498,8 @@ def validate_hardware(table: Mapping[str, Any], source: str, path: str = "hardwa
 
 def validate_budget(table: Mapping[str, Any], source: str, path: str = "budget") -> dict[str, Any]:
     """A ``[budget]`` table checked against the schema (at most one budget form)."""
+    from planner.presets import schema
+
     out = _table(_convert(table, schema.Budget, source, path))
     given = [k for k in BUDGET_KINDS if k in out]
     if len(given) > 1:
@@ -497,6 +515,8 @@ def validate_budget(table: Mapping[str, Any], source: str, path: str = "budget")
 
 def validate_fit(table: Mapping[str, Any], source: str, path: str = "meta.fit") -> dict[str, Any]:
     """A ``[meta.fit]`` provenance table checked against the schema."""
+    from planner.presets import schema
+
     out = _table(_convert(table, schema.Fit, source, path))
     if "date" in out:
         out["date"] = _iso_date(out["date"], source, f"{path}.date")
@@ -507,16 +527,14 @@ def validate_fit(table: Mapping[str, Any], source: str, path: str = "meta.fit") 
 
 def _bounds(form: str, name: str) -> tuple[float, float, bool]:
     """(low, high, low inclusive) of a coefficient, read from the schema."""
+    from planner.presets.schema import PresetDoc
+
     t = _type_at(PresetDoc, {"law": {"form": form}}, ["law", "coefficients", name])
     lo = t.gt if t.gt is not None else t.ge
     return float(lo), float(t.le), t.gt is None
 
 
-SAMPLES_ENCODING = schema.SAMPLES_ENCODING
-
-
-@dataclass(frozen=True, slots=True)
-class BootstrapTable:
+class BootstrapTable(NamedTuple):
     """A validated ``[law.bootstrap]``: samples (read-only), level, the optional extrapolation
     calibration (``[law.bootstrap.extrapolation]``) and provenance (seed, data_sha256, data_file)."""
 
@@ -531,6 +549,8 @@ def _decode_samples(boot: Any, source: str, path: str, width: int) -> np.ndarray
     import base64
     import binascii
     import hashlib
+
+    from planner.presets.schema import SAMPLES_ENCODING
 
     for key in ("encoding", "shape", "sha256"):
         if getattr(boot, key) is None:
@@ -564,6 +584,10 @@ def validate_bootstrap_table(table: Mapping[str, Any], source: str, form: str, p
     lie inside its samples' range (samples far from the estimate would give intervals that
     exclude it).
     """
+    import msgspec
+
+    from planner.presets import schema
+
     boot = _convert(table, schema.Bootstrap, source, path)
     expected = BOOTSTRAP_NAMES.get(form)
     if expected is None:
@@ -639,7 +663,15 @@ def law_from_document(doc: Mapping[str, Any], source: str) -> Preset:
 
 
 def _build(doc: Mapping[str, Any], source: str, file_version: int) -> Preset:
-    parsed = _convert(doc, PresetDoc, source)
+    return _assemble(_recipe(doc, source), source, file_version)
+
+
+def _recipe(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """Validate a current-version document; what its :class:`Preset` is built from, as plain
+    values (:func:`_assemble` builds it; the index of built-ins stores it as JSON)."""
+    from planner.presets import schema
+
+    parsed = _convert(doc, schema.PresetDoc, source)
     meta, law = parsed.meta, parsed.law
     if not meta.name.strip():
         raise PresetError(source, "meta.name", "is empty", "a short human-readable name")
@@ -657,9 +689,9 @@ def _build(doc: Mapping[str, Any], source: str, file_version: int) -> Preset:
     coefs = _table(law.coefficients)
     for table in ("uncertainty", "intervals"):
         for name in getattr(law, table):
-            if name not in FORMS[form]:
+            if name not in schema.FORMS[form]:
                 raise PresetError(source, f"law.{table}.{_key_text(name)}", "unknown key",
-                                  "one of " + ", ".join(FORMS[form]))  # fmt: skip
+                                  "one of " + ", ".join(schema.FORMS[form]))  # fmt: skip
     intervals: dict[str, tuple[float, float]] = {}
     for name, (lo, hi) in law.intervals.items():
         b_lo, b_hi, inclusive = _bounds(form, name)
@@ -676,53 +708,76 @@ def _build(doc: Mapping[str, Any], source: str, file_version: int) -> Preset:
         if pair is not None and pair[0] > pair[1]:
             raise PresetError(source, f"law.fitted_range.{key}", f"low {pair[0]:g} is above high {pair[1]:g}",
                               "low <= high")  # fmt: skip
-    boot_samples, boot_level, calibration = None, None, None
+    bootstrap = None
     if law.bootstrap is not None:
         boot = validate_bootstrap_table(doc["law"]["bootstrap"], source, form, estimate=coefs)
-        boot_samples, boot_level, calibration = boot.samples, boot.level, boot.extrapolation
-    info = LawInfo(
-        id=meta.id, title=meta.name, n_meaning=law.n_params, loss_unit=law.loss_unit, compute=law.compute,
-        citation=Citation(law.citation.text, law.citation.arxiv, law.citation.locator, law.citation.status),
-        fitted_range=FittedRange(fitted.n_params, fitted.n_tokens, fitted.flops),
-        uncertainty=MappingProxyType(dict(law.uncertainty)), notes=meta.notes, warnings=tuple(meta.warnings),
-        source=source, bootstrap_samples=boot_samples, bootstrap_level=boot_level, calibration=calibration,
-    )  # fmt: skip
-    built = _law(form, info, coefs, law, source)
-    _check_law_numbers(built, source)
-    hardware = validate_hardware(doc["hardware"], source) if parsed.hardware is not None else {}
-    budget = validate_budget(doc["budget"], source) if parsed.budget is not None else {}
+        bootstrap = {"samples": boot.samples, "level": boot.level,
+                     "calibration": None if boot.extrapolation is None else dict(boot.extrapolation)}  # fmt: skip
+    recipe: dict[str, Any] = {
+        "form": form, "rule": getattr(law, "rule", None), "coefficients": coefs,
+        "info": {"id": meta.id, "title": meta.name, "n_meaning": law.n_params, "loss_unit": law.loss_unit,
+                 "compute": law.compute, "citation": [law.citation.text, law.citation.arxiv, law.citation.locator,
+                                                      law.citation.status],
+                 "fitted_range": [fitted.n_params, fitted.n_tokens, fitted.flops],
+                 "uncertainty": dict(law.uncertainty), "notes": meta.notes, "warnings": list(meta.warnings)},
+        "bootstrap": bootstrap, "default": meta.default, "meta": meta_out, "fit": fit, "intervals": intervals,
+    }  # fmt: skip
+    _check_law_numbers(_law(recipe, source), source)
+    recipe["hardware"] = validate_hardware(doc["hardware"], source) if parsed.hardware is not None else {}
+    recipe["budget"] = validate_budget(doc["budget"], source) if parsed.budget is not None else {}
+    return recipe
+
+
+def _assemble(recipe: Mapping[str, Any], source: str, file_version: int) -> Preset:
+    """The :class:`Preset` of a validated :func:`_recipe` (fresh objects: nothing is shared)."""
+    meta_out, hardware, budget, fit = recipe["meta"], recipe["hardware"], recipe["budget"], recipe["fit"]
+    intervals = {name: tuple(pair) for name, pair in recipe["intervals"].items()}
     extra: dict[str, Any] = {"meta": meta_out}
     for key, value in (("hardware", hardware), ("budget", budget), ("intervals", intervals)):
         if value:
             extra[key] = value
     return Preset(
-        law=built, path=None, default=meta.default, extra=MappingProxyType(extra),
+        law=_law(recipe, source), path=None, default=recipe["default"], extra=MappingProxyType(extra),
         hardware=MappingProxyType(hardware), budget=MappingProxyType(budget),
         meta=MappingProxyType(meta_out), intervals=MappingProxyType(intervals),
         fit=MappingProxyType(fit), schema_version=file_version,
     )  # fmt: skip
 
 
-def _law(form: str, info: LawInfo, coefs: dict[str, float], law: Any, source: str) -> Law:
-    """The law object of ``form`` (rules that span coefficients checked here)."""
+def _law(recipe: Mapping[str, Any], source: str) -> Law:
+    """The law of a recipe: its :class:`LawInfo` and the object of its form (rules that span
+    coefficients checked here)."""
+    i, form, coefs, boot = recipe["info"], recipe["form"], recipe["coefficients"], recipe["bootstrap"]
+    info = LawInfo(
+        id=i["id"], title=i["title"], n_meaning=i["n_meaning"], loss_unit=i["loss_unit"], compute=i["compute"],
+        citation=Citation(*i["citation"]),
+        fitted_range=FittedRange(*(None if pair is None else tuple(pair) for pair in i["fitted_range"])),
+        uncertainty=MappingProxyType(dict(i["uncertainty"])), notes=i["notes"], warnings=tuple(i["warnings"]),
+        source=source, bootstrap_samples=None if boot is None else boot["samples"],
+        bootstrap_level=None if boot is None else boot["level"],
+        calibration=None if boot is None or boot["calibration"] is None else MappingProxyType(boot["calibration"]),
+    )  # fmt: skip
+    import planner.laws as laws  # each form's module is imported when a preset of that form is read
+
     try:
         if form == "chinchilla":
-            return ChinchillaLaw(info, **coefs)
+            return laws.ChinchillaLaw(info, **coefs)
         if form == "data_constrained":
-            return DataConstrainedLaw(info, **coefs)
+            return laws.DataConstrainedLaw(info, **coefs)
         if form == "kaplan":
-            given = [name for name in KaplanLaw.ALLOCATION if name in coefs]
-            if given and len(given) != len(KaplanLaw.ALLOCATION):
-                missing = next(name for name in KaplanLaw.ALLOCATION if name not in coefs)
+            given = [name for name in laws.KaplanLaw.ALLOCATION if name in coefs]
+            if given and len(given) != len(laws.KaplanLaw.ALLOCATION):
+                missing = next(name for name in laws.KaplanLaw.ALLOCATION if name not in coefs)
                 raise PresetError(source, f"law.coefficients.{missing}", "missing",
                                   "all six of alpha_C, C_c, n_coef, n_exp, d_coef, d_exp, or none of them "
                                   "(a loss-only Kaplan law)")  # fmt: skip
-            return KaplanLaw(info, **coefs)
-        if law.rule != "tokens_only":
+            return laws.KaplanLaw(info, **coefs)
+        rule = recipe["rule"]
+        if rule != "tokens_only":
             for name in ("n_coef", "n_exp"):
                 if name not in coefs:
-                    raise PresetError(source, f"law.coefficients.{name}", "missing", f"a number (rule {law.rule!r})")
-        return PowerLawAllocation(info, rule=law.rule, **coefs)
+                    raise PresetError(source, f"law.coefficients.{name}", "missing", f"a number (rule {rule!r})")
+        return laws.PowerLawAllocation(info, rule=rule, **coefs)
     except (OverflowError, ZeroDivisionError) as exc:
         raise PresetError(source, "law.coefficients", f"these coefficients overflow ({exc})",
                           "a law with finite optimum") from None  # fmt: skip
@@ -772,17 +827,96 @@ def load_preset_file(path: str | Path) -> Preset:
     return load_preset_text(data, source, fmt).with_path(path)
 
 
+# ---------------------------------------------------------------------------------------------
+# the index of built-in presets: each shipped file's text and what validating it gave
+
+BUILTIN_INDEX_FILE = Path(__file__).with_name("builtin_index.py")
+
+
+def load_builtin(preset_id: str) -> Preset | None:
+    """The built-in preset ``preset_id`` from :mod:`planner.presets.builtin_index`, the presets as
+    the loader validated them when the index was written, if its file is still byte for byte the
+    one the index was made from; ``None`` otherwise (read the file with :func:`load_preset_file`).
+
+    The same :class:`Preset` as reading the file (a test compares them), without the schema, the
+    TOML parser or the checks: ``planner plan --preset ID`` starts ~15 ms sooner.
+    """
+    from planner.presets.builtin_index import INDEX
+
+    entry = INDEX.get(preset_id)
+    if entry is None:
+        return None
+    item = json.loads(entry)
+    path = resource_dir("presets") / item["file"]
+    try:
+        data = read_regular_file(path, MAX_PRESET_BYTES)
+    except OSError:
+        return None
+    if data != item["text"].encode("utf-8"):
+        return None
+    recipe = item["recipe"]
+    boot = recipe["bootstrap"]
+    if boot is not None:
+        import base64
+
+        raw = base64.b64decode(boot["samples"]["f64le"])
+        boot["samples"] = np.frombuffer(raw, dtype="<f8").astype(float).reshape(boot["samples"]["shape"])
+    return _assemble(recipe, str(path), item["schema_version"]).with_path(path)
+
+
+def builtin_index_source() -> str:
+    """The text of :mod:`planner.presets.builtin_index`, from the shipped ``presets/*.toml``
+    (``python -m planner.presets --write`` writes it; a test keeps it in step)."""
+    import base64
+
+    index: dict[str, str] = {}
+    for path in sorted(resource_dir("presets").glob("*.toml")):
+        data = path.read_bytes()
+        doc = parse_document(data, path.name)
+        version = doc["schema_version"]
+        recipe = _recipe(doc if version == SCHEMA_VERSION else migrate(doc, path.name), path.name)
+        if recipe["bootstrap"] is not None:
+            samples = np.ascontiguousarray(recipe["bootstrap"]["samples"], dtype="<f8")
+            recipe["bootstrap"]["samples"] = {"f64le": base64.b64encode(samples.tobytes()).decode("ascii"),
+                                              "shape": list(samples.shape)}  # fmt: skip
+        item = {"file": path.name, "schema_version": version, "text": data.decode("utf-8"), "recipe": recipe}
+        index[recipe["info"]["id"]] = json.dumps(item, ensure_ascii=False, allow_nan=False)
+    lines = [f'"""{_INDEX_DOC}"""', "", "# fmt: off", "INDEX: dict[str, str] = {"]
+    lines += [f"    {preset_id!r}: {item!r}," for preset_id, item in index.items()]
+    return "\n".join([*lines, "}", ""])
+
+
+def write_builtin_index() -> None:  # pragma: no cover - a maintainer's command (python -m planner.presets --write)
+    BUILTIN_INDEX_FILE.write_text(builtin_index_source(), encoding="utf-8")
+    print(f"wrote the index of built-in presets {BUILTIN_INDEX_FILE}")
+
+
+_INDEX_DOC = """The built-in presets as the loader validated them: generated by ``python -m planner.presets
+--write`` from ``presets/*.toml``; do not edit by hand.
+
+``INDEX[id]`` is JSON: the file's name, its exact text, its schema version and what validating it
+gave (:func:`planner.presets.load.load_builtin` uses it only while the file is that text).
+"""
+
+
 @cache
 def builtin_presets() -> tuple[Preset, ...]:
-    """All presets shipped in the ``presets/`` folder, default first, then by file name."""
+    """All presets shipped in the ``presets/`` folder, default first, then by file name (each
+    from the index of validated built-ins while its file is unchanged, :func:`load_builtin`)."""
     folder = resource_dir("presets")
-    found = [load_preset_file(p) for p in sorted(folder.glob("*.toml"))]
+    found = [_indexed(p) or load_preset_file(p) for p in sorted(folder.glob("*.toml"))]
     ids = [p.id for p in found]
     dupes = {i for i in ids if ids.count(i) > 1}
     if dupes:
         raise PresetError(str(folder), "meta.id", f"duplicate ids {sorted(dupes)}")
     found.sort(key=lambda p: not p.default)
     return tuple(found)
+
+
+def _indexed(path: Path) -> Preset | None:
+    """The built-in in ``path`` from the index, if the index has it under that file name."""
+    preset = load_builtin(path.stem)
+    return preset if preset is not None and preset.path == path else None
 
 
 def builtin_ids() -> list[str]:

@@ -10,13 +10,15 @@ reference in ``docs/presets.md``. The ``[hardware]`` and ``[budget]`` tables are
 :class:`planner.question.Question`'s inputs and :data:`planner.question.LIMITS`, so a preset
 accepts exactly the values a question does.
 
-Regenerate the shipped files after changing a class::
+Regenerate the shipped files after changing a class or a built-in preset (the command also
+writes :mod:`planner.presets.builtin_index`, the built-ins as validated, for a fast start;
+:func:`planner.presets.load.write_builtin_index`)::
 
     python -m planner.presets --write
 """
 
-from __future__ import annotations
-
+# No "from __future__ import annotations" here: msgspec reads the annotations of these classes,
+# and as strings it would evaluate every one of them on the first conversion (~5 ms of a cold start).
 import json
 import sys
 from pathlib import Path
@@ -25,9 +27,9 @@ from typing import Annotated, Any, Literal, Union
 import msgspec
 from msgspec import Meta, Struct
 
+from planner.presets import SCHEMA_VERSION
 from planner.question import CHOICES, HARDWARE_INPUTS, INPUT_NAMES, LIMITS, default
 
-SCHEMA_VERSION = 1
 MAX_BOOTSTRAP_ROWS = 1000
 SAMPLES_ENCODING = "f64le-base64"
 ID_PATTERN = r"^[A-Za-z0-9._-]{1,80}$"

@@ -12,6 +12,7 @@ naming them; invalid inputs raise ``ValueError``.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from planner.costs.hardware import budget_to_flops, gpu_hours_to_days, gpu_hours_to_usd
@@ -24,34 +25,49 @@ from planner.solve.warnings import extrapolation_warnings
 from planner.units import fmt_count, fmt_flops
 
 MIN_FLOPS, MAX_FLOPS = LIMITS["flops"].lo, LIMITS["flops"].hi
+NO_SERVING = {"inference_flops_per_token": math.nan, "inference_usd_per_million_tokens": math.nan,
+              "inference_bound": "", "serving_memory_bytes": math.nan}  # fmt: skip
+"""Serving fields before the launch term prices the shape (they stay so when it is left out)."""
+PLAN_FIELDS: dict[str, Any] = {**dict.fromkeys(Plan._fields), **Plan._field_defaults, **NO_SERVING}
+"""Every field of :class:`Plan` in order, at its default. The report starts from a copy and the
+plan is built from its values (``Plan._make``: a key that is not a field makes it refuse them)."""
 
 
-def plan(question: Question | Law, flops: float | None = None, **inputs: Any) -> Plan:
+def plan(question: Question | Law, flops: float | None = None, *, terms: Sequence[Term] = TERMS,
+         **inputs: Any) -> Plan:
     """Plan a training run: the best (N, D) for the question, its loss, costs and warnings.
 
     ``question`` is a :class:`~planner.question.Question`, or a law followed by the question's
     inputs as keyword arguments (``plan(law, 1e22, moe_activation=0.25)``; ``hardware=`` takes a
     :class:`~planner.costs.hardware.Hardware` for the GPU, count, MFU, price and precision).
+
+    ``terms`` are the effects taken into account, in order (default: every registered effect,
+    :data:`~planner.solve.terms.TERMS`). :data:`~planner.solve.terms.WITHOUT_ARCHITECTURE` leaves
+    out the launch report (the shape, its training memory and serving from it): the same N, D,
+    loss, budget, hyperparameters and warnings of the law, without ``architecture``,
+    ``training_memory`` and ``serving``, and NaN for the serving cost and memory. Scripts that
+    need only the allocation use it, and the benchmarks time the architecture separately.
     """
     if "hardware" in inputs:
         hw = inputs.pop("hardware")
         inputs = {"gpu": hw.accelerator.name, "n_gpus": hw.n_gpus, "mfu": hw.mfu,
                   "usd_per_gpu_hour": hw.usd_per_gpu_hour, "precision": hw.precision, **inputs}  # fmt: skip
     q = question if isinstance(question, Question) else Question(law=question, flops=flops, **inputs)
-    terms = [t for t in TERMS if t.applies(q)]
+    terms = [t for t in terms if t.applies(q)]
     try:
         c, kind = resolve_budget(q, terms)
         problem = pose(q, terms, c)
         point = solve(problem)
         for term in terms:
-            point = term.refine(problem, point)
+            if term.refines:
+                point = term.refine(problem, point)
         out = core_fields(problem, point, kind)
         for term in terms:
             term.report(problem, point, out)
         finish(problem, out, terms)
     except Conflict as exc:
         return failed(q, str(exc))
-    return Plan(**out)
+    return Plan._make(out.values())
 
 
 def pose(q: Question, terms: list[Term], flops: float, *, constrained: bool = True) -> Problem:
@@ -60,14 +76,15 @@ def pose(q: Question, terms: list[Term], flops: float, *, constrained: bool = Tr
     ``constrained=False`` leaves out fixed sizes and constraint terms (the unconstrained optimum).
     """
     law = q.law
-    p = Problem(question=q, law=law, hardware=q.hardware, flops=flops,
-                loss=law.loss if law.has_loss else None,  # type: ignore[attr-defined]
-                grad_log=getattr(law, "loss_grad_log", None), closed=law.allocate_scalar,
-                closed_loss=law.frontier_loss if law.form == "kaplan" else None)  # fmt: skip
+    p = Problem(q, law, q.hardware, flops,
+                law.loss if law.has_loss else None,  # loss: the surface L(N, D)  # type: ignore[attr-defined]
+                getattr(law, "loss_grad_log", None),  # grad_log: its gradient in ln N, ln D
+                law.allocate_scalar,  # closed: the law's closed form
+                law.frontier_loss if law.form == "kaplan" else None)  # closed_loss: Kaplan's L(C) there  # fmt: skip
     if constrained:
         p.fixed_n, p.fixed_d = q.fixed_params, q.n_tokens
     for term in terms:
-        if constrained or not getattr(term, "constraint", False):
+        if term.poses and (constrained or not term.constraint):
             term.pose(p)
     p.budget_for_loss = lambda ell: budget_for_loss(q, terms, ell)
     return p
@@ -160,32 +177,44 @@ def _root_in_log_budget(f: Any, message: str) -> float:
 
 
 def core_fields(p: Problem, pt: Point, kind: str) -> dict[str, Any]:
-    """The fields every plan has, before the terms add theirs and :func:`finish` prices it."""
+    """The fields every plan has, before the terms add theirs and :func:`finish` prices it: every
+    field of :class:`~planner.solve.result.Plan`, in order, the ones no term has set at defaults."""
     q, law, hw = p.question, p.law, p.hardware
-    warnings = list(law.info.warnings)
+    info = law.info
     extra = extrapolation_warnings(law, p.leverage * p.flops, p.leverage * pt.n, pt.d)
-    if p.leverage != 1.0:  # the law is evaluated at the MoE's dense-equivalent budget and size
+    if extra and p.leverage != 1.0:  # the law is evaluated at the MoE's dense-equivalent budget and size
         extra = [w.replace("Budget =", "Dense-equivalent budget EL·C =").replace("N =", "Dense-equivalent N =")
                  for w in extra]  # fmt: skip
-    return {
-        "preset": law.id, "law_title": law.info.title, "n_meaning": law.info.n_meaning,
-        "loss_unit": law.info.loss_unit, "flops": p.flops, "n_params": pt.n, "n_tokens": pt.d,
-        "tokens_per_param": pt.d / pt.n, "loss": law_loss(p, pt), "train_flops": float(law.train_flops(pt.n, pt.d)),
-        "gpu": hw.accelerator.name, "n_gpus": hw.n_gpus, "mfu": hw.mfu, "usd_per_gpu_hour": hw.price,
-        "context": q.context, "method": pt.method, "warnings": warnings + extra, "n_params_total": pt.n,
-        "n_params_active": pt.n, "budget_kind": kind, "binding": list(pt.binding), "decode_batch": q.decode_batch,
-        "serve_precision": q.serve_precision, "serve_on": q.serve_on, "question": q, "extras": {},
-    }  # fmt: skip
+    n, d = pt.n, pt.d
+    out = PLAN_FIELDS.copy()
+    out["preset"], out["law_title"], out["n_meaning"], out["loss_unit"] = (
+        law.id, info.title, info.n_meaning, info.loss_unit)  # fmt: skip
+    out["flops"], out["n_params"], out["n_tokens"], out["tokens_per_param"] = p.flops, n, d, d / n
+    out["loss"] = law_loss(p, pt)
+    out["train_flops"], out["method"], out["budget_kind"] = float(law.train_flops(n, d)), pt.method, kind
+    out["n_params_total"] = out["n_params_active"] = n
+    out["gpu"], out["n_gpus"], out["mfu"], out["usd_per_gpu_hour"] = hw.accelerator.name, hw.n_gpus, hw.mfu, hw.price
+    out["context"], out["decode_batch"], out["serve_precision"], out["serve_on"] = (
+        q.context, q.decode_batch, q.serve_precision, q.serve_on)  # fmt: skip
+    out["warnings"], out["binding"] = [*info.warnings, *extra], list(pt.binding)
+    out["question"], out["extras"] = q, {}
+    return out
 
 
 def finish(p: Problem, out: dict[str, Any], terms: list[Term]) -> None:
     """Price the training run, and the loss its binding constraints cost (serving is priced by
     the shape, :mod:`planner.costs.launch`)."""
-    q, hw = p.question, p.hardware
+    hw = p.hardware
     gh = p.flops / hw.flops_per_gpu_hour
-    out.update(gpu_hours=gh, wall_clock_days=gpu_hours_to_days(gh, hw), cost_usd=gpu_hours_to_usd(gh, hw))
-    if out["binding"] and out["loss"] is not None:
-        p0, pt0 = _free_point(q, terms, p.flops)
+    out["gpu_hours"], out["wall_clock_days"], out["cost_usd"] = gh, gpu_hours_to_days(gh, hw), gpu_hours_to_usd(gh, hw)
+    binding = out["binding"]
+    if binding and out["loss"] is not None:
+        p0, pt0 = _free_point(p.question, terms, p.flops)
         out["unconstrained_loss"] = law_loss(p0, pt0)
-    out["binding"] = tuple(dict.fromkeys(out["binding"]))
-    out["warnings"] = tuple(dict.fromkeys(out["warnings"]))
+    out["binding"] = _unique(binding)
+    out["warnings"] = _unique(out["warnings"])
+
+
+def _unique(items: list[str]) -> tuple[str, ...]:
+    """``items`` without repeats, in order."""
+    return tuple(dict.fromkeys(items)) if len(items) > 1 else tuple(items)

@@ -109,9 +109,24 @@ class Point(NamedTuple):
 
 
 class Term:
-    """One effect's contribution to the problem and the plan; override what applies."""
+    """One effect's contribution to the problem and the plan; override what applies.
+
+    ``constraint`` terms are left out of the unconstrained problem. ``poses`` and ``refines`` say
+    whether a subclass overrides :meth:`pose` and :meth:`refine` (set when the class is made), so
+    the planner calls only the steps an effect takes part in.
+    """
 
     name = ""
+    constraint = False
+    poses = False
+    refines = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "poses" not in cls.__dict__:
+            cls.poses = cls.pose is not Term.pose
+        if "refines" not in cls.__dict__:
+            cls.refines = cls.refine is not Term.refine
 
     def applies(self, q: Question) -> bool:
         return False
@@ -125,6 +140,55 @@ class Term:
 
     def report(self, p: Problem, pt: Point, out: dict[str, Any]) -> None:
         """Add fields of :class:`~planner.solve.result.Plan` (and warnings) to ``out``."""
+
+
+class LazyTerm(Term):
+    """An effect's term registered by its module and the question inputs it reads: the module is
+    imported (its ``TERM`` used) the first time a question sets one of them. With all of them at
+    their defaults the effect has nothing to do, so a plain plan imports none of its science.
+
+    It stands in for the term everywhere (the planner does not tell them apart).
+    """
+
+    def __init__(self, module: str, inputs: tuple[str, ...]) -> None:
+        from operator import attrgetter
+
+        from planner.question import default
+
+        self.module, self.inputs = module, inputs
+        self._read = attrgetter(*inputs)  # the inputs of a question (one value, or a tuple of them)
+        self._unset = default(inputs[0]) if len(inputs) == 1 else tuple(default(name) for name in inputs)
+        self._term: Term | None = None
+
+    @property
+    def term(self) -> Term:
+        if self._term is None:
+            import importlib
+
+            self._term = importlib.import_module(self.module).TERM
+        return self._term
+
+    def applies(self, q: Question) -> bool:
+        if self._term is None and self._read(q) == self._unset:  # not imported, and none of its inputs set
+            return False
+        return self.term.applies(q)
+
+    name = property(lambda self: self.term.name)  # type: ignore[assignment]
+    constraint = property(lambda self: self.term.constraint)  # type: ignore[assignment]
+    poses = property(lambda self: self.term.poses)  # type: ignore[assignment]
+    refines = property(lambda self: self.term.refines)  # type: ignore[assignment]
+
+    def pose(self, p: Problem) -> None:
+        self.term.pose(p)
+
+    def refine(self, p: Problem, pt: Point) -> Point:
+        return self.term.refine(p, pt)
+
+    def report(self, p: Problem, pt: Point, out: dict[str, Any]) -> None:
+        self.term.report(p, pt, out)
+
+    def __repr__(self) -> str:
+        return f"LazyTerm({self.module!r}, {self.inputs!r})"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -151,8 +215,9 @@ def solve(p: Problem) -> Point:
         method = "numerical"
     side = "hi" if n >= p.n_hi * (1 - 1e-12) else "lo" if n <= p.n_lo * (1 + 1e-12) else None
     if side is None:
-        loss = p.closed_loss(p.flops) if use_closed and p.closed_loss is not None else _loss(p, n, d)
-        return Point(n, d, loss, method)
+        if use_closed and p.closed_loss is not None:
+            return Point(n, d, p.closed_loss(p.flops), method)
+        return Point(n, d, None if p.loss is None else float(p.loss(n, d)), method)
     n = p.n_hi if side == "hi" else p.n_lo
     d = p.tokens_at(n)
     return Point(n, d, _loss(p, n, d), method, (p.bound_names[side],))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -134,8 +133,7 @@ def failed(question: Question, message: str, **known: Any) -> Plan:
     )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class Frontier:
+class Frontier(NamedTuple):
     """Vectorised allocation over budgets (arrays of equal shape)."""
 
     flops: np.ndarray

@@ -39,26 +39,26 @@ def flops_extrapolation_warning(max_flops: float, flops: float, factor: float = 
 
 def extrapolation_warnings(law: Law, flops: float, n_params: float, n_tokens: float) -> list[str]:
     """Warnings for a plan outside the law's fitted range (far: more than 100×)."""
-    out: list[str] = []
-    fr = law.info.fitted_range
-    if law.info.citation.status == "FITTED" and fr.flops is not None:
+    info = law.info
+    fr = info.fitted_range
+    if info.citation.status == "FITTED" and fr.flops is not None:
         far = flops_extrapolation_warning(fr.flops[1], flops)  # > 10x past the largest fitted run
         if far is not None:
             return [f"Far extrapolation: {far}."]
+    f, n, d = fr.flops, fr.n_params, fr.n_tokens
+    if (f is None or f[0] <= flops <= f[1]) and (n is None or n[0] <= n_params <= n[1]) and (
+            d is None or d[0] <= n_tokens <= d[1]):  # fmt: skip
+        return []  # the common case: inside every range the law was fitted on
+    out: list[str] = []
     for name, value, rng, unit in (
         ("Budget", flops, fr.flops, "FLOPs"),
         ("N", n_params, fr.n_params, "parameters"),
         ("D", n_tokens, fr.n_tokens, "tokens"),
     ):
-        if rng is None:
+        if rng is None or not (value > rng[1] or value < rng[0]):  # inside the range (or no range)
             continue
         lo, hi = rng
-        if value > hi:
-            ratio, edge = value / hi, hi
-        elif value < lo:
-            ratio, edge = lo / value, lo
-        else:
-            continue
+        ratio, edge = (value / hi, hi) if value > hi else (lo / value, lo)
         kind = "Far extrapolation" if ratio > 100 else "Extrapolation"
         text = extrapolation_message(name, value, unit, edge, above=value > hi, fitted_on=law.id)
         out.append(f"{kind}: {text}.")

@@ -256,3 +256,17 @@ def test_arch_config_that_is_a_fifo_is_refused_without_blocking(capsys: pytest.C
     os.mkfifo(fifo)
     code, _, err = run(capsys, "plan", "--arch", str(fifo), "--flops", "1e22")
     assert code == 2 and "FIFO" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("columns", [None, "", "120", "0", "-3", "wide"])
+def test_help_width_is_the_terminal_width_shutil_reports(monkeypatch: pytest.MonkeyPatch, columns: str | None) -> None:
+    """The parser's formatter is as wide as argparse's own (shutil's terminal size), without shutil."""
+    import shutil
+
+    from planner.cli.common import terminal_columns
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert terminal_columns() == shutil.get_terminal_size().columns

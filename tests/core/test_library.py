@@ -178,3 +178,22 @@ def test_cli_presets_lists_groups_and_resolves_team_ids(dirs: dict[str, Path], m
     assert "nan-alpha.toml" in cap.err
     assert main(["plan", "--preset", "team-h100", "--flops", "1e22", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["preset"] == "team-h100"
+
+
+@pytest.mark.parametrize("home", ["/home/someone", "/home/someone/", "/"])
+@pytest.mark.parametrize("xdg", [None, "", "/data/xdg", "/data/xdg/", "relative/xdg"])
+def test_user_data_dir_is_platformdirs_answer(monkeypatch: pytest.MonkeyPatch, home: str, xdg: str | None) -> None:
+    """Without PLANNER_USER_DIR, the user folder is platformdirs' (worked out without importing it
+    on a plain Linux desktop)."""
+    import platformdirs
+
+    from planner.presets import library
+
+    monkeypatch.delenv("PLANNER_USER_DIR", raising=False)
+    monkeypatch.setenv("HOME", home)
+    if xdg is None:
+        monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_DATA_HOME", xdg)
+    expected = Path(platformdirs.user_data_dir(library.APP_NAME, appauthor=False))
+    assert library.user_data_dir() == expected

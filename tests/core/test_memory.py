@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from planner.costs.architecture import Architecture
@@ -231,7 +231,8 @@ def test_results_are_plain_json() -> None:
 
 
 def layout_spelled_out(m: Any, n: int, usable: float) -> tuple[int, int, int, int] | None:
-    """Every (t, p) with dp = (n/t)/p and ep = gcd(dp, E); among those that fit, the least key
+    """Every (t, p) with dp = (n/t)/p and ep = gcd(dp, E) (1 when every layer is dense); among those
+    that fit, the least key
     (some GPUs idle, t·p, p): the layout rule of the memory module, without its shortcuts."""
     best = None
     for tp in (1, 2, 4, 8):
@@ -242,7 +243,7 @@ def layout_spelled_out(m: Any, n: int, usable: float) -> tuple[int, int, int, in
             if pp > q:
                 break
             dp = q // pp
-            ep = math.gcd(dp, m.E)
+            ep = math.gcd(dp, m.E) if m.exp else 1  # no expert layers (all dense): nothing to spread
             if m.total(tp, pp, dp, ep) > usable:
                 continue
             key = (0 if n % tp == 0 and q % pp == 0 else 1, tp * pp, pp)
@@ -266,6 +267,10 @@ def moe_shapes(draw: st.DrawFn) -> Architecture:
        opt=st.sampled_from(["adamw", "adamw8bit"]), gpu=st.sampled_from(["H100 SXM", "L40S", "MI300X"]),
        n=st.one_of(st.integers(1, 300), st.sampled_from([512, 1000, 1024, 4096])))  # fmt: skip
 @settings(max_examples=120, deadline=None)
+@example(a=Architecture(n_layers=2, d_model=1024, n_heads=16, n_kv_heads=8, head_dim=64, d_ff=4608, vocab_size=32000,
+                        n_experts=342, experts_per_token=11, d_expert=384, n_shared_experts=1, d_shared_expert=384,
+                        n_dense_layers=2),
+         zero=0, rc="none", opt="adamw", gpu="H100 SXM", n=2)  # an "MoE" whose 2 layers are all dense (found by CI)
 def test_moe_layout_follows_the_rule(a: Architecture, zero: int, rc: str, opt: str, gpu: str, n: int) -> None:
     m = _model(a, optimizer=opt, zero_stage=zero, recompute=rc)
     usable = CATALOGUE[gpu].memory_bytes * USABLE_FRACTION
@@ -307,8 +312,11 @@ def test_moe_fewest_gpus_where_bisection_went_wrong() -> None:
 
 
 def test_serving_an_moe_whose_layers_are_all_dense() -> None:
-    # dense_layers may cover every layer of a small proposed MoE (2 layers); serving used to divide by zero
-    a = describe(3e6, "total", moe=MoESpec(0.25, 4.0, 2, dense_layers=3)).architecture
+    # a config may mark every layer dense (serving used to divide by zero); the proposal keeps one
+    # MoE layer however shallow the shape
+    plan = describe(3e6, "total", moe=MoESpec(0.25, 4.0, 2, dense_layers=3))
+    assert plan.architecture.n_moe_layers == 1 and "1 of the 3 dense layers" in " ".join(plan.notes)
+    a = plan.architecture.with_(n_dense_layers=plan.architecture.n_layers)
     assert a.is_moe and a.n_moe_layers == 0 and a.expert_params() == 0
     s = serving_from_shape(a, Hardware(H100), batch=4)
     assert s.weight_bytes_per_step == pytest.approx(2 * a.params_total)

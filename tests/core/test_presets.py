@@ -279,5 +279,5 @@ def test_no_code_execution_paths() -> None:
     src = Path(presets_mod.__file__).read_text()
     for banned in ("pickle", "eval(", "exec(", "yaml", "marshal", "__import__"):
         assert banned not in src
-    assert re.search(r"^import tomllib$", src, re.M)
+    assert re.search(r"^ *import tomllib$", src, re.M)  # imported where a file is parsed
     assert math.isfinite(get_law().coefficients()["E"])

@@ -192,3 +192,31 @@ def test_question_inputs_round_trip() -> None:
     assert Question.from_inputs(law, q.inputs()) == q
     with pytest.raises(ValueError, match="unknown input"):
         Question.from_inputs(law, {"flopz": 1})
+
+
+def test_every_numeric_default_is_valid_as_written() -> None:
+    """A Question checks only the numeric inputs that are not its own defaults, so every default
+    must pass its limit unchanged (same value, same type)."""
+    from planner.question import _NUMERIC_DEFAULTS, INPUT_NAMES, LIMITS, check_value
+
+    assert {name for name, _ in _NUMERIC_DEFAULTS} == {name for name in LIMITS if name in INPUT_NAMES}
+    for name, written in _NUMERIC_DEFAULTS:
+        if written is not None:
+            checked = check_value(name, written)
+            assert checked == written and type(checked) is type(written), name
+
+
+def test_questions_at_the_catalogue_price_share_their_hardware() -> None:
+    """A set-up at the catalogue's price is made once (it is immutable); one with a price of its
+    own, or any other input, is its own."""
+    from planner.costs.hardware import Hardware, get_accelerator
+
+    law = get_law()
+    a, b = Question(law=law, flops=1e22), Question(law=law, flops=1e23)
+    assert a.hardware is b.hardware and a.hardware == Hardware()
+    c = Question(law=law, flops=1e22, gpu="a100", n_gpus=64, mfu=0.5, precision="bf16")
+    assert c.hardware == Hardware(get_accelerator("A100 80GB SXM"), 64, 0.5, None, "bf16")
+    d = Question(law=law, flops=1e22, usd_per_gpu_hour=-0.0)
+    assert d.hardware.price == 0.0 and math.copysign(1.0, d.hardware.price) == -1.0
+    with pytest.raises(ValueError, match="no FP8 peak"):
+        Question(law=law, flops=1e22, gpu="A100", precision="fp8")

@@ -78,9 +78,11 @@ def test_every_display_reads_back(fmt: str, kind: str, lo: float, hi: float) -> 
 
     show = {"count": fmt_count, "usd": fmt_usd, "days": fmt_duration_days, "flops": fmt_flops,
             "bytes": fmt_bytes}[fmt]  # fmt: skip
-    for x in np.logspace(np.log10(lo), np.log10(hi), 157):
+    for x in np.concatenate([np.logspace(np.log10(lo), np.log10(hi), 157),
+                             [11.96, 9.9996, 99.96, 3652.4, 999.96e9]]):  # values that round up a digit
         text = show(float(x))
         assert parse_quantity(text, kind) == pytest.approx(x, rel=6e-3 if fmt != "bytes" else 0.05), text
+        assert show(parse_quantity(text, kind)) == text  # and shows the same text again (9.9996 -> "10.0")
 
 
 @pytest.mark.parametrize(("text", "kind", "value"), [

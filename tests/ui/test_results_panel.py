@@ -108,13 +108,15 @@ def test_details_tab_lists_every_result_row_with_the_compared_law(win: MainWindo
     QApplication.processEvents()
     rows = result_rows(win.current_plan())
     shown = win.details.row_texts()
-    assert list(shown) == [r.label for r in rows]
-    assert all(shown[r.label][1] == r.value for r in rows)
-    win.controller.set_inputs(compare=True)
-    other = {r.label: r.value for r in result_rows(win.current_compare_plan())}
+    assert list(shown) == [r.key for r in rows]
+    assert all(shown[r.key][:2] == (r.label, r.value) for r in rows)
+    win.controller.set_inputs(compare=True, moe_activation=0.25)  # "Active parameters" twice: plan, shape
+    rows = result_rows(win.current_plan())
+    other = {r.key: r.value for r in result_rows(win.current_compare_plan())}
     shown = win.details.row_texts()
-    assert shown["Model size N*"][2] == other["Model size N*"]
-    assert win.details.tree.headerItem().text(2) == win.state.inputs.compare_preset
+    assert all(shown[r.key][:2] == (r.label, r.value) for r in rows)
+    assert shown["n_params"][2] == other["n_params"]
+    assert win.details.column_title(2) == win.state.inputs.compare_preset
 
 
 def test_details_is_only_drawn_while_visible(win: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:

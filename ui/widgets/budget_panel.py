@@ -37,7 +37,7 @@ from ui.state import (
     VOCAB_LIMITS,
     PlanInputs,
 )
-from ui.widgets.fields import QuantityField, Section, fraction_text
+from ui.widgets.fields import QuantityField, Section, fraction_text, one_over_n
 from ui.widgets.log_slider import LogSlider
 
 
@@ -221,8 +221,8 @@ class BudgetPanel(QWidget):
         form.addRow("Vocabulary", _row(self.vocab_check, self.vocab_optimal))
         form.addRow("", self.vocab)
 
-        self.moe = LogSlider(*MOE_LIMITS, steps=360, unit="active", kind="fraction",
-                             field_range=(1e-6, 1.0))  # fmt: skip
+        self.moe = LogSlider(*MOE_LIMITS, steps=360, unit="active", kind="fraction", field_range=(1e-6, 1.0),
+                             snap=one_over_n)  # fmt: skip
         self.moe.slider.setObjectName("moeSlider")
         self.moe.field.setObjectName("moeField")
         self.moe.setToolTip("MoE activation ratio A = active / total parameters (1 = dense); type 1/4 or 0.25")

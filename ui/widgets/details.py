@@ -1,6 +1,6 @@
 """The Details tab: every result row of the plan by section, and "What would this run give?".
 
-The table lists :func:`planner.summary.result_rows` under the sections of
+The table lists :func:`planner.summary.result_rows` under section rows from
 :data:`planner.summary.GROUPS` (the CLI table and the PDF list the same rows), with the compared
 law's value in a fourth column in compare mode and the exact value in each value's tooltip. It is
 refreshed only while visible (a hidden tab costs a slider step nothing).
@@ -16,14 +16,15 @@ import math
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
-    QTreeWidget,
-    QTreeWidgetItem,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -38,29 +39,36 @@ from ui.widgets.fields import QuantityField
 
 
 class DetailsView(QWidget):
-    """All result rows, grouped; and the prediction box."""
+    """All result rows, grouped under section rows; and the prediction box beside them."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.tree = QTreeWidget()
-        self.tree.setObjectName("detailsTree")
-        self.tree.setColumnCount(3)
-        self.tree.setHeaderLabels(["Result", "Value", "Basis"])
-        self.tree.setRootIsDecorated(False)
-        self.tree.setAlternatingRowColors(True)
-        self.tree.setUniformRowHeights(True)
-        self.tree.setWordWrap(False)
-        header = self.tree.header()
+        self.table = QTableWidget()
+        self.table.setObjectName("detailsTable")
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ContiguousSelection)
+        self.table.setWordWrap(True)  # long values (the shape) and bases wrap in their cells
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.sectionResized.connect(lambda *_: self.table.resizeRowsToContents())
         self.predict_box = PredictBox()
+        self.predict_box.setMaximumWidth(380)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.setChildrenCollapsible(False)
+        split.addWidget(self.table)
+        split.addWidget(self.predict_box)
+        split.setStretchFactor(0, 1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 4, 0, 0)
-        lay.addWidget(self.tree, 1)
-        lay.addWidget(self.predict_box)
+        lay.addWidget(split, 1)
         self._pending: tuple[Law, Plan, Plan | None, str] | None = None
         self._shown_keys: tuple[tuple[str, ...], bool] | None = None
+        self._rows: dict[str, int] = {}  # row key -> table row
 
     # ---------------------------------------------------------------- data
     def show_plan(self, law: Law, plan: Plan, compare: Plan | None = None, compare_name: str = "") -> None:
@@ -81,48 +89,73 @@ class DetailsView(QWidget):
         other = {r.key: r for r in result_rows(compare)} if compare is not None else {}
         layout_key = (tuple(r.key for r in rows), compare is not None)
         if layout_key != self._shown_keys:
-            self._rebuild(rows, compare is not None, compare_name or (compare.preset if compare else ""))
+            self._rebuild(rows, plan.preset, compare_name or (compare.preset if compare else ""), compare is not None)
             self._shown_keys = layout_key
-        for item, row in zip(self._items, rows, strict=True):
+        changed = False
+        for row in rows:
             texts = [row.label, row.value, row.unit]
             if compare is not None:
                 texts.insert(2, other[row.key].value if row.key in other else "—")
+            r = self._rows[row.key]
             for col, text in enumerate(texts):
-                if item.text(col) != text:
-                    item.setText(col, text)
-            tip = f"exact: {row.exact}" if row.exact else row.value
-            if item.toolTip(1) != tip:
-                item.setToolTip(1, tip)
-                item.setToolTip(len(texts) - 1, row.unit)
+                item = self.table.item(r, col)
+                if item.text() != text:
+                    item.setText(text)
+                    changed = True
+            self.table.item(r, 1).setToolTip(f"exact: {row.exact}" if row.exact else row.value)
+        if changed:
+            self.table.resizeRowsToContents()
         self.predict_box.set_law(law, plan)
 
-    def _rebuild(self, rows, compare: bool, compare_name: str) -> None:
-        self.tree.clear()
-        labels = ["Result", f"Value ({self._pending[1].preset})" if compare else "Value", "Basis"]
+    def _rebuild(self, rows, preset: str, compare_name: str, compare: bool) -> None:
+        labels = ["Result", f"Value ({preset})" if compare else "Value", "Basis"]
         if compare:
             labels.insert(2, compare_name)
-        self.tree.setColumnCount(len(labels))
-        self.tree.setHeaderLabels(labels)
-        self._items: list[QTreeWidgetItem] = []
-        parents: dict[str, QTreeWidgetItem] = {}
+        groups = list(dict.fromkeys(r.group for r in rows))
+        self.table.clearSpans()
+        self.table.setColumnCount(len(labels))
+        self.table.setRowCount(len(rows) + len(groups))
+        self.table.setHorizontalHeaderLabels(labels)
+        self._rows.clear()
+        i, seen = 0, set()
         for row in rows:
-            parent = parents.get(row.group)
-            if parent is None:
-                parent = QTreeWidgetItem(self.tree, [GROUPS.get(row.group, row.group)])
-                f = parent.font(0)
-                f.setBold(True)
-                parent.setFont(0, f)
-                parent.setFirstColumnSpanned(True)
-                parent.setFlags(Qt.ItemFlag.ItemIsEnabled)
-                parents[row.group] = parent
-            item = QTreeWidgetItem(parent)
-            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            self._items.append(item)
-        self.tree.expandAll()
+            if row.group not in seen:
+                seen.add(row.group)
+                self._section(i, GROUPS.get(row.group, row.group), len(labels))
+                i += 1
+            for col in range(len(labels)):
+                self.table.setItem(i, col, QTableWidgetItem(""))
+            self._rows[row.key] = i
+            i += 1
+        self._size_columns(rows, compare)
+
+    def _section(self, i: int, title: str, columns: int) -> None:
+        item = QTableWidgetItem(title)
+        f = item.font()
+        f.setBold(True)
+        item.setFont(f)
+        self.table.setItem(i, 0, item)
+        self.table.setSpan(i, 0, 1, columns)
+
+    def _size_columns(self, rows, compare: bool) -> None:
+        """The label column fits its labels; value columns their usual values (the shape wraps)."""
+        fm = self.table.fontMetrics()
+        header = self.table.horizontalHeader()
+        self.table.setColumnWidth(0, max(fm.horizontalAdvance(r.label) for r in rows) + 20)
+        short = [r.value for r in rows if len(r.value) <= 28] or ["—"]
+        width = min(max(fm.horizontalAdvance(v) for v in short) + 20, 260)
+        for col in (1, 2) if compare else (1,):
+            title = self.table.horizontalHeaderItem(col).text()
+            self.table.setColumnWidth(col, max(width, min(fm.horizontalAdvance(title) + 20, 200)))
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
 
     def row_texts(self) -> dict[str, tuple[str, ...]]:
-        """{row label: the texts shown} (for tests and copies)."""
-        return {item.text(0): tuple(item.text(c) for c in range(self.tree.columnCount())) for item in self._items}
+        """{row key: the texts shown, label first} (for tests and copies)."""
+        return {key: tuple(self.table.item(r, c).text() for c in range(self.table.columnCount()))
+                for key, r in self._rows.items()}  # fmt: skip
+
+    def column_title(self, col: int) -> str:
+        return self.table.horizontalHeaderItem(col).text()
 
 
 class PredictBox(QGroupBox):
@@ -146,18 +179,14 @@ class PredictBox(QGroupBox):
         self.result.setTextFormat(Qt.TextFormat.PlainText)
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        row = QHBoxLayout()
         form = QFormLayout()
         form.addRow("Parameters N", self.n_field)
-        form2 = QFormLayout()
-        form2.addRow("Tokens D", self.d_field)
-        row.addLayout(form)
-        row.addLayout(form2)
-        row.addWidget(self.use_plan)
-        row.addStretch(1)
+        form.addRow("Tokens D", self.d_field)
+        form.addRow("", self.use_plan)
         lay = QVBoxLayout(self)
-        lay.addLayout(row)
+        lay.addLayout(form)
         lay.addWidget(self.result)
+        lay.addStretch(1)
         self._law: Law | None = None
         self._plan: Plan | None = None
         self._touched = False

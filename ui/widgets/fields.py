@@ -28,11 +28,24 @@ FORMATS: dict[str, tuple[Callable[[float], str], str]] = {
 
 
 def fraction_text(x: float) -> str:
-    """An activation ratio as people write it: ``1/4``, ``1/64``, or ``0.155``."""
+    """An activation ratio as people write it: ``1/4``, ``1/64`` when it is one, else ``0.155``."""
     if x >= 1.0:
         return "1"
-    inv = 1.0 / x
-    return f"1/{inv:.0f}" if abs(inv - round(inv)) < 0.005 * inv else fmt_sci(x, 3)
+    n = round(1.0 / x)
+    return f"1/{n}" if abs(x * n - 1.0) < 1e-9 else fmt_sci(x, 3)
+
+
+def one_over_n(x: float) -> float:
+    """The nearest ratio 1/n (a slider over activation ratios moves through 1/2, 1/3, ... 1/512)."""
+    return 1.0 / max(round(1.0 / x), 1)
+
+
+def snap_to_limit(value: float, lo: float, hi: float, fmt: Callable[[float], str]) -> float:
+    """A limit typed as it is displayed (rounded) is the limit: "0.000864 s" for 0.00086400...1 s."""
+    for edge in (lo, hi):
+        if value != edge and fmt(value) == fmt(edge):
+            return edge
+    return value
 
 
 class QuantityField(QLineEdit):
@@ -72,6 +85,7 @@ class QuantityField(QLineEdit):
             self.setValue(self._value)
             self.rejected.emit(str(exc))
             return
+        value = snap_to_limit(value, self.lo, self.hi, self._fmt)
         if not self.lo <= value <= self.hi:
             self.setValue(self._value)
             self.rejected.emit(f"{text.strip()} is outside {self._fmt(self.lo)} to {self._fmt(self.hi)}"

@@ -21,7 +21,7 @@ from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QSlider, QWidget
 
 from planner.units import fmt_exact, parse_quantity
-from ui.widgets.fields import FORMATS
+from ui.widgets.fields import FORMATS, snap_to_limit
 
 
 def value_to_tick(value: float, lo: float, hi: float, steps: int) -> int:
@@ -70,6 +70,7 @@ class LogSlider(QWidget):
         fmt: Callable[[float], str] | None = None,
         kind: str = "count",
         field_range: tuple[float, float] | None = None,
+        snap: Callable[[float], float] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -80,6 +81,7 @@ class LogSlider(QWidget):
         self._fmt = fmt or FORMATS[kind][0]
         self._parse_kind = FORMATS[kind][1]
         self._value = self.lo
+        self._snap = snap  # dragging lands on these values only (e.g. 1/n for activation ratios)
 
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, self.steps)
@@ -133,6 +135,8 @@ class LogSlider(QWidget):
 
     def _on_slider_value_changed(self, tick: int) -> None:
         value = tick_to_value(tick, self.lo, self.hi, self.steps)
+        if self._snap is not None:
+            value = self._snap(value)
         if value == self._value:
             return
         self._value = value
@@ -149,6 +153,7 @@ class LogSlider(QWidget):
             self._show_field()
             self.editRejected.emit(str(exc))
             return
+        value = snap_to_limit(value, self.field_lo, self.field_hi, self._fmt)
         if not self.field_lo <= value <= self.field_hi:
             self._show_field()
             self.editRejected.emit(

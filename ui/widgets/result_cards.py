@@ -24,7 +24,6 @@ from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QScrollArea,
     QSizePolicy,
@@ -56,6 +55,7 @@ CARDS: tuple[tuple[str, str, str], ...] = (
 )
 # context cards, in priority order: the first CONTEXT_SLOTS this plan has are shown
 CONTEXT: tuple[tuple[str, str, str], ...] = (
+    ("binding", "Bound by", "bindingValue"),
     ("n_params_total", "Total parameters", "nTotalActiveValue"),
     ("efficiency_leverage", "MoE leverage", "leverageValue"),
     ("vocab_size", "Vocabulary", "vocabValue"),
