@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSize, Qt
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -42,6 +42,7 @@ from ui.widgets.result_cards import ResultCards
 
 PRESET_FILTER = "Preset files (*.toml *.json);;All files (*)"
 MAX_RECENT = 8
+WARM_UP_DELAY_MS = 250  # scipy's background import starts this long after the window is built
 
 
 def _module_available(name: str) -> bool:
@@ -163,7 +164,9 @@ class MainWindow(QMainWindow):
             self.autosave.failed.connect(lambda text: self.statusBar().showMessage(text, 10000))
         if autosave_note:
             self.statusBar().showMessage(autosave_note, 15000)
-        _warm_up_scipy()
+        # after the first paint: importing scipy in a thread holds the interpreter's lock in
+        # turns with the window's construction and first paint (~0.1 s later on 2 cores)
+        QTimer.singleShot(WARM_UP_DELAY_MS, _warm_up_scipy)
 
     # ---------------------------------------------------------------- public API
     def current_plan(self) -> Plan:

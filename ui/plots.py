@@ -38,7 +38,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QTransform
-from PySide6.QtWidgets import QGraphicsItem, QGridLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QGridLayout, QWidget
 
 from planner import Plan, Question
 from planner.laws import Law
@@ -355,6 +355,10 @@ class _Plot(pg.PlotWidget):
             axisItems={side: _Axis(side) for side in ("left", "bottom", "top", "right")}
         )
         self.setMinimumSize(200, 140)  # four fit a 1366x768 laptop screen beside the cards
+        # one rectangle around what changed: a step moves curves and markers all over the plot,
+        # and painting the cached axes, legend and title through a region of many small
+        # rectangles (pyqtgraph's minimal mode) costs more than painting their bounding box
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.BoundingRectViewportUpdate)
         pi = self.getPlotItem()
         pi.setMenuEnabled(False)
         pi.hideAxis("top")  # (given as _Axis so that none re-sets its label at every range)

@@ -47,7 +47,7 @@ from typing import NamedTuple
 
 from planner.files.resources import resource_dir
 from planner.files.special import describe_special
-from planner.presets.load import Preset, PresetError, load_builtin, load_preset_file
+from planner.presets.load import Preset, PresetError, indexed_builtin, load_builtin, load_preset_file
 
 APP_NAME = "compute-budget-planner"
 BUILTIN, TEAM, MINE, RECENT = "Built-in", "Team", "Mine", "Recent"
@@ -227,7 +227,10 @@ _CACHE: dict[str, tuple[int, int, Preset | PresetError]] = {}
 _CACHE_LOCK = allocate_lock()
 
 
-def _load_cached(path: Path) -> Preset:
+def _load_cached(path: Path, *, shipped: bool = False) -> Preset:
+    """The preset in ``path``, read again only when its time stamp or size changed; a ``shipped``
+    built-in comes from the index of validated built-ins while its file is unchanged (the
+    window's start-up neither parses them nor loads the schema)."""
     try:
         st = path.stat()
         stamp = (st.st_mtime_ns, st.st_size)
@@ -240,7 +243,7 @@ def _load_cached(path: Path) -> Preset:
         result = hit[2]
     else:
         try:
-            result = load_preset_file(path)
+            result = (indexed_builtin(path) if shipped else None) or load_preset_file(path)
         except PresetError as exc:
             result = exc
         with _CACHE_LOCK:
@@ -308,7 +311,8 @@ def scan(
                     continue
                 seen_files.add(real)
                 try:
-                    candidates.append(Entry(_load_cached(path), group, folder))
+                    shipped = group == BUILTIN and builtin_folder is None
+                    candidates.append(Entry(_load_cached(path, shipped=shipped), group, folder))
                 except PresetError as exc:
                     errors.append(BrokenFile(path, group, str(exc)))
     winners: dict[str, Entry] = {}

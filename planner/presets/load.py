@@ -904,7 +904,7 @@ def builtin_presets() -> tuple[Preset, ...]:
     """All presets shipped in the ``presets/`` folder, default first, then by file name (each
     from the index of validated built-ins while its file is unchanged, :func:`load_builtin`)."""
     folder = resource_dir("presets")
-    found = [_indexed(p) or load_preset_file(p) for p in sorted(folder.glob("*.toml"))]
+    found = [indexed_builtin(p) or load_preset_file(p) for p in sorted(folder.glob("*.toml"))]
     ids = [p.id for p in found]
     dupes = {i for i in ids if ids.count(i) > 1}
     if dupes:
@@ -913,7 +913,7 @@ def builtin_presets() -> tuple[Preset, ...]:
     return tuple(found)
 
 
-def _indexed(path: Path) -> Preset | None:
+def indexed_builtin(path: Path) -> Preset | None:
     """The built-in in ``path`` from the index, if the index has it under that file name."""
     preset = load_builtin(path.stem)
     return preset if preset is not None and preset.path == path else None

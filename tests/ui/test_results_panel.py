@@ -6,8 +6,8 @@ boxes and disabled sliders legibly (defect 12)."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, Qt
+from PySide6.QtGui import QColor, QEnterEvent, QImage
 from PySide6.QtWidgets import QApplication, QCheckBox, QLabel, QSlider
 
 from planner.fitting.predict import predict
@@ -186,3 +186,47 @@ def test_dark_mode_boxes_and_disabled_sliders_are_legible(qtbot) -> None:
         assert saturation(on) > 100 and saturation(off) < 60  # the disabled groove is grey
     finally:
         theme.apply_palette(app, False)
+
+
+def test_values_and_headline_are_selectable_while_hovered(win: MainWindow) -> None:
+    """Selectable labels keep a text document (each new value paints several times slower), so
+    values and the headline become selectable when the pointer comes over them."""
+    plain, selectable = Qt.TextInteractionFlag.NoTextInteraction, Qt.TextInteractionFlag.TextSelectableByMouse
+    card = win.result_cards.cards["n_params"]
+    assert card.value.textInteractionFlags() == plain
+    QApplication.sendEvent(card, QEnterEvent(QPointF(5, 5), QPointF(5, 5), QPointF(5, 5)))
+    assert card.value.textInteractionFlags() == selectable
+    QApplication.sendEvent(card, QEvent(QEvent.Type.Leave))
+    assert card.value.textInteractionFlags() == plain
+    box = label(win, "headlineLabel").parentWidget()
+    QApplication.sendEvent(box, QEnterEvent(QPointF(5, 5), QPointF(5, 5), QPointF(5, 5)))
+    assert label(win, "headlineLabel").textInteractionFlags() == selectable
+    QApplication.sendEvent(box, QEvent(QEvent.Type.Leave))
+    assert label(win, "headlineLabel").textInteractionFlags() == plain
+
+
+def test_cards_and_warnings_strip_follow_dark_mode(win: MainWindow) -> None:
+    """Cards and the strip paint their frames (no style sheet): their colours follow the theme,
+    and a value label fills with its card's background (it repaints alone)."""
+    app = QApplication.instance()
+    card = win.result_cards.cards["n_params"]
+    strip = win.result_cards.warnings
+    win.controller.set_inputs(flops=1e25)  # beyond epoch-2024's fitted range: a caution
+    try:
+        for dark in (False, True):
+            theme.apply_palette(app, dark)
+            win.apply_theme(dark)
+            QApplication.processEvents()
+            colors = theme.CARD_COLORS[dark]
+            assert card.value.autoFillBackground()
+            assert card.value.palette().color(card.value.backgroundRole()) == QColor(colors["background"])
+            img = card.grab().toImage()
+            assert img.pixelColor(card.width() // 2, card.height() - 3) == QColor(colors["background"])
+            fill, text, _border = theme.WARNING_COLORS[dark][strip.severity()]
+            assert strip.severity() in ("caution", "serious")
+            assert strip.label.palette().color(strip.label.foregroundRole()) == QColor(text)
+            img = strip.grab().toImage()
+            assert img.pixelColor(4, strip.height() // 2) == QColor(fill)
+    finally:
+        theme.apply_palette(app, False)
+        win.apply_theme(False)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QFont, QPainter, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from planner.laws import Law
 from planner.units import fmt_sci
+from ui import theme
 from ui.dialogs import plain_tooltip
 from ui.widgets.fields import Section
 
@@ -96,7 +97,7 @@ class LawCard(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("lawCard")
-        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setContentsMargins(1, 1, 1, 1)  # inside the 1-px border paintEvent draws
         lay = QVBoxLayout(self)
         lay.setContentsMargins(10, 6, 10, 6)
         lay.setSpacing(3)
@@ -111,6 +112,11 @@ class LawCard(QFrame):
         lay.addWidget(self.title)
         lay.addWidget(self.summary)
         lay.addWidget(self.details)
+
+    def paintEvent(self, event) -> None:
+        colors = theme.card_colors(self.palette())  # the result cards' frame
+        painter = QPainter(self)
+        theme.draw_frame(painter, self.rect(), colors["background"], colors["border"], 6)
 
     @staticmethod
     def _label(name: str, *, rich: bool) -> QLabel:

@@ -19,7 +19,8 @@ labels that change never move the plots; a label is written only when its text c
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -41,6 +42,7 @@ from planner.solve.warnings import (
 )
 from planner.summary import Row, headline, result_rows
 from planner.units import fmt_count
+from ui import theme
 
 # key cards: (row key, card title, object name of the value label)
 CARDS: tuple[tuple[str, str, str], ...] = (
@@ -85,48 +87,73 @@ def _set(label: QLabel, text: str) -> None:
         label.setText(text)
 
 
-def _small(label: QLabel, scale: float = 0.88) -> QLabel:
-    f = label.font()
-    f.setPointSizeF(f.pointSizeF() * scale)
-    label.setFont(f)
-    return label
+def hover_selectable(label: QLabel, hovered: bool) -> None:
+    """Make ``label`` selectable by mouse while the pointer is over it or it has the focus (a
+    selection), plain otherwise; it looks the same either way.
+
+    A selectable QLabel keeps its text in a text document: every new text then costs several
+    times more to lay out and paint, and a slider step writes a dozen values and the headline.
+    """
+    flags = (Qt.TextInteractionFlag.TextSelectableByMouse if hovered or label.hasFocus()
+             else Qt.TextInteractionFlag.NoTextInteraction)  # fmt: skip
+    if label.textInteractionFlags() != flags:
+        label.setTextInteractionFlags(flags)
 
 
-class ResultCard(QFrame):
+class CardText:
+    """A text a card paints itself (title, unit line, extra lines), read like a QLabel's:
+    ``text()`` and ``fontMetrics()``."""
+
+    def __init__(self, font: QFont, text: str = "") -> None:
+        self.font = font
+        self._text = text
+
+    def text(self) -> str:
+        return self._text
+
+    def fontMetrics(self) -> QFontMetrics:  # noqa: N802 (QLabel's name)
+        return QFontMetrics(self.font)
+
+
+class ResultCard(QWidget):
     """Title, big value, a wrapped unit line (two lines) and wrapped extra lines (interval, compare).
 
-    The labels are placed by hand and the card's height is fixed for its number of lines, so a
-    changing text never invalidates the window's layouts (a slider step repaints labels only).
-    Texts are never elided: the unit and extra lines wrap, and the card is tall enough for them
-    (the window tests this with font metrics at 1366 and 1920 wide).
+    One paintEvent draws the frame and the title, unit and extra texts (three QLabels and a
+    style-sheet frame per card cost a slider step a paint event each); the value is a QLabel
+    (selectable, found by its object name). Everything sits at fixed places and the card's
+    height is fixed for its number of lines, so a changing text never lays out the window
+    again and repaints only its own rectangle. Texts are never elided: the unit and extra lines
+    wrap, and the card is tall enough for them (the window tests this with font metrics, the
+    same flags the paint uses, at 1366 and 1920 wide).
     """
 
     PAD_X, PAD_Y = 8, 5
+    RADIUS = 6
+    SMALL = 0.88  # title, unit and extra font size, relative to the window's
+    WRAP = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
 
     def __init__(self, title: str, value_name: str, *, value_scale: float = 1.35, unit_lines: int = 2,
                  extra_lines: int = 1, parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.setObjectName("resultCard")
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.title = _small(QLabel(title, self))
-        self.title.setObjectName("cardTitle")
+        small = QFont(self.font())
+        small.setPointSizeF(small.pointSizeF() * self.SMALL)
+        self.title = CardText(small, title)
+        self.unit = CardText(small)
+        self.extra = CardText(small)
         self.value = QLabel("—", self)
         self.value.setObjectName(value_name)
-        self.value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.value.setTextFormat(Qt.TextFormat.PlainText)  # preset names come from files: never markup
         f = self.value.font()
         f.setPointSizeF(f.pointSizeF() * value_scale)
         f.setBold(True)
         self.value.setFont(f)
-        self.unit = _small(QLabel("", self))
-        self.unit.setObjectName("cardUnit")
-        self.extra = _small(QLabel("", self))
-        self.extra.setObjectName("cardExtra")
-        for lab in (self.title, self.value, self.unit, self.extra):
-            lab.setTextFormat(Qt.TextFormat.PlainText)  # preset names come from files: never markup
-        for lab in (self.unit, self.extra):
-            lab.setWordWrap(True)
-            lab.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        # opaque (it fills the card's background): a new value repaints the label alone, not the
+        # card, the rows and the window behind it
+        self.value.setAutoFillBackground(True)
+        self._sync_palette()
         self._texts = ("—", "", "")
+        self._rects: tuple[QRect, QRect, QRect, QRect] = (QRect(), QRect(), QRect(), QRect())
         self.set_lines(unit_lines, extra_lines)
         self.setMinimumWidth(100)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
@@ -134,48 +161,98 @@ class ResultCard(QFrame):
     def set_lines(self, unit_lines: int, extra_lines: int) -> None:
         """Lines reserved for the unit and the extra text (the card's height follows)."""
         self._lines = (1, 1, unit_lines, extra_lines)
-        self._heights = [lab.fontMetrics().lineSpacing() * n + (2 if n else 0)
-                         for lab, n in zip(self._labels(), self._lines, strict=True)]  # fmt: skip
+        self._heights = [fm.lineSpacing() * n + (2 if n else 0)
+                         for fm, n in zip(self._metrics(), self._lines, strict=True)]  # fmt: skip
         height = sum(self._heights) + 2 * self.PAD_Y + 2
         if self.height() != height or self.minimumHeight() != height:
             self.setFixedHeight(height)
         self._place()
 
-    def _labels(self) -> tuple[QLabel, QLabel, QLabel, QLabel]:
-        return (self.title, self.value, self.unit, self.extra)
+    def _metrics(self) -> tuple[QFontMetrics, ...]:
+        return tuple(t.fontMetrics() for t in (self.title, self.value, self.unit, self.extra))
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._place()
 
+    def enterEvent(self, event) -> None:
+        super().enterEvent(event)
+        hover_selectable(self.value, True)
+
+    def leaveEvent(self, event) -> None:
+        super().leaveEvent(event)
+        hover_selectable(self.value, False)
+
     def _place(self) -> None:
-        y, w = self.PAD_Y, self.width() - 2 * self.PAD_X
-        for lab, h in zip(self._labels(), self._heights, strict=True):
-            lab.move(self.PAD_X, y)
-            lab.setFixedSize(max(w, 1), h)  # fixed: a new text never posts a layout request
-            lab.setVisible(h > 0)
+        """Rectangles of the title, value, unit and extra lines, stacked; the value label is put
+        in its own at a fixed size (a new text never posts a layout request)."""
+        y, w = self.PAD_Y, max(self.width() - 2 * self.PAD_X, 1)
+        rects = []
+        for h in self._heights:
+            rects.append(QRect(self.PAD_X, y, w, h))
             y += h
+        self._rects = tuple(rects)
+        self.value.setGeometry(self._rects[1])
+        self.value.setFixedSize(self._rects[1].size())
+        self.update()
+
+    def _sync_palette(self) -> None:
+        """The value label fills with the card's background."""
+        background = theme.card_colors(self.palette())["background"]
+        if self.value.palette().color(QPalette.ColorRole.Window) != background:
+            palette = QPalette(self.palette())
+            palette.setColor(QPalette.ColorRole.Window, background)
+            self.value.setPalette(palette)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # light <-> dark
+            self._sync_palette()
+
+    def paintEvent(self, event) -> None:
+        colors = theme.card_colors(self.palette())
+        p = QPainter(self)
+        area = event.rect()  # a new unit or extra line repaints only its rectangle
+        inside = self.rect().adjusted(self.RADIUS, self.RADIUS, -self.RADIUS, -self.RADIUS)
+        if inside.contains(area):  # clear of the rounded border: a plain fill is all it needs
+            p.fillRect(area, colors["background"])
+        else:
+            theme.draw_frame(p, self.rect(), colors["background"], colors["border"], self.RADIUS)
+        for text, rect, flags, color in (
+            (self.title, self._rects[0], Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "muted"),
+            (self.unit, self._rects[2], self.WRAP, "muted"),
+            (self.extra, self._rects[3], self.WRAP, "extra"),
+        ):  # fmt: skip
+            if text.text() and rect.height() and rect.intersects(area):
+                p.setFont(text.font)
+                p.setPen(colors[color])
+                p.drawText(rect, flags, text.text())
 
     def show_values(self, value: str, unit: str, extra: str, tip_extra: str = "") -> None:
-        self._texts = (value, unit, extra)
-        for lab, text in zip((self.value, self.unit, self.extra), self._texts, strict=True):
-            _set(lab, text)
+        if (value, unit, extra) != self._texts:
+            if self.value.textInteractionFlags() != Qt.TextInteractionFlag.NoTextInteraction:
+                hover_selectable(self.value, self.underMouse())  # (it may have lost the focus)
+            _set(self.value, value)
+            for text, new, rect in ((self.unit, unit, self._rects[2]), (self.extra, extra, self._rects[3])):
+                if text.text() != new:
+                    text._text = new
+                    self.update(rect)
+            self._texts = (value, unit, extra)
         tip = f"{self.title.text()}: {value} {unit}".rstrip() + (f"\n{tip_extra}" if tip_extra else "")
         if self.toolTip() != tip:
             self.setToolTip(tip)
 
     def fits(self) -> bool:
         """Whether every text is drawn in full at the current width (title and value on one line,
-        the unit and extra lines within their reserved lines)."""
+        the unit and extra lines within their reserved lines, wrapped as paintEvent wraps them)."""
         w = self.width() - 2 * self.PAD_X
-        for lab, text, lines in zip(self._labels(), (self.title.text(), *self._texts), self._lines, strict=True):
-            fm = lab.fontMetrics()
+        for fm, text, lines in zip(self._metrics(), (self.title.text(), *self._texts), self._lines, strict=True):
             if not text:
                 continue
             if lines == 1 and fm.horizontalAdvance(text) > w:
                 return False
             if lines > 1:
-                rect = fm.boundingRect(0, 0, w, 10_000, int(Qt.TextFlag.TextWordWrap), text)
+                rect = fm.boundingRect(0, 0, w, 10_000, int(self.WRAP), text)
                 if rect.width() > w or rect.height() > fm.lineSpacing() * lines + 2:
                     return False
         return True
@@ -201,7 +278,8 @@ def _interval(key: str, plan: Plan) -> str:
 
 class Pinned(QWidget):
     """Holds one widget at the holder's size, outside any layout: the child's new text or size
-    hint never lays out the window again (the holder's height is fixed, its width follows)."""
+    hint never lays out the window again (the holder's height is fixed, its width follows).
+    A label child is selectable while hovered (:func:`hover_selectable`)."""
 
     def __init__(self, child: QWidget) -> None:
         super().__init__()
@@ -213,6 +291,16 @@ class Pinned(QWidget):
         super().resizeEvent(event)
         self.child.move(0, 0)
         self.child.setFixedSize(self.size())
+
+    def enterEvent(self, event) -> None:
+        super().enterEvent(event)
+        if isinstance(self.child, QLabel):
+            hover_selectable(self.child, True)
+
+    def leaveEvent(self, event) -> None:
+        super().leaveEvent(event)
+        if isinstance(self.child, QLabel):
+            hover_selectable(self.child, False)
 
 
 class CardRow(QWidget):
@@ -254,7 +342,7 @@ class WarningsList(QFrame):
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.setObjectName("warningsList")
-        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setContentsMargins(1, 1, 1, 1)  # inside the 1-px border paintEvent draws
         self.label = QLabel()
         self.label.setObjectName("warningsListLabel")
         self.label.setTextFormat(Qt.TextFormat.PlainText)
@@ -269,6 +357,11 @@ class WarningsList(QFrame):
         lay.setContentsMargins(8, 6, 8, 6)
         lay.addWidget(scroll)
         self.hide()
+
+    def paintEvent(self, event) -> None:
+        fill, _text, border = theme.warning_colors(self.palette(), "list")
+        painter = QPainter(self)
+        theme.draw_frame(painter, self.rect(), fill, border, 4)
 
 
 class WarningsStrip(QFrame):
@@ -286,6 +379,14 @@ class WarningsStrip(QFrame):
         self.label = QLabel("", self)
         self.label.setObjectName("warningsLabel")
         self.label.setTextFormat(Qt.TextFormat.PlainText)
+        # inside the frame paintEvent draws behind it: 1-px border, 2-px and 8-px padding and a
+        # framed label's indent (half an "x")
+        self.label.setContentsMargins(9, 3, 9, 3)
+        self.label.setIndent(self.label.fontMetrics().horizontalAdvance("x") // 2)
+        self._severity = "none"
+        self._color_label()
+        # opaque: a new warning repaints the strip alone, not the window behind it
+        self.setAutoFillBackground(True)
         self.button = QToolButton(self)
         self.button.setObjectName("warningsButton")
         self.button.setCheckable(True)
@@ -313,9 +414,11 @@ class WarningsStrip(QFrame):
             return
         self._lines, self._merged = lines, merged
         top = merged[0].severity if merged else 0
-        self.label.setProperty("severity", SEVERITY_NAMES.get(top, "none"))
-        self.style().unpolish(self.label)
-        self.style().polish(self.label)
+        severity = SEVERITY_NAMES.get(top, "none")
+        if severity != self._severity:
+            self._severity = severity
+            self._color_label()
+            self.update()
         n = len(lines)
         if n == 0:
             self._summary = "✓ No warnings: the plan is within what its laws were fitted on"
@@ -332,6 +435,27 @@ class WarningsStrip(QFrame):
         self._elide()
         if self._list is not None and self._list.isVisible():
             self._fill_list()
+
+    def severity(self) -> str:
+        """The most serious warning's severity name ("none" without warnings)."""
+        return self._severity
+
+    def _color_label(self) -> None:
+        _fill, text, _border = theme.warning_colors(self.palette(), self._severity)
+        palette = QPalette(self.label.palette())
+        palette.setColor(QPalette.ColorRole.WindowText, text)
+        self.label.setPalette(palette)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # light <-> dark
+            self._color_label()
+
+    def paintEvent(self, event) -> None:
+        """The window's background (autoFillBackground), then the label's frame by severity."""
+        fill, _text, border = theme.warning_colors(self.palette(), self._severity)
+        painter = QPainter(self)
+        theme.draw_frame(painter, self.label.geometry(), fill, border, 4)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -396,7 +520,7 @@ class ResultCards(QWidget):
         self.headline.setTextFormat(Qt.TextFormat.PlainText)
         self.headline.setWordWrap(True)
         self.headline.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.headline.setAutoFillBackground(True)  # opaque: a new headline repaints itself alone
         f = self.headline.font()
         f.setPointSizeF(f.pointSizeF() * 1.12)
         f.setBold(True)
@@ -448,6 +572,8 @@ class ResultCards(QWidget):
         text = headline(plan)
         if compare is not None:
             text = f"{plan.preset}: {text}\n{compare_name or compare.preset}: {headline(compare)}"
+        if self.headline.text() != text and self.headline.textInteractionFlags():
+            hover_selectable(self.headline, self._headline_box.underMouse())
         _set(self.headline, text)
         self.headline.setToolTip(text)
 
