@@ -809,7 +809,8 @@ def make_plot_widgets(
         for axis in w.getPlotItem().axes.values():
             axis["item"].setZValue(-1)
     if law.has_loss or (compare and compare[0].has_loss):
-        # on paper, fit the isoFLOP valleys (the window keeps fixed ranges for dragging)
+        # on paper, fit the isoFLOP valleys tightly (the window's ranges follow the plan with
+        # hysteresis, wider than the curves, so that a drag does not make them jitter)
         widgets["isoflop"].getPlotItem().getViewBox().autoRange(padding=0.04)
     return panel, widgets
 
