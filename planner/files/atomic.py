@@ -29,10 +29,9 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
+import functools
 import os
 import re
-import socket
 import stat
 import tempfile
 import time
@@ -45,7 +44,17 @@ __all__ = ["STALE_SECONDS", "WriteError", "atomic_write_bytes", "atomic_write_te
 STALE_SECONDS = 600.0
 """A temporary file this old is a leftover whatever its name says (a write takes milliseconds)."""
 
-_HOST = hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
+
+@functools.cache
+def _host() -> str:
+    """Six hex digits of this machine's name (in temporary names: strays of other machines on
+    a shared folder are never touched); computed at the first write, not at import."""
+    import hashlib
+    import socket
+
+    return hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
+
+
 _STRAY = re.compile(r"\.(?P<host>[0-9a-f]{6})-(?P<pid>[0-9]{1,10})\.[^./\\]+\.tmp")
 _NAME_BYTES = 180  # keep the temporary name under the usual 255-byte limit
 
@@ -105,7 +114,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, mode: int |
             mode = 0o666 & ~umask
     remove_strays(target)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{_short(target.name)}.{_HOST}-{os.getpid()}.", suffix=".tmp",
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{_short(target.name)}.{_host()}-{os.getpid()}.", suffix=".tmp",
                                         dir=folder)  # fmt: skip
     except OSError as exc:
         raise _error(exc, target) from exc
@@ -175,7 +184,7 @@ def remove_strays(target: str | os.PathLike[str]) -> int:
                 continue
             gone = False
             m = _STRAY.fullmatch(name, len(prefix) - 1)
-            if m and m["host"] == _HOST:
+            if m and m["host"] == _host():
                 pid = int(m["pid"])
                 gone = pid != os.getpid() and not _pid_running(pid)
             if gone or now - st.st_mtime > STALE_SECONDS:

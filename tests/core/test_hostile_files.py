@@ -167,10 +167,10 @@ def _dead_pid() -> int:
 
 def test_strays_of_dead_writers_are_removed_by_the_next_write(tmp_path: Path) -> None:
     target = tmp_path / "law.toml"
-    dead = tmp_path / f".law.toml.{atomic._HOST}-{_dead_pid()}.k1ll3d__.tmp"
-    live = tmp_path / f".law.toml.{atomic._HOST}-{os.getppid()}.wr1t1ng_.tmp"  # pytest's parent runs
+    dead = tmp_path / f".law.toml.{atomic._host()}-{_dead_pid()}.k1ll3d__.tmp"
+    live = tmp_path / f".law.toml.{atomic._host()}-{os.getppid()}.wr1t1ng_.tmp"  # pytest's parent runs
     old = tmp_path / ".law.toml.abcd1234.tmp"  # the name an older version used
-    other = tmp_path / f".other.toml.{atomic._HOST}-{_dead_pid()}.k1ll3d__.tmp"
+    other = tmp_path / f".other.toml.{atomic._host()}-{_dead_pid()}.k1ll3d__.tmp"
     for p in (dead, live, old, other):
         p.write_text("half a preset")
     hour_ago = time.time() - 3600

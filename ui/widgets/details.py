@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 )
 
 from planner import Plan
-from planner.fitting.predict import predict
 from planner.laws import Law
 from planner.question import LIMITS
 from planner.summary import GROUPS, fmt_loss, result_rows
@@ -223,6 +222,8 @@ class PredictBox(QGroupBox):
         if not law.has_loss:
             self.result.setText(f"{law.id} predicts allocation only (no loss): choose a law with a loss.")
             return
+        from planner.fitting.predict import predict  # the fitting package loads on first use
+
         p = predict(law, self.n_field.value(), self.d_field.value())
         lo, hi = (float(v[0]) for v in p.loss_interval)
         text = f"Loss {fmt_loss(float(p.loss[0]))} {p.loss_unit} at C = {fmt_flops(float(p.flops[0]))} FLOPs"
