@@ -138,20 +138,15 @@ def plot_image(widget: QWidget, *, scale: float = PNG_SCALE, size: tuple[int, in
 
 
 def _export_mode(widget: QWidget, painter: QPainter):
-    """Tell the scene's items they are drawn for export, as pyqtgraph's exporters do (cached
-    items draw afresh, as vectors and text); returns the function that ends it."""
+    """:func:`ui.plots.begin_export` for a plot widget painted by ``painter``."""
+    from ui.plots import begin_export
+
     scene = widget.scene() if hasattr(widget, "scene") else None
-    items = [it for it in scene.items() if hasattr(it, "setExportMode")] if scene is not None else []
+    if scene is None:
+        return lambda: None
     background = widget.backgroundBrush().color() if hasattr(widget, "backgroundBrush") else None
-    opts = {"antialias": True, "background": background, "painter": painter, "resolutionScale": 1.0}
-    for it in items:
-        it.setExportMode(True, opts)
-
-    def done() -> None:
-        for it in items:
-            it.setExportMode(False)
-
-    return done
+    return begin_export(scene, {"antialias": True, "background": background, "painter": painter,
+                                "resolutionScale": 1.0})  # fmt: skip
 
 
 def _widen_cosmetic_pens(scene, scale: float):

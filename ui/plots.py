@@ -166,24 +166,34 @@ def _extent(values: Iterable[Any], log: bool) -> tuple[float, float] | None:
 # plot widgets
 
 
-def _cache(item: Any, target: QGraphicsItem | None = None) -> None:
-    """Keep ``target`` (default ``item``) as a pixmap in device coordinates between repaints:
-    axes with their grid, titles and legends then cost a blit per repaint instead of text layout
-    and hundreds of lines. An export (``item.setExportMode(True, ...)``, as the PDF report and
-    the exporters call it) draws it afresh as vectors and text, then caches again."""
-    target = target if target is not None else item
-    target.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-    base = item.setExportMode
+def _cache(*items: QGraphicsItem) -> None:
+    """Keep ``items`` as pixmaps in device coordinates between repaints: axes with their grid
+    and labels, titles and legends then cost a blit per repaint instead of text layout and
+    hundreds of lines (a QGraphicsItem's cache holds its own paint, not its children's: a
+    label's text item is cached on its own). :func:`begin_export` draws them afresh."""
+    for item in items:
+        item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
-    def set_export_mode(export: bool, opts: dict | None = None) -> None:
-        target.setCacheMode(
-            QGraphicsItem.CacheMode.NoCache
-            if export
-            else QGraphicsItem.CacheMode.DeviceCoordinateCache
-        )
-        base(export, opts)
 
-    item.setExportMode = set_export_mode
+def begin_export(scene: Any, opts: dict[str, Any]):
+    """Tell a plot's items they are drawn for export (PNG, SVG, the PDF report), as pyqtgraph's
+    exporters do, and draw cached items afresh, as vectors and text; returns the function that
+    ends it (caches restored)."""
+    items = scene.items()
+    cached = [(it, it.cacheMode()) for it in items if it.cacheMode() != QGraphicsItem.CacheMode.NoCache]
+    exported = [it for it in items if hasattr(it, "setExportMode")]
+    for it, _mode in cached:
+        it.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+    for it in exported:
+        it.setExportMode(True, opts)
+
+    def done() -> None:
+        for it in exported:
+            it.setExportMode(False)
+        for it, mode in cached:
+            it.setCacheMode(mode)
+
+    return done
 
 
 class _Axis(pg.AxisItem):
@@ -195,7 +205,7 @@ class _Axis(pg.AxisItem):
         self._label_html: str | None = None
         super().__init__(*args, **kwargs)
         self.autoSIPrefix = False  # setRange then only invalidates the tick picture
-        _cache(self)
+        _cache(self, self.label)
 
     def updateAutoSIPrefix(self) -> None:
         self.autoSIPrefixScale = 1.0
@@ -369,7 +379,7 @@ class _Plot(pg.PlotWidget):
         pi.setLabel("bottom", xlabel)
         pi.setLabel("left", ylabel)
         pi.showGrid(x=True, y=True, alpha=1.0)
-        _cache(pi.titleLabel, pi.titleLabel.item)
+        _cache(pi.titleLabel.item)
         vb = pi.getViewBox()
         vb.disableAutoRange()
         vb.setMouseEnabled(x=True, y=True)
@@ -434,6 +444,8 @@ class _Plot(pg.PlotWidget):
         for item, label in entries:
             sample = getattr(item, "sample", item) if item is not None else self._blank
             legend.addItem(sample, label)
+        for sample, label_item in legend.items:  # each label's text, drawn at every repaint else
+            _cache(sample, label_item.item)
         self._style_legend()
         legend.setVisible(bool(entries))
 

@@ -546,22 +546,16 @@ class _Plot(_Block):
         item = self.widget.getPlotItem()
         scene = self.widget.scene()
         target = QRectF(x, y, self.width, self.plot_h)
-        paint_items = [it for it in scene.items() if hasattr(it, "setExportMode")]
-        opts = {
-            "antialias": True,
-            "background": QColor("white"),
-            "painter": p,
-            "resolutionScale": 1.0,
-        }
+        from ui.plots import begin_export  # (pyqtgraph is loaded: this block draws a plot)
+
         p.save()
+        done = begin_export(scene, {"antialias": True, "background": QColor("white"), "painter": p,
+                                    "resolutionScale": 1.0})  # fmt: skip
         try:
-            for it in paint_items:
-                it.setExportMode(True, opts)
             p.fillRect(target, QColor("white"))
             scene.render(p, target, item.sceneBoundingRect(), Qt.AspectRatioMode.IgnoreAspectRatio)
         finally:
-            for it in paint_items:
-                it.setExportMode(False)
+            done()
             p.restore()
         p.save()
         p.setPen(QPen(QColor(RULE), 0))

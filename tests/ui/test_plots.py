@@ -329,6 +329,30 @@ def test_png_export_is_twice_the_screen_size_by_default(
     assert (item.geometry(), item.getViewBox().viewRange()) == (geometry, view)
 
 
+
+def test_cached_text_is_exported_as_text_and_cached_again(panel: PlotPanel, qtbot, qapp, tmp_path) -> None:
+    """Axes, titles, legend labels and their text items are kept as pixmaps between repaints
+    (children are not part of a parent's cache); an SVG export draws them afresh as text,
+    with no embedded image, and the caches come back after it."""
+    from PySide6.QtWidgets import QGraphicsItem, QGraphicsTextItem
+
+    panel.update_plan(EPOCH, plan(EPOCH, 1e23))
+    panel.show()
+    qtbot.waitExposed(panel)
+    qapp.processEvents()
+    widget = panel.plot_widgets()["frontier"]
+    texts = [it for it in widget.scene().items() if isinstance(it, QGraphicsTextItem) and it.isVisible()]
+    no_cache = QGraphicsItem.CacheMode.NoCache
+    assert texts and all(it.cacheMode() != no_cache for it in texts)  # legend, axis labels, title
+    before = {id(it): it.cacheMode() for it in widget.scene().items()}
+    file_actions.export_plot(widget, tmp_path / "frontier.svg")
+    svg = (tmp_path / "frontier.svg").read_text(encoding="utf-8")
+    assert "<image" not in svg
+    for label in widget.legend_labels() + ["Training compute C (FLOPs)"]:
+        assert label.split()[0] in svg
+    assert {id(it): it.cacheMode() for it in widget.scene().items()} == before
+
+
 COMBOS = [
     {},
     {"moe_activation": 0.1},
