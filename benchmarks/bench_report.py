@@ -25,7 +25,7 @@ def main() -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication([])
+    _app = QApplication.instance() or QApplication([])  # (held: the report draws with Qt)
     from planner import get_law, plan
     from ui.report import write_report
 

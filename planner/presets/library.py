@@ -47,7 +47,13 @@ from typing import NamedTuple
 
 from planner.files.resources import resource_dir
 from planner.files.special import describe_special
-from planner.presets.load import Preset, PresetError, indexed_builtin, load_builtin, load_preset_file
+from planner.presets.load import (
+    Preset,
+    PresetError,
+    indexed_builtin,
+    load_builtin,
+    load_preset_file,
+)
 
 APP_NAME = "compute-budget-planner"
 BUILTIN, TEAM, MINE, RECENT = "Built-in", "Team", "Mine", "Recent"
