@@ -34,6 +34,7 @@ import itertools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -98,6 +99,23 @@ class Calibration:
         return cls(int(table["folds"]), int(table["points"]), float(table["near_sd"]),
                    float(table["growth_sd"]), float(table["max_decades"]), float(table.get("horizon", 16.0)),
                    str(table.get("method", METHOD)))
+
+
+@lru_cache(maxsize=16)
+def two_sided_z(level: float) -> float:
+    """z with P(|Z| <= z) = ``level`` for a standard normal Z (1.959963984540054 at 0.95).
+
+    Newton's method on erf from z = 2 (a few steps to full precision; a test compares it with
+    ``statistics.NormalDist``, whose import would cost the window's first plan ~5 ms)."""
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"interval level must be between 0 and 1, not {level!r}")
+    z = 2.0
+    for _ in range(60):
+        step = (math.erf(z / math.sqrt(2.0)) - level) / (math.sqrt(2.0 / math.pi) * math.exp(-0.5 * z * z))
+        z = max(z - step, 0.5 * z)  # (never past zero: the curve is flat far out)
+        if abs(step) <= 1e-15 * z:
+            break
+    return z
 
 
 def extrapolation_decades(n_params: Any, n_tokens: Any, flops: Any, *, max_n: float | None,

@@ -100,7 +100,7 @@ from typing import Any
 import numpy as np
 
 from planner.costs.architecture import Architecture
-from planner.fitting.calibration import Calibration, extrapolation_decades
+from planner.fitting.calibration import Calibration, extrapolation_decades, two_sided_z
 from planner.question import Question
 
 __all__ = [
@@ -513,7 +513,7 @@ class Precision:
     def sd_log_loss_predicted(self) -> float:
         """SD of ln L* the prediction interval stands for (its half-width in ln over z)."""
         lo, hi = self.loss_interval
-        return math.log(hi / lo) / 2.0 / _z(self.level)
+        return math.log(hi / lo) / 2.0 / two_sided_z(self.level)
 
     @property
     def target_loss_question(self) -> bool:
@@ -548,7 +548,7 @@ class Precision:
         n_star, d_star = law.allocate(c)
         centre = np.asarray(law.frontier_loss(c), dtype=float)
         ln = np.log(sample_curves(np.ascontiguousarray(self.params), "chinchilla").evaluate(np.log(c))[3])
-        zq = _z(self.level)
+        zq = two_sided_z(self.level)
         lo_q, hi_q = np.nanpercentile(ln, [50 * (1 - self.level), 50 * (1 + self.level)], axis=0)
         sd_sim = (hi_q - lo_q) / (2 * zq)
         d = self.design
@@ -570,11 +570,6 @@ class Precision:
                        "does not pin every coefficient (kept in the spread, which they widen).")  # fmt: skip
         return tuple(out)
 
-
-def _z(level: float) -> float:
-    from statistics import NormalDist
-
-    return NormalDist().inv_cdf(0.5 + level / 2.0)
 
 
 def _replicate_plan(question: Question, info: Any, params: Mapping[str, float]) -> Any:
@@ -645,7 +640,7 @@ def simulate(design: Design, *, reps: int = 200, noise: float = NOISE_SD, seed: 
         raise ValueError(f"only {len(params)} of {reps} simulated fits gave a plan for the target: this design does "
                          "not determine the law")  # fmt: skip
     values = {q: np.asarray(v) for q, v in rows.items()}
-    zq = _z(level)
+    zq = two_sided_z(level)
     intervals, sd_log = {}, {}
     for q, v in values.items():
         lo, hi = np.percentile(v, [50 * (1 - level), 50 * (1 + level)])

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from planner.fitting.calibration import Calibration, extrapolation_decades
+from planner.fitting.calibration import Calibration, extrapolation_decades, two_sided_z
 from planner.solve.warnings import extrapolation_message
 
 __all__ = ["FAR_FACTOR", "Prediction", "interval_kind", "loss_prediction_interval", "predict"]
@@ -142,11 +142,6 @@ def _sample_log_losses(samples: np.ndarray, form: str, n: np.ndarray, d: np.ndar
     return np.where(np.isfinite(out), out, np.nan)
 
 
-def _z(level: float) -> float:
-    from statistics import NormalDist
-
-    return NormalDist().inv_cdf(0.5 + level / 2.0)
-
 
 def _decades(law: Any, n: np.ndarray, d: np.ndarray, c: np.ndarray) -> np.ndarray:
     fr = law.info.fitted_range
@@ -187,7 +182,7 @@ def loss_prediction_interval(law: Any, n_params: Any, n_tokens: Any, level: floa
         u = np.where(np.isfinite(u), u, 0.0)
         # the folds' errors already hold the parameter noise of fits on fewer runs: the bootstrap
         # only counts where it is larger (beyond the folds' reach, or a fit less determined)
-        half = _z(level) * np.maximum(sd_boot, cal.sd(u))
+        half = two_sided_z(level) * np.maximum(sd_boot, cal.sd(u))
     return np.exp(centre - half).reshape(shape), np.exp(centre + half).reshape(shape), kind
 
 

@@ -15,7 +15,6 @@ This module needs only numpy; pandas is imported lazily and only for Parquet fil
 from __future__ import annotations
 
 import csv
-import hashlib
 import math
 import re
 import stat
@@ -429,6 +428,8 @@ def load_runs(path: str | Path, *, max_bytes: int = MAX_BYTES,
             data = fh.read(max_bytes + 1)
     except OSError as exc:
         raise RunsError(f"{path}: cannot read file ({exc.strerror or exc})") from exc
+    import hashlib  # (only when a file is read: the window's first plan does not need it)
+
     digest = hashlib.sha256(data).hexdigest()
     table: _Table | None = None
     if path.suffix.lower() in _PARQUET_EXT or data[:4] == b"PAR1":

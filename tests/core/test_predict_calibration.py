@@ -276,3 +276,16 @@ def test_default_plan_loss_interval_is_the_calibrated_prediction_interval() -> N
     assert p.intervals["loss"] == pytest.approx((pred.loss_interval[0][0], pred.loss_interval[1][0]), rel=1e-12)
     assert "loss: 95% prediction interval: bootstrap + extrapolation error from 6 rolling folds" in p.interval_note
     assert p.intervals["n_params"][0] < p.n_params < p.intervals["n_params"][1]
+
+
+@pytest.mark.parametrize("level", [0.5, 0.68, 0.8, 0.9, 0.95, 0.975, 0.99, 0.995])
+def test_two_sided_z_matches_the_standard_library(level: float) -> None:
+    """The z of a two-sided interval, by Newton on erf (no `statistics` import on the window's
+    first plan), equals NormalDist's inverse CDF."""
+    from statistics import NormalDist
+
+    from planner.fitting.calibration import two_sided_z
+
+    assert two_sided_z(level) == pytest.approx(NormalDist().inv_cdf(0.5 + level / 2.0), rel=1e-13)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        two_sided_z(1.0)
