@@ -36,27 +36,20 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QComboBox,
-    QDialog,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QScrollArea,
     QSpinBox,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -66,9 +59,9 @@ from planner.fitting import design as dz
 from planner.fitting import design_files as df
 from planner.laws import ChinchillaLaw, Law
 from planner.units import fmt_sci, fmt_usd, parse_number
-from ui import theme
-from ui.plots import DARK, LIGHT, _Axis, _pen, _Plot
-from ui.workers import IsCancelled, JobRunner, Report
+from ui.job_dialog import JobDialog, ResultsTable, log_x_plot, show_once
+from ui.plots import _pen, _Plot, with_alpha
+from ui.workers import IsCancelled, Report
 
 KIND_LABELS = {"all": "Compare all three", "isoflop": "IsoFLOP grid", "ladder": "Ladder (fixed tokens per parameter)",
                "overtrained": "Over-trained small models"}  # fmt: skip
@@ -127,68 +120,21 @@ def design_laws(window: Any = None) -> dict[str, Law]:
 # ============================================================================================
 # The dialog
 # ============================================================================================
-def _table(columns: list[str], name: str) -> QTableWidget:
-    t = QTableWidget(0, len(columns))
-    t.setObjectName(name)
-    t.setHorizontalHeaderLabels(columns)
-    t.verticalHeader().setVisible(False)
-    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    t.setAlternatingRowColors(True)
-    t.setWordWrap(False)
-    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    t.horizontalHeader().setStretchLastSection(True)
-    return t
-
-
-def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            item = QTableWidgetItem(text)
-            if c > 0:
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            table.setItem(r, c, item)
-
-
-def _plot(title: str, xlabel: str, ylabel: str, colors: dict[str, str]) -> _Plot:
-    plot = _Plot(title, xlabel, ylabel, True, False)
-    pi = plot.getPlotItem()
-    axis = _Axis("bottom")
-    pi.setAxisItems({"bottom": axis})
-    axis.setLogMode(x=True, y=False)
-    pi.setLabel("bottom", xlabel)
-    pi.showGrid(x=True, y=True, alpha=1.0)
-    plot.apply_colors(colors)
-    plot.setMinimumSize(200, 150)
-    return plot
-
-
 def _title(kind: str) -> str:
     t = dz.DESIGN_TITLES[kind]
     return t[:1].upper() + t[1:]
 
 
-def _alpha(color: str, alpha: int) -> QColor:
-    q = QColor(color)
-    q.setAlpha(alpha)
-    return q
-
-
-class DesignDialog(QDialog):
+class DesignDialog(JobDialog):
     """Propose runs for a target, simulate the designs, compare, plot and export."""
+
+    CANCELLED = "Simulation cancelled; the run lists are unchanged, no precision is shown."
 
     designFinished = Signal(object)  # DesignOutcome
 
     def __init__(self, parent: QWidget | None = None, *, question: Question | None = None,
                  laws: Mapping[str, Law] | None = None, synchronous: bool = False) -> None:
-        super().__init__(parent)
-        self.setObjectName("designDialog")
-        self.setWindowTitle("Design the scaling experiment")
-        self.setSizeGripEnabled(True)
-        self._dark = theme.system_is_dark()
-        self._colors = DARK if self._dark else LIGHT
+        super().__init__(parent, name="designDialog", title="Design the scaling experiment", synchronous=synchronous)
         self.laws: dict[str, Law] = dict(laws or design_laws(None))
         self.base_question = question if question is not None else Question(law=get_law("epoch-2024"), flops=1e24)
         if not (isinstance(self.base_question.law, ChinchillaLaw) and self.base_question.law.form == "chinchilla"):
@@ -196,15 +142,6 @@ class DesignDialog(QDialog):
         self.designs: list[dz.Design] = []
         self.outcome: DesignOutcome | None = None
         self._items: dict[str, list] = {"iso": [], "loss": []}
-        self.runner = JobRunner(self, synchronous=synchronous)
-        self.runner.progress.connect(self._on_progress)
-        self.runner.finished.connect(self._on_finished)
-        self.runner.failed.connect(self._on_failed)
-        self.runner.cancelled.connect(self._on_cancelled)
-        self.runner.runningChanged.connect(self._sync_buttons)
-        app = QApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self.runner.shutdown)
         self._build()
         self._fit_screen()
         self._repropose()
@@ -222,13 +159,7 @@ class DesignDialog(QDialog):
         split.setSizes([340, 960])
         outer.addWidget(split, 1)
         bottom = QHBoxLayout()
-        self.progress = QProgressBar()
-        self.progress.setObjectName("designProgress")
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.progress.setTextVisible(True)
-        self.progress.setFormat("")
-        bottom.addWidget(self.progress, 1)
+        bottom.addWidget(self._progress_bar("designProgress"), 1)
         self.simulate_button = QPushButton("Simulate")
         self.simulate_button.setObjectName("simulateButton")
         self.simulate_button.setDefault(True)
@@ -317,11 +248,7 @@ class DesignDialog(QDialog):
         self.rule_label.setWordWrap(True)
         self.rule_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(self.rule_label)
-        self.message = QLabel("")
-        self.message.setObjectName("designMessage")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        lay.addWidget(self.message)
+        lay.addWidget(self._message_label("designMessage"))
         lay.addStretch(1)
         for w in (self.law_combo, self.kind_combo):
             w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -340,25 +267,29 @@ class DesignDialog(QDialog):
 
     def _build_right(self) -> QWidget:
         c = self._colors
-        self.compare_table = _table(["design", "runs", "cost", "N* (95% of fits)", "N* ×/÷", "loss spread",
-                                     "loss 95% PI", "precision per $"], "compareTable")  # fmt: skip
+        self.compare_table = ResultsTable(["design", "runs", "cost", "N* (95% of fits)", "N* ×/÷", "loss spread",
+                                           "loss 95% PI", "precision per $"], "compareTable")  # fmt: skip
+        self.compare_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.compare_table.setToolTip("Precision per dollar = 1 / (dollars × sd(ln N*) × sd(ln L*)), relative to the "
                                       "best; select a row to plot and export that design")
         self.compare_table.itemSelectionChanged.connect(self._redraw)
-        self.iso_plot = _plot("Runs on the prior's IsoFLOP curves", "Parameters N", "Loss", c)
+        self.iso_plot = log_x_plot("Runs on the prior's IsoFLOP curves", "Parameters N", "Loss", c)
         self.iso_plot.setObjectName("isoPlot")
-        self.loss_plot = _plot("Predicted loss, runs to target", "Training compute C (FLOPs)", "Loss", c)
+        self.loss_plot = log_x_plot("Predicted loss, runs to target", "Training compute C (FLOPs)", "Loss", c)
         self.loss_plot.setObjectName("lossPlot")
+        for plot in (self.iso_plot, self.loss_plot):
+            plot.setMinimumSize(200, 150)
         # legends in the empty corners: large N and high loss; small C and low loss
         for p, offset in ((self.iso_plot, (-8, 8)), (self.loss_plot, (8, -8))):
             legend = p.getPlotItem().addLegend(offset=offset, labelTextColor=c["fg"],
-                                               brush=pg.mkBrush(_alpha(c["bg"], 210)), verSpacing=-6)  # fmt: skip
+                                               brush=pg.mkBrush(with_alpha(c["bg"], 210)), verSpacing=-6)  # fmt: skip
             legend.setLabelTextSize("8pt")
         plots = QSplitter(Qt.Orientation.Horizontal)
         plots.addWidget(self.iso_plot)
         plots.addWidget(self.loss_plot)
-        self.runs_table = _table(["run", "C = 6ND (FLOPs)", "N (params)", "D (tokens)", "D/N", "shape (L × d)",
-                                  "GPU-hours", "USD"], "runsTable")  # fmt: skip
+        self.runs_table = ResultsTable(["run", "C = 6ND (FLOPs)", "N (params)", "D (tokens)", "D/N", "shape (L × d)",
+                                        "GPU-hours", "USD"], "runsTable")  # fmt: skip
+        self.runs_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         right = QSplitter(Qt.Orientation.Vertical)
         right.setChildrenCollapsible(False)
         right.addWidget(self.compare_table)
@@ -461,54 +392,25 @@ class DesignDialog(QDialog):
         kinds, fraction = self.kinds(), self.fraction_spin.value() / 100.0
         reps, noise, seed = self.reps_spin.value(), self.noise_spin.value(), self.seed_spin.value()
         self.outcome = None
-        self.progress.setRange(0, reps * len(kinds))
-        self.progress.setValue(0)
-        self.progress.setFormat("Starting…")
-        self._t0 = time.perf_counter()
+        self._begin_progress()
         self.runner.start(lambda report, cancelled: run_designs(q, kinds, fraction, reps, noise, seed, report,
                                                                  cancelled))  # fmt: skip
         return True
 
-    def cancel(self) -> None:
-        if self.runner.is_running():
-            self.runner.cancel()
-
-    def _on_progress(self, done: int, total: int, text: str) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-        self.progress.setFormat(f"{text}  %p%" if text else "%p%")
-
     def _on_finished(self, outcome: DesignOutcome) -> None:
         self.outcome = outcome
         self.designs = list(outcome.designs)
-        self.progress.setValue(self.progress.maximum())
-        self.progress.setFormat(f"Done: {len(outcome.designs) * outcome.precisions[0].reps} simulated fits in "
-                                f"{outcome.seconds:.1f} s")  # fmt: skip
+        self._end_progress(f"Done: {len(outcome.designs) * outcome.precisions[0].reps} simulated fits in "
+                           f"{outcome.seconds:.1f} s", done=True)  # fmt: skip
         self._show()
         self._summarise()
         self.designFinished.emit(outcome)
-
-    def _on_failed(self, message: str) -> None:
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.progress.setFormat("Failed")
-        self._say(message, error=True)
-
-    def _on_cancelled(self) -> None:
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.progress.setFormat("Cancelled")
-        self._say("Simulation cancelled; the run lists are unchanged, no precision is shown.")
 
     def _sync_buttons(self, *_args: object) -> None:
         running = self.runner.is_running()
         self.simulate_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
         self.export_button.setEnabled(not running and bool(self.designs))
-
-    def _say(self, text: str, error: bool = False) -> None:
-        self.message.setText(text)
-        self.message.setStyleSheet("color: #c5221f;" if error else "")
 
     # ---------------------------------------------------------------- results
     def selected(self) -> tuple[dz.Design | None, dz.Precision | None]:
@@ -538,7 +440,7 @@ class DesignDialog(QDialog):
             rows.append(row)
         keep = self.compare_table.currentRow()
         blocker = self.compare_table.blockSignals(True)
-        _fill(self.compare_table, rows)
+        self.compare_table.fill(rows)
         if rows:
             self.compare_table.selectRow(min(max(keep, 0), len(rows) - 1))
         self.compare_table.blockSignals(blocker)
@@ -568,12 +470,12 @@ class DesignDialog(QDialog):
         d, p = self.selected()
         if d is not None:
             self.rule_label.setText(f"{_title(d.kind)}: {d.rule}.")
-            _fill(self.runs_table, [[str(r.index), fmt_sci(r.flops, 4), fmt_sci(r.n_params, 4), fmt_sci(r.n_tokens, 4),
+            self.runs_table.fill([[str(r.index), fmt_sci(r.flops, 4), fmt_sci(r.n_params, 4), fmt_sci(r.n_tokens, 4),
                                      f"{r.tokens_per_param:.3g}", f"{r.arch.n_layers} × {r.arch.d_model}",
                                      fmt_sci(r.gpu_hours, 4), fmt_usd(r.usd)] for r in d.runs])  # fmt: skip
         else:
             self.rule_label.setText("")
-            _fill(self.runs_table, [])
+            self.runs_table.fill([])
         self._draw_iso(d, p)
         self._draw_loss(d, p)
         if self.outcome is not None:
@@ -654,11 +556,11 @@ class DesignDialog(QDialog):
         if p is not None:
             band_c = np.logspace(math.log10(float(d.flops.min())), math.log10(t.flops * 1.5), 80)
             _centre, lo, hi = p.loss_interval_at(band_c)
-            edge = _pen(_alpha(c["second"], 110))
+            edge = _pen(with_alpha(c["second"], 110))
             blo = self._add("loss", plot, pg.PlotDataItem(band_c, lo, pen=edge))
             bhi = self._add("loss", plot, pg.PlotDataItem(band_c, hi, pen=edge,
                                                           name=f"{p.level:.0%} prediction interval"))  # fmt: skip
-            fill = self._add("loss", plot, pg.FillBetweenItem(blo, bhi, brush=pg.mkBrush(_alpha(c["second"], 50))))
+            fill = self._add("loss", plot, pg.FillBetweenItem(blo, bhi, brush=pg.mkBrush(with_alpha(c["second"], 50))))
             fill.setZValue(-0.5)
             slo, shi = p.intervals["loss"]
             self._add("loss", plot, pg.PlotDataItem([t.flops, t.flops], [slo, shi], pen=_pen(c["third"], 3),
@@ -707,34 +609,16 @@ class DesignDialog(QDialog):
         self._say(f"Wrote {written} ({len(d.runs)} runs){hint}")
         return True
 
-    def done(self, result: int) -> None:
-        self.runner.shutdown()
-        super().done(result)
-
-    def closeEvent(self, event) -> None:
-        self.runner.shutdown()
-        super().closeEvent(event)
-
 
 def open_design_dialog(window: Any, *, synchronous: bool = False) -> DesignDialog:
     """Show the (non-modal) design dialog over ``window``, starting from its current question."""
-    existing = window.findChild(DesignDialog, "designDialog") if window is not None else None
-    if existing is not None and existing.isVisible():
-        if QGuiApplication.platformName() != "offscreen":
-            existing.raise_()
-        existing.activateWindow()
-        return existing
     question = None
     if window is not None:
         try:
             question = window.current_plan().question
         except (AssertionError, AttributeError):
             question = None
-    dialog = DesignDialog(window, question=question, laws=design_laws(window), synchronous=synchronous)
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.setWindowModality(Qt.WindowModality.NonModal)
-    dialog.show()
-    return dialog
-
+    return show_once(window, DesignDialog, "designDialog", lambda: DesignDialog(
+        window, question=question, laws=design_laws(window), synchronous=synchronous))
 
 __all__ = ["DesignDialog", "DesignOutcome", "design_laws", "open_design_dialog", "run_designs"]

@@ -42,30 +42,23 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QGuiApplication
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QApplication,
     QCheckBox,
     QComboBox,
-    QDialog,
     QFileDialog,
     QFormLayout,
     QFrame,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QProgressBar,
     QPushButton,
     QScrollArea,
     QSizePolicy,
     QSpinBox,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -94,9 +87,10 @@ from planner.fitting.runs import (
 )
 from planner.laws import Law
 from planner.units import fmt_sci, parse_number
-from ui import screen, settings, theme
-from ui.plots import DARK, LIGHT, _Axis, _pen, _Plot, frontier_bands
-from ui.workers import Cancelled, IsCancelled, JobRunner, Report, error_text
+from ui import screen, settings
+from ui.job_dialog import JobDialog, ResultsTable, log_x_plot, show_once
+from ui.plots import _Axis, _pen, _Plot, frontier_bands, with_alpha
+from ui.workers import Cancelled, IsCancelled, Report, error_text
 
 RUNS_FILTER = "Runs files (*.csv *.tsv *.tab *.txt *.parquet *.pq);;All files (*)"
 BOOT_CHUNK = 100  # resamples per progress step / cancel check (~20 ms each on Epoch's data)
@@ -380,54 +374,17 @@ class _DecadeAxis(_Axis):
         return strings
 
 
-def _plot(title: str, xlabel: str, ylabel: str, colors: dict[str, str]) -> _Plot:
-    plot = _Plot(title, xlabel, ylabel, True, False)
-    pi = plot.getPlotItem()
-    axis = _DecadeAxis("bottom")
-    pi.setAxisItems({"bottom": axis})
-    axis.setLogMode(x=True, y=False)
-    pi.setLabel("bottom", xlabel)
-    pi.showGrid(x=True, y=True, alpha=1.0)
-    plot.apply_colors(colors)
-    return plot
-
-
 def _fmt(x: float | None, sig: int = 5) -> str:
     if x is None or not math.isfinite(x):
         return "—"
     return fmt_sci(x, sig)
 
 
-class _Table(QTableWidget):
-    def __init__(self, columns: list[str], name: str) -> None:
-        super().__init__(0, len(columns))
-        self.setObjectName(name)
-        self.setHorizontalHeaderLabels(columns)
-        self.verticalHeader().setVisible(False)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setAlternatingRowColors(True)
-        self.setWordWrap(False)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.horizontalHeader().setStretchLastSection(True)
-
-    def fill(self, rows: list[list[str]], muted: set[int] = frozenset()) -> None:  # type: ignore[assignment]
-        self.setRowCount(len(rows))
-        grey = QColor("#9aa0a6")
-        for r, row in enumerate(rows):
-            for c, text in enumerate(row):
-                item = QTableWidgetItem(text)
-                if c > 0:
-                    item.setTextAlignment(
-                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    )
-                if r in muted:
-                    item.setForeground(grey)
-                self.setItem(r, c, item)
-
-
-class FitDialog(QDialog):
+class FitDialog(JobDialog):
     """Pick a runs file, preview it, fit, bootstrap, look at the fit, save or use the law."""
+
+    FAILED = "Fit failed: {message}"
+    CANCELLED = "Fit cancelled; nothing was changed."
 
     lawAccepted = Signal(object)  # Law
     fitFinished = Signal(object)  # FitOutcome
@@ -439,24 +396,10 @@ class FitDialog(QDialog):
         path: str | Path | None = None,
         synchronous: bool = False,
     ) -> None:
-        super().__init__(parent)
-        self.setObjectName("fitDialog")
-        self.setWindowTitle("Fit a scaling law from runs")
-        self.setSizeGripEnabled(True)
+        super().__init__(parent, name="fitDialog", title="Fit a scaling law from runs", synchronous=synchronous)
         self.runs: Runs | None = None
         self.outcome: FitOutcome | None = None
-        self._dark = theme.system_is_dark()
-        self._colors = DARK if self._dark else LIGHT
-        self.runner = JobRunner(self, synchronous=synchronous)
-        self.runner.progress.connect(self._on_progress)
-        self.runner.finished.connect(self._on_finished)
-        self.runner.failed.connect(self._on_failed)
-        self.runner.cancelled.connect(self._on_cancelled)
-        self.runner.runningChanged.connect(self._sync_buttons)
         self._job_started = 0.0
-        app = QApplication.instance()
-        if app is not None:  # never leave a worker running into interpreter shutdown
-            app.aboutToQuit.connect(self.runner.shutdown)
         self._build()
         self._sync_buttons()
         self._show_empty(True)
@@ -479,11 +422,7 @@ class FitDialog(QDialog):
         self.browse_button.clicked.connect(self.browse)
         top.addWidget(self.browse_button)
         outer.addLayout(top)
-        self.message = QLabel("Choose a file of training runs to fit.")
-        self.message.setObjectName("fitMessage")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        outer.addWidget(self.message)
+        outer.addWidget(self._message_label("fitMessage", "Choose a file of training runs to fit."))
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setChildrenCollapsible(False)
@@ -500,13 +439,7 @@ class FitDialog(QDialog):
         outer.addWidget(body, 1)
 
         bottom = QHBoxLayout()
-        self.progress = QProgressBar()
-        self.progress.setObjectName("fitProgress")
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.progress.setTextVisible(True)
-        self.progress.setFormat("")
-        bottom.addWidget(self.progress, 1)
+        bottom.addWidget(self._progress_bar("fitProgress"), 1)
         self.fit_button = QPushButton("Fit")
         self.fit_button.setObjectName("fitButton")
         self.fit_button.setDefault(True)
@@ -556,7 +489,7 @@ class FitDialog(QDialog):
             cols.addWidget(QLabel(label.split()[0]))
             cols.addWidget(combo, 1)
         dl.addLayout(cols)
-        self.preview = _Table(["row", "N", "D", "C", "loss", "note"], "previewTable")
+        self.preview = ResultsTable(["row", "N", "D", "C", "loss", "note"], "previewTable")
         dl.addWidget(self.preview, 3)
         self.skipped_title = QLabel("Rows not used")
         dl.addWidget(self.skipped_title)
@@ -646,7 +579,7 @@ class FitDialog(QDialog):
         lay.setContentsMargins(4, 0, 0, 0)
         res = QGroupBox("Fit")
         rl = QVBoxLayout(res)
-        self.coef_table = _Table(
+        self.coef_table = ResultsTable(
             ["parameter", "value", "bootstrap SE", "95% interval"], "coefTable"
         )
         self.coef_table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -704,15 +637,10 @@ class FitDialog(QDialog):
         view_row.addWidget(self.view_combo, 1)
         lay.addLayout(view_row)
         plots = QSplitter(Qt.Orientation.Vertical)
-        self.fit_plot = _plot(
-            "Runs and fitted law (colour: log10 compute)", "Parameters N", "Loss", self._colors
-        )
-        self.resid_plot = _plot(
-            "Residuals by compute: ln(predicted / actual)",
-            "Training compute C (FLOPs)",
-            "ln residual",
-            self._colors,
-        )
+        self.fit_plot = log_x_plot("Runs and fitted law (colour: log10 compute)", "Parameters N", "Loss",
+                                   self._colors, _DecadeAxis)  # fmt: skip
+        self.resid_plot = log_x_plot("Residuals by compute: ln(predicted / actual)", "Training compute C (FLOPs)",
+                                     "ln residual", self._colors, _DecadeAxis)  # fmt: skip
         legend = self.fit_plot.addLegend(offset=(8, -8), labelTextSize="8pt")
         legend.setBrush(pg.mkBrush(QColor(self._colors["bg"])))
         legend.setPen(_pen(self._colors["grid"]))
@@ -965,46 +893,18 @@ class FitDialog(QDialog):
             return False
         runs = self.runs
         self._job_started = time.perf_counter()
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.progress.setFormat("Starting…")
+        self._begin_progress()
         self._say(f"Fitting {runs.source.name if runs.source else 'runs'}…")
         self.runner.start(lambda report, cancelled: run_fit(runs, options, report, cancelled))
         return True
 
-    def cancel(self) -> None:
-        """Stop the running fit; whatever it still produces is dropped."""
-        if self.runner.is_running():
-            self.runner.cancel()
-
-    def _on_progress(self, done: int, total: int, text: str) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-        self.progress.setFormat(f"{text}  %p%" if text else "%p%")
-
     def _on_finished(self, outcome: FitOutcome) -> None:
         elapsed = time.perf_counter() - self._job_started
         self.outcome = outcome
-        self.progress.setRange(0, 1)
-        self.progress.setValue(1)
-        self.progress.setFormat(f"Done in {elapsed:.2f} s")
+        self._end_progress(f"Done in {elapsed:.2f} s", done=True)
         self._show_outcome(outcome, elapsed)
         self._sync_buttons()
         self.fitFinished.emit(outcome)
-
-    def _on_failed(self, message: str) -> None:
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.progress.setFormat("Failed")
-        self._say(f"Fit failed: {message}", error=True)
-        self._sync_buttons()
-
-    def _on_cancelled(self) -> None:
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.progress.setFormat("Cancelled")
-        self._say("Fit cancelled; nothing was changed.")
-        self._sync_buttons()
 
     def _sync_buttons(self, *_args: object) -> None:
         running = self.runner.is_running()
@@ -1019,10 +919,6 @@ class FitDialog(QDialog):
             self.use_button.setToolTip(self.outcome.law_error)
         else:
             self.use_button.setToolTip("Make the fitted law the window's active preset")
-
-    def _say(self, text: str, error: bool = False) -> None:
-        self.message.setText(text)
-        self.message.setStyleSheet("color: #c5221f; font-weight: bold;" if error else "")
 
     # ---------------------------------------------------------------- results
     def _clear_results(self) -> None:
@@ -1240,10 +1136,10 @@ class FitDialog(QDialog):
             band = bands.get("loss") if bands else None
             if band is not None:
                 # edges need a pen: a PlotDataItem without one keeps no path to fill between
-                edge = _pen(_alpha(c["main"], 110))
+                edge = _pen(with_alpha(c["main"], 110))
                 blo = self._add(plot, items, pg.PlotDataItem(cgrid, band[0], pen=edge))
                 bhi = self._add(plot, items, pg.PlotDataItem(cgrid, band[1], pen=edge))
-                fill = pg.FillBetweenItem(blo, bhi, brush=pg.mkBrush(_alpha(c["main"], 60)))
+                fill = pg.FillBetweenItem(blo, bhi, brush=pg.mkBrush(with_alpha(c["main"], 60)))
                 self._add(plot, items, fill)
                 fill.setZValue(-0.5)
             self._add(
@@ -1419,42 +1315,18 @@ class FitDialog(QDialog):
         self._say(f"{out.law.id} is now the window's active preset (group “Fitted”).")
         return True
 
-    # ---------------------------------------------------------------- closing
-    def done(self, result: int) -> None:
-        self.runner.shutdown()
-        super().done(result)
-
-    def closeEvent(self, event) -> None:
-        self.runner.shutdown()
-        super().closeEvent(event)
-
-
-def _alpha(color: str, alpha: int) -> QColor:
-    q = QColor(color)
-    q.setAlpha(alpha)
-    return q
-
-
 def open_fit_dialog(
     window: Any, path: str | Path | None = None, *, synchronous: bool = False
 ) -> FitDialog:
     """Show the (non-modal) fit dialog over ``window``; "Use this law" calls ``set_law``."""
-    existing = window.findChild(FitDialog, "fitDialog") if window is not None else None
-    if existing is not None and existing.isVisible():
-        if path is not None:
-            existing.load_file(path)
-        if QGuiApplication.platformName() != "offscreen":  # offscreen warns on raise()
-            existing.raise_()
-        existing.activateWindow()
-        return existing
-    dialog = FitDialog(window, path=path, synchronous=synchronous)
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    if window is not None and hasattr(window, "set_law"):
-        dialog.lawAccepted.connect(lambda law: window.set_law(law, group="Fitted"))
-    dialog.setWindowModality(Qt.WindowModality.NonModal)
-    dialog.show()
-    return dialog
+    def make() -> FitDialog:
+        dialog = FitDialog(window, path=path, synchronous=synchronous)
+        if window is not None and hasattr(window, "set_law"):
+            dialog.lawAccepted.connect(lambda law: window.set_law(law, group="Fitted"))
+        return dialog
 
+    reuse = (lambda existing: existing.load_file(path)) if path is not None else None
+    return show_once(window, FitDialog, "fitDialog", make, reuse)
 
 __all__ = [
     "FitDialog",

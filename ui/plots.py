@@ -80,7 +80,7 @@ def _pen(
     return pen
 
 
-def _with_alpha(color: str, alpha: int) -> QColor:
+def with_alpha(color: str, alpha: int) -> QColor:
     q = QColor(color)
     q.setAlpha(alpha)
     return q
@@ -506,7 +506,7 @@ class _Plot(pg.PlotWidget):
         legend.setLabelTextColor(c["fg"])
         for _sample, label in legend.items:
             label.setText(label.text, color=c["fg"])
-        legend.setBrush(pg.mkBrush(_with_alpha(c["legend"], 170)))
+        legend.setBrush(pg.mkBrush(with_alpha(c["legend"], 170)))
         legend.setPen(_pen(c["grid"]))
 
     def legend_labels(self) -> list[str]:
@@ -671,9 +671,9 @@ class PlotPanel(QWidget):
         bands = (("n_params", self.front, "main"), ("n_tokens", self.front, "second"),
                  ("loss", self.lossp, "main"))  # fmt: skip
         for key, plot, color in bands:
-            lo = plot.curve(_pen(_with_alpha(c[color], 2 * BAND_ALPHA)))
-            hi = plot.curve(_pen(_with_alpha(c[color], 2 * BAND_ALPHA)))
-            fill = pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(_with_alpha(c[color], BAND_ALPHA)))
+            lo = plot.curve(_pen(with_alpha(c[color], 2 * BAND_ALPHA)))
+            hi = plot.curve(_pen(with_alpha(c[color], 2 * BAND_ALPHA)))
+            fill = pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(with_alpha(c[color], BAND_ALPHA)))
             fill.setZValue(-0.5)  # above the grid (axes at -1), below the curves
             plot.getPlotItem().addItem(fill)
             for item in (lo, hi, fill):
@@ -710,8 +710,8 @@ class PlotPanel(QWidget):
         for key, (lo, hi, fill) in self._band_items.items():
             color = c["second"] if key == "n_tokens" else c["main"]
             for edge in (lo, hi):
-                edge.setPen(_pen(_with_alpha(color, 2 * BAND_ALPHA)))
-            fill.setBrush(pg.mkBrush(_with_alpha(color, BAND_ALPHA)))
+                edge.setPen(_pen(with_alpha(color, 2 * BAND_ALPHA)))
+            fill.setBrush(pg.mkBrush(with_alpha(color, BAND_ALPHA)))
         outline = pg.mkPen(c["bg"], width=1)
         for item, key in ((self._iso_valley, "main"), (self._iso_opt, "marker"), (self._iso_cmp_opt, "compare"),
                           (self._front_pts, "marker"), (self._front_cmp_pts, "compare"), (self._front_ia, "ia"),
