@@ -164,6 +164,14 @@ def activation_bytes_per_layer(seq_len: float, micro_batch: float, d_model: floa
     raise ValueError(f"unknown recomputation {recompute!r} (expected one of {', '.join(RECOMPUTE)})")
 
 
+def _stage_activations(L: int, s: float, b: float, d: float, heads: float, V: float, recompute: str) -> float:
+    """Activation bytes of a 1F1B first stage at t = 1 and p = L (all L layers' worth, one being
+    recomputed under full recomputation) plus the FP32 logits: what t and p then divide."""
+    per = activation_bytes_per_layer(s, b, d, heads, recompute)
+    extra = activation_bytes_per_layer(s, b, d, heads, "none") if recompute == "full" else 0.0
+    return L * per + extra + 4.0 * s * b * V
+
+
 def _activations(arch: Architecture, s: float, b: float, recompute: str, tp: int, pp: int) -> float:
     L = arch.n_layers
     per = activation_bytes_per_layer(s, b, arch.d_model, arch.n_heads, recompute, tp)
@@ -193,19 +201,7 @@ class _Model:
         self.L, self.E, self.heads = L, E, heads
         self.divs = _divisors(L)
         self.tps = _TPS[heads % GPUS_PER_NODE]
-        # activation_bytes_per_layer(s, b, d, heads, recompute, 1), written out (this runs on every plan)
-        sbh = s * b * d
-        extra = 0.0
-        if recompute == "selective":
-            per = 34.0 * sbh
-        elif recompute == "full":
-            per = 2.0 * sbh
-            extra = sbh * (34.0 + 5.0 * heads * s / d)
-        elif recompute == "none":
-            per = sbh * (34.0 + 5.0 * heads * s / d)
-        else:
-            raise ValueError(f"unknown recomputation {recompute!r} (expected one of {', '.join(RECOMPUTE)})")
-        base = L * per + extra + 4.0 * s * b * V
+        base = _stage_activations(L, s, b, d, heads, V, recompute)
         self.act = (0.0, base, base / 2, 0.0, base / 4, 0.0, 0.0, 0.0, base / 8)  # indexed by t
         self.k = (arch, s, b, recompute)
         self.c_keep = c_keep = (w + g + o) if zero == 0 else (w + g if zero == 1 else (w if zero == 2 else 0.0))
@@ -545,23 +541,11 @@ def _dense_plan(arch: Architecture, acc: Accelerator, n: int, usable: float, seq
     L, d, heads, V = arch[0], arch[1], arch[2], arch[6]
     divs, tps = _divisors(L), _TPS[heads % GPUS_PER_NODE]
     s, b = float(seq_len), float(micro_batch)
-    sbh = s * b * d
     ceil, bisect_left = math.ceil, bisect.bisect_left
     x_pos = X > 0.0
     auto = recompute == "auto"
     for rc in (DEFAULT_RECOMPUTE, "full") if auto else (recompute,):
-        # activations of all layers at t = 1 (Korthikanti Table 2, as activation_bytes_per_layer)
-        extra = 0.0
-        if rc == "selective":
-            per = 34.0 * sbh
-        elif rc == "full":
-            per = 2.0 * sbh
-            extra = sbh * (34.0 + 5.0 * heads * s / d)
-        elif rc == "none":
-            per = sbh * (34.0 + 5.0 * heads * s / d)
-        else:
-            raise ValueError(f"unknown recomputation {rc!r} (expected one of {', '.join(RECOMPUTE)})")
-        base = L * per + extra + 4.0 * s * b * V
+        base = _stage_activations(L, s, b, d, heads, V, rc)
         if auto and rc == DEFAULT_RECOMPUTE:  # no t with room for the kept states at p = L: straight to full
             # (t·L)·r − Y is the search's largest denominator; it and r grow with t: the largest t decides
             tp = tps[-1]
