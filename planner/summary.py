@@ -264,13 +264,16 @@ def formatted_values(plan: Plan) -> dict[str, str]:
 
 
 def json_safe(value: Any) -> Any:
-    """``value`` with every non-finite float replaced by ``None`` (JSON has no NaN or inf)."""
+    """``value`` with every non-finite float replaced by ``None`` (JSON has no NaN or inf) and
+    numpy scalars made Python numbers, through dicts, lists and tuples."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
         return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [json_safe(v) for v in value]
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):  # a numpy scalar (numpy not imported)
+        return json_safe(value.item())
     return value
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from planner.cli.common import CliError, Command, _int, _number, output_path
 from planner.cli.plan import _help, limited
+from planner.summary import json_safe
 
 EPILOG = """examples:
   planner design --flops 1e24 --fraction 0.02                   # IsoFLOP grid, 2% of the target's compute
@@ -205,15 +206,15 @@ def _json(designs: list, precisions: list, comparison: Any, points: Any, update:
                "designs": [dz.design_dict(d, p) for d, p in zip(designs, precisions or [None] * len(designs),
                                                                 strict=True)]}  # fmt: skip
     if comparison is not None:
-        out["comparison"] = dz._finite({"efficiency": comparison.efficiency, "relative": comparison.relative,
+        out["comparison"] = json_safe({"efficiency": comparison.efficiency, "relative": comparison.relative,
                                         "pick": comparison.pick, "reason": comparison.reason,
                                         "definition": "1 / (dollars x sd(ln N*) x sd(ln L*)), sd(ln L*) from the loss "
                                                       "prediction interval"})  # fmt: skip
     if points is not None:
-        out["sweep"] = dz._finite([vars(pt) for pt in points])
+        out["sweep"] = json_safe([vars(pt) for pt in points])
     if update is not None:
         f = update.fit
-        out["update"] = dz._finite({
+        out["update"] = json_safe({
             "finished": update.n_finished, "runs": len(update.design.runs), "used_fit": update.used_fit,
             "reason": update.reason, "recentred": update.recentred, "moved": update.moved,
             "spent_usd": update.spent_usd,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.cli.common import CliError, Command, _int, _number
+from planner.summary import json_safe
 from planner.units import parse_number
 
 _FIT_NAMES = {"chinchilla": ("E", "A", "B", "alpha", "beta"), "kaplan": ("N_c", "D_c", "alpha_N", "alpha_D")}
@@ -97,16 +98,6 @@ def _add_fit_args(p: argparse.ArgumentParser) -> None:
     w.add_argument("--author", default="", help="preset author for -o")
     p.add_argument("--json", action="store_true", help="print one JSON object (progress bars only if a terminal "
                                                        "is attached)")  # fmt: skip
-
-
-def _finite(x: Any) -> Any:
-    if isinstance(x, float):
-        return x if math.isfinite(x) else None
-    if isinstance(x, dict):
-        return {k: _finite(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_finite(v) for v in x]
-    return x
 
 
 class _Progress:
@@ -288,7 +279,7 @@ def _run_fit(args: argparse.Namespace) -> int:
         out["output"] = {"path": str(args.output), "written": False, "reason": not_written}
     out["exit_status"] = EXIT_NOT_WRITTEN if not_written else EXIT_OK
     if args.json:
-        print(json.dumps(_finite(out), indent=2))
+        print(json.dumps(json_safe(out), indent=2))
     else:
         print(_fit_table(out))
     if not_written:

@@ -102,6 +102,7 @@ import numpy as np
 from planner.costs.architecture import Architecture
 from planner.fitting.calibration import Calibration, extrapolation_decades, two_sided_z
 from planner.question import Question
+from planner.summary import json_safe
 
 __all__ = [
     "DEFAULT_FRACTION",
@@ -776,18 +777,6 @@ COLUMNS = {
 """The export's columns and what they hold (units)."""
 
 
-def _finite(x: Any) -> Any:
-    if isinstance(x, float):
-        return x if math.isfinite(x) else None
-    if isinstance(x, dict):
-        return {k: _finite(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_finite(v) for v in x]
-    if isinstance(x, np.generic):
-        return _finite(x.item())
-    return x
-
-
 def target_dict(design: Design) -> dict[str, Any]:
     t = design.target
     return {"preset": t.preset, "law_title": t.law_title, "n_meaning": t.n_meaning, "loss_unit": t.loss_unit,
@@ -810,7 +799,7 @@ def precision_dict(p: Precision) -> dict[str, Any]:
         "calibration": p.calibration.to_table() | {"source": CALIBRATION_SOURCE},
         "cost_usd": p.cost_usd, "seconds": p.seconds, "fit_seconds": p.fit_seconds, "warnings": list(p.warnings()),
     }  # fmt: skip
-    return _finite(out)
+    return json_safe(out)
 
 
 def design_dict(design: Design, precision: Precision | None = None) -> dict[str, Any]:
@@ -834,7 +823,7 @@ def design_dict(design: Design, precision: Precision | None = None) -> dict[str,
         for k in ("loss", "isoflop_budget", "offset_decades"):
             if r[k] == "":
                 r[k] = None
-    return _finite(out)
+    return json_safe(out)
 
 
 def isoflop_curves(law: Any, budgets: Sequence[float], width_decades: float = 1.0,
