@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -449,6 +449,17 @@ class _Plot(pg.PlotWidget):
         self._style_legend()
         legend.setVisible(bool(entries))
 
+    def shown_data(self) -> Iterator[tuple[Any, np.ndarray, np.ndarray]]:
+        """(item, x, y) of every visible curve and marker set with data, in view coordinates
+        (log10 on a log axis, like the view range)."""
+        for item in self.getPlotItem().items:
+            if not item.isVisible() or not hasattr(item, "getData"):
+                continue
+            x, y = item.getData()
+            if x is None or len(x) == 0:
+                continue
+            yield item, np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+
     def place_legend(self) -> None:
         """Move the legend to the view corner covering the fewest points of the plot's curves
         and markers (it stays put unless another corner is clearly emptier: no jumping)."""
@@ -463,13 +474,7 @@ class _Plot(pg.PlotWidget):
         if w <= 0 or h <= 0 or lw <= 0:
             return
         xs, ys = [], []
-        for item in pi.items:
-            if not item.isVisible() or not hasattr(item, "getData"):
-                continue
-            x, y = item.getData()
-            if x is None or len(x) == 0:
-                continue
-            x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        for _item, x, y in self.shown_data():
             if len(x) == 2:  # a straight line: points along it
                 t = np.linspace(0.0, 1.0, 24)
                 x, y = x[0] + t * (x[1] - x[0]), y[0] + t * (y[1] - y[0])

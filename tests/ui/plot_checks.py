@@ -7,19 +7,11 @@ import pyqtgraph as pg
 
 
 def data_in_view(plot: pg.PlotWidget) -> tuple[int, list[str]]:
-    """(items with data, descriptions of those with no point inside the view).
-
-    Items' ``getData`` and the view range are both in view coordinates (log10 on a log axis).
-    """
+    """(items with data, descriptions of those with no point inside the view); the items' data
+    (``_Plot.shown_data``) and the view range are both in view coordinates."""
     (x0, x1), (y0, y1) = plot.getPlotItem().getViewBox().viewRange()
     shown, outside = 0, []
-    for item in plot.getPlotItem().items:
-        if not item.isVisible() or not hasattr(item, "getData"):
-            continue
-        x, y = item.getData()
-        if x is None or len(x) == 0:
-            continue
-        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    for item, x, y in plot.shown_data():
         shown += 1
         inside = np.isfinite(x) & np.isfinite(y) & (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
         if not inside.any():
