@@ -84,6 +84,13 @@ class Calibration:
         u = np.maximum(np.asarray(decades, dtype=float), 0.0)
         return np.sqrt(self.near_sd**2 + (self.growth_sd * u) ** 2)
 
+    def half_width(self, sd_sampled: Any, decades: Any, level: float) -> np.ndarray:
+        """Half-width in ln of the loss of a ``level`` prediction interval ``decades`` past the
+        fitted range: z·max(sd_sampled, :meth:`sd`). The folds' errors already hold the parameter
+        noise of fits on fewer runs, so the sampled spread (bootstrap or simulated fits) counts
+        only where it is larger (beyond the folds' reach, or a fit less determined)."""
+        return two_sided_z(level) * np.maximum(sd_sampled, self.sd(decades))
+
     def describe(self) -> str:
         return (f"ln-error SD {self.near_sd:.3g} at the edge of the fitted range, growing by "
                 f"{self.growth_sd:.3g} per decade beyond it ({self.folds} rolling folds, {self.points} held-out runs, "

@@ -80,7 +80,7 @@ the medians over the same four run sets of the rolling-origin calibration ``plan
 (s0 = 0.0181 at the edge of the fitted range, s1 = 0.0267 per decade beyond it), and the interval
 is ln L* +- z max(sd_sim, sqrt(s0^2 + s1^2 u^2)), sd_sim being the simulated spread of ln L* (what a
 bootstrap estimates) and u the decades from the design's largest run to the target (largest of C,
-N and D), exactly the rule of :func:`planner.fitting.predict.loss_prediction_interval`. N* and D*
+N and D), by :meth:`~planner.fitting.calibration.Calibration.half_width`, as for every prediction interval. N* and D*
 carry the simulated spread only: no published measure of the form's error in the allocation
 exists to add.
 
@@ -555,7 +555,7 @@ class Precision:
         d = self.design
         u = extrapolation_decades(n_star, d_star, c, max_n=float(d.n_params.max()), max_d=float(d.n_tokens.max()),
                                   max_c=float(d.flops.max()))  # fmt: skip
-        half = zq * np.maximum(sd_sim, self.calibration.sd(u))
+        half = self.calibration.half_width(sd_sim, u, self.level)
         return centre, centre * np.exp(-half), centre * np.exp(half)
 
     def warnings(self) -> tuple[str, ...]:
@@ -649,7 +649,7 @@ def simulate(design: Design, *, reps: int = 200, noise: float = NOISE_SD, seed: 
         sd_log[q] = float(math.log(hi / lo) / (2 * zq)) if lo > 0 else math.inf
     u = design.decades_to_target()
     target_loss = float(design.target.loss)
-    half = zq * max(sd_log["loss"], float(calibration.sd(u)))
+    half = float(calibration.half_width(sd_log["loss"], u, level))
     loss_interval = (target_loss * math.exp(-half), target_loss * math.exp(half))
     seconds = time.perf_counter() - t0
     return Precision(design=design, reps=int(reps), noise_sd=float(noise), seed=seed, level=level,

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from planner.fitting.calibration import Calibration, extrapolation_decades, two_sided_z
+from planner.fitting.calibration import Calibration, extrapolation_decades
 from planner.solve.warnings import extrapolation_message
 
 __all__ = ["FAR_FACTOR", "Prediction", "interval_kind", "loss_prediction_interval", "predict"]
@@ -180,9 +180,7 @@ def loss_prediction_interval(law: Any, n_params: Any, n_tokens: Any, level: floa
         sd_boot = np.nanstd(ls, axis=0, ddof=1) if len(ls) > 1 else np.zeros(len(n1))
         u = _decades(law, n1, d1, 6.0 * n1 * d1)
         u = np.where(np.isfinite(u), u, 0.0)
-        # the folds' errors already hold the parameter noise of fits on fewer runs: the bootstrap
-        # only counts where it is larger (beyond the folds' reach, or a fit less determined)
-        half = two_sided_z(level) * np.maximum(sd_boot, cal.sd(u))
+        half = cal.half_width(sd_boot, u, level)
     return np.exp(centre - half).reshape(shape), np.exp(centre + half).reshape(shape), kind
 
 
