@@ -111,6 +111,9 @@ class CardText:
     def text(self) -> str:
         return self._text
 
+    def setText(self, text: str) -> None:  # noqa: N802 (QLabel's name)
+        self._text = text
+
     def fontMetrics(self) -> QFontMetrics:  # noqa: N802 (QLabel's name)
         return QFontMetrics(self.font)
 
@@ -235,7 +238,7 @@ class ResultCard(QWidget):
             _set(self.value, value)
             for text, new, rect in ((self.unit, unit, self._rects[2]), (self.extra, extra, self._rects[3])):
                 if text.text() != new:
-                    text._text = new
+                    text.setText(new)
                     self.update(rect)
             self._texts = (value, unit, extra)
         tip = f"{self.title.text()}: {value} {unit}".rstrip() + (f"\n{tip_extra}" if tip_extra else "")
