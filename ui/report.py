@@ -57,7 +57,7 @@ from planner.costs.serving import (
 from planner.laws import ChinchillaLaw, Law
 from planner.solve.warnings import merge_warnings, warning_line
 from planner.summary import Row, headline, result_rows
-from planner.units import fmt_sci, fmt_usd
+from planner.units import fmt_count, fmt_sci, fmt_usd
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
@@ -703,7 +703,7 @@ def _break_even(plan: Plan) -> str:
     if not rate > 0 or not plan.cost_usd > 0:
         return ""
     tokens = plan.cost_usd / rate
-    return f" Serving costs as much as training after {_e(fmt_sci(tokens, 3))} tokens served."
+    return f" Serving costs as much as training after {_e(fmt_count(tokens))} tokens served."
 
 
 def _headline(plan: Plan) -> str:
