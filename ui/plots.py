@@ -49,8 +49,6 @@ BAND_ALPHA = 56  # band fill opacity (0-255); edges are drawn at twice this
 
 FLOPS_RANGE = (1e18, 1e27)  # the budget slider's limits: the frontier's budget grid
 INFERENCE_RANGE = (1e9, 1e16)  # lifetime inference tokens shown on the serving plot
-ISO_FACTORS = (0.1, 10**-0.5, 1.0, 10**0.5, 10.0)  # isoFLOP budgets around the current one
-ISO_MIDDLE = 2  # the plan's own budget in ISO_FACTORS
 FRONTIER_POINTS = 64
 COARSE_POINTS = 12  # frontier budgets drawn at once when the full grid is slow
 FINE_NOW_S = 0.004  # compute the full frontier at once when it should take less than this
@@ -583,7 +581,8 @@ class _Side(NamedTuple):
     law: Law
     plan: Plan
     question: Question
-    iso: curves.IsoCurves | None
+    iso: curves.IsoCurves | None  # at round budgets around the plan's (curves.iso_budgets)
+    own: curves.IsoCurves | None  # at the plan's budget, through the plan's point
     frontier: Frontier
     coarse: bool
     notes: tuple[str, ...]
@@ -617,7 +616,8 @@ class PlotPanel(QWidget):
         self._refine_timer.setInterval(REFINE_MS)
         self._refine_timer.timeout.connect(self._refine)
 
-        self.iso = _Plot("IsoFLOP curves (budget ÷10 … ×10)", "Parameters N", "Loss", True, False)
+        self.iso = _Plot("IsoFLOP curves: the plan's budget (thick), every ½ decade", "Parameters N",
+                         "Loss", True, False)  # fmt: skip
         self.front = _Plot(
             "Compute-optimal frontier", "Training compute C (FLOPs)", "N*, D*", True, True
         )
@@ -646,9 +646,12 @@ class PlotPanel(QWidget):
     # ------------------------------------------------------------------ construction
     def _build_items(self) -> None:
         c = LIGHT
-        # all isoFLOP curves of one law in one item, separated by NaN (one setData per step)
+        # a law's curves at round budgets in one item, separated by NaN (set when the budgets
+        # change), and its curve at the plan's budget (set at every step)
         self._iso_curves = self.iso.curve(_pen(c["main"]), connect="finite")
+        self._iso_own = self.iso.curve(_pen(c["main"], 2))
         self._iso_cmp = self.iso.curve(_pen(c["compare"], dashed=True), connect="finite")
+        self._iso_cmp_own = self.iso.curve(_pen(c["compare"], 2, dashed=True))
         self._iso_valley = self.iso.marker(c["main"], size=6)
         self._iso_opt = self.iso.marker(c["marker"], symbol="star", size=15)
         self._iso_cmp_opt = self.iso.marker(c["compare"], symbol="star", size=13)
@@ -700,6 +703,7 @@ class PlotPanel(QWidget):
         for p in self._plots.values():
             p.apply_colors(c)
         pens = ((self._iso_curves, _pen(c["main"])), (self._iso_cmp, _pen(c["compare"], dashed=True)),
+                (self._iso_own, _pen(c["main"], 2)), (self._iso_cmp_own, _pen(c["compare"], 2, dashed=True)),
                 (self._front_n, _pen(c["main"], 2)), (self._front_d, _pen(c["second"], 2)),
                 (self._front_n_cmp, _pen(c["main"], dashed=True)), (self._front_d_cmp, _pen(c["second"], dashed=True)),
                 (self._loss_curve, _pen(c["main"], 2)), (self._loss_cmp, _pen(c["compare"], dashed=True)),
@@ -776,16 +780,13 @@ class PlotPanel(QWidget):
     # ------------------------------------------------------------------ data
     def _side(self, law: Law, plan: Plan) -> _Side:
         q = plan.question if plan.question is not None else Question(law=law, flops=plan.flops)
-        iso = None
+        iso = own = None
         if law.has_loss:
-            include = [None] * len(ISO_FACTORS)
-            include[ISO_MIDDLE] = plan.n_params
-            try:
-                iso = curves.isoflop_curves(
-                    q, plan.flops * np.asarray(ISO_FACTORS), include=include
-                )
+            try:  # (the round budgets' curves are cached: a drag recomputes only the plan's)
+                iso = curves.isoflop_curves(q, curves.iso_budgets(plan.flops))
+                own = curves.isoflop_curves(q, [plan.flops], include=[plan.n_params])
             except (ValueError, ArithmeticError):
-                iso = None
+                iso = own = None
         grid = self._grid_for(plan.flops)
         frontier, coarse = self._frontier(q, grid)
         return _Side(
@@ -793,6 +794,7 @@ class PlotPanel(QWidget):
             plan,
             q,
             iso,
+            own,
             frontier,
             coarse,
             curves.plan_notes(plan),
@@ -922,7 +924,8 @@ class PlotPanel(QWidget):
         return x, y
 
     # ------------------------------------------------------------------ isoFLOP plot
-    def _iso_xy(self, iso: curves.IsoCurves) -> tuple[np.ndarray, np.ndarray]:
+    @staticmethod
+    def _iso_xy(iso: curves.IsoCurves) -> tuple[np.ndarray, np.ndarray]:
         sep = np.full((len(iso.flops), 1), np.nan)
         return np.hstack([iso.n_params, sep]).ravel(), np.hstack([iso.loss, sep]).ravel()
 
@@ -931,16 +934,22 @@ class PlotPanel(QWidget):
         xs: list[Any] = []
         ys: list[Any] = []
         entries: list[tuple[pg.PlotDataItem | None, str]] = []
-        for side, curve, star, valley in ((main, self._iso_curves, self._iso_opt, self._iso_valley),
-                                          (other, self._iso_cmp, self._iso_cmp_opt, None)):  # fmt: skip
-            iso = side.iso if side is not None else None
-            if side is None or iso is None or not np.isfinite(iso.loss).any():
-                self._clear(curve, star, *((valley,) if valley is not None else ()))
+        for side, curve, own_curve, star, valley in (
+            (main, self._iso_curves, self._iso_own, self._iso_opt, self._iso_valley),
+            (other, self._iso_cmp, self._iso_cmp_own, self._iso_cmp_opt, None),
+        ):
+            iso, own = (side.iso, side.own) if side is not None else (None, None)
+            if side is None or iso is None or own is None or not np.isfinite(own.loss).any():
+                self._clear(curve, own_curve, star, *((valley,) if valley is not None else ()))
                 continue
-            self._set(curve, *self._iso_xy(iso))
-            if valley is not None:
-                ok = np.isfinite(iso.n_min) & np.isfinite(iso.loss_min)
-                self._set(valley, iso.n_min[ok], iso.loss_min[ok])
+            self._set(curve, *self._iso_xy(iso), key=(iso,))  # round budgets: rarely changes
+            self._set(own_curve, own.n_params[0], own.loss[0])
+            if valley is not None:  # every curve's minimum, in budget order
+                order = np.argsort(np.concatenate([iso.flops, own.flops]))
+                n_min = np.concatenate([iso.n_min, own.n_min])[order]
+                l_min = np.concatenate([iso.loss_min, own.loss_min])[order]
+                ok = np.isfinite(n_min) & np.isfinite(l_min)
+                self._set(valley, n_min[ok], l_min[ok])
             pl = side.plan
             if pl.loss is not None and math.isfinite(pl.loss):
                 self._set(star, [pl.n_params], [pl.loss])
@@ -948,15 +957,15 @@ class PlotPanel(QWidget):
                 ys.append(pl.loss)
             else:
                 self._clear(star)
-            xs.append(iso.n_params)
-            middle = iso.loss[ISO_MIDDLE]
+            xs += [iso.n_params, own.n_params]
+            middle = own.loss[0]
             ends = middle[np.isfinite(middle)][[0, -1]] if np.isfinite(middle).sum() >= 2 else []
-            ys += [iso.loss_min, ends]
+            ys += [iso.loss_min, own.loss_min, ends]
             if other is not None:
                 dashed = " (dashed)" if curve is self._iso_cmp else ""
-                entries.append((curve, iso.surface + dashed))
-            elif iso.surface != side.law.id:
-                entries.append((curve, iso.surface))
+                entries.append((own_curve, own.surface + dashed))
+            elif own.surface != side.law.id:
+                entries.append((own_curve, own.surface))
             for i, note in enumerate(side.notes):  # the first beside the plan's own marker
                 entries.append((star, note.removeprefix("★ ")) if i == 0 else (None, note))
         bounds = {b.quantity + (":lo" if "≥" in b.label else ":hi"): b for b in main.bounds}

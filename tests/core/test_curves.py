@@ -142,3 +142,21 @@ def test_serving_costs_and_the_inference_aware_alternative() -> None:
     assert ia is not None and ia.training == pytest.approx(p.inference_aware["train_cost_usd"])
     assert ia.total[1] < costs.total[1]  # cheaper over its lifetime at the demand it plans for
     assert curves.inference_aware_costs(plan(_question("dense")), tokens) is None
+
+
+@pytest.mark.parametrize("flops", [1e18, 2.2e20, 1e23, 1.3e23, 3.1623e23, 9.9e26])
+def test_iso_budgets_are_round_and_surround_the_plan(flops: float) -> None:
+    budgets = curves.iso_budgets(flops)
+    k = [2 * math.log10(b) for b in budgets]
+    assert k == pytest.approx([round(x) for x in k], abs=1e-9)  # 10^(k/2): 1e23, 3.16e23, ...
+    assert budgets == tuple(sorted(budgets)) and len(budgets) == 4
+    below, above = budgets[:2], budgets[2:]
+    assert max(below) < flops < min(above)
+    gaps = [abs(math.log10(b / flops)) for b in budgets]
+    assert min(gaps) >= curves.ISO_GAP - 1e-9 and max(gaps) <= 1.0 + curves.ISO_GAP + 1e-9
+    assert np.all(np.diff(k) >= 1 - 1e-9)  # half-decade steps, one skipped around the plan
+
+
+def test_iso_budgets_stay_put_while_the_budget_moves() -> None:
+    assert curves.iso_budgets(1.3e23) == curves.iso_budgets(2e23) == curves.iso_budgets(2.5e23)
+    assert curves.iso_budgets(1e23) != curves.iso_budgets(2.5e23)  # a round budget is skipped

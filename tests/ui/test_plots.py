@@ -49,10 +49,9 @@ def test_optimum_marker_sits_at_the_plan(panel: PlotPanel) -> None:
     x, y = panel._iso_opt.getData()
     assert x[0] == pytest.approx(math.log10(p.n_params))  # log mode: view data are log10
     assert y[0] == pytest.approx(p.loss)
-    # the valley marker of the middle isoFLOP curve is the optimum, the curve's lowest point
-    _xs, ys = panel._iso_curves.getOriginalDataset()
-    middle = np.asarray(ys).reshape(5, -1)[2, :-1]
-    assert np.nanmin(middle) >= p.loss - 1e-9
+    # the valley marker of the plan's own isoFLOP curve is the optimum, the curve's lowest point
+    _xs, own = panel._iso_own.getOriginalDataset()
+    assert np.nanmin(own) >= p.loss - 1e-9
     vx, vy = panel._iso_valley.getData()
     assert vx[2] == pytest.approx(math.log10(p.n_params), abs=1e-3) and vy[2] == pytest.approx(
         p.loss, rel=1e-7
@@ -125,7 +124,7 @@ def test_plan_is_on_its_curves_with_every_effect(panel: PlotPanel, effect: str) 
     p = plan(q)
     panel.update_plan(EPOCH, p)
     panel.flush()
-    n, loss = (np.asarray(v).reshape(5, -1)[2, :-1] for v in panel._iso_curves.getOriginalDataset())
+    n, loss = panel._iso_own.getOriginalDataset()
     ok = np.isfinite(loss)
     on_curve = np.interp(math.log(p.n_params), np.log(n[ok]), loss[ok])
     assert on_curve == pytest.approx(p.loss, rel=3e-5)  # the star is a point of its isoFLOP curve
@@ -268,6 +267,19 @@ def test_budget_steps_reuse_the_frontier(panel: PlotPanel, monkeypatch) -> None:
     for c in (3e22, 1e23, 5e24):
         panel.update_plan(EPOCH, plan(q.with_(flops=c)))
     assert calls == []
+
+
+def test_budget_steps_redraw_only_the_plans_own_isoflop_curve(panel: PlotPanel) -> None:
+    panel.update_plan(EPOCH, plan(EPOCH, 1.3e23))
+    round_curves = panel._iso_curves.getOriginalDataset()
+    own = panel._iso_own.getOriginalDataset()
+    panel.update_plan(EPOCH, plan(EPOCH, 2.4e23))
+    assert panel._iso_curves.getOriginalDataset()[1] is round_curves[1]  # not set again
+    assert not np.array_equal(panel._iso_own.getOriginalDataset()[1], own[1], equal_nan=True)
+    budgets = np.asarray(panel._iso_valley.getData()[0])  # the curves' minima, in budget order
+    assert len(budgets) == 5 and np.all(np.diff(budgets) > 0)  # bigger budgets, bigger N_min
+    panel.update_plan(EPOCH, plan(EPOCH, 4e24))  # other round budgets
+    assert panel._iso_curves.getOriginalDataset()[1] is not round_curves[1]
 
 
 def test_slow_frontier_is_drawn_coarse_then_in_full(panel: PlotPanel, qtbot, monkeypatch) -> None:
