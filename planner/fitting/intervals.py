@@ -104,8 +104,8 @@ def _quantiles(values: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray
     k = values.shape[1]
     pos = np.array([(1 - level) / 2, (1 + level) / 2]) * (k - 1)
     lo_i, hi_i = np.floor(pos).astype(int), np.ceil(pos).astype(int)
-    if np.isfinite(values).all():
-        part = np.partition(values, sorted({*lo_i, *hi_i}), axis=1)
+    if np.isfinite(values).all():  # (sorting 1,000 samples beats np.partition's select here)
+        part = np.sort(values, axis=1)
         w = pos - lo_i
         lo = part[:, lo_i[0]] * (1 - w[0]) + part[:, hi_i[0]] * w[0]
         hi = part[:, lo_i[1]] * (1 - w[1]) + part[:, hi_i[1]] * w[1]

@@ -101,14 +101,25 @@ class Prediction:
         return [self.point(i) for i in range(len(self))]
 
 
+_CALIBRATIONS: dict[int, tuple[Any, Calibration | None]] = {}
+
+
 def _calibration(law: Any) -> Calibration | None:
+    """The law's calibration, read once per table (a dragged slider asks at every step)."""
     table = getattr(law.info, "calibration", None)
     if not table:
         return None
+    hit = _CALIBRATIONS.get(id(table))
+    if hit is not None and hit[0] is table:
+        return hit[1]
     try:
-        return Calibration.from_table(table)
+        cal = Calibration.from_table(table)
     except (KeyError, TypeError, ValueError):
-        return None
+        cal = None
+    if len(_CALIBRATIONS) > 64:
+        _CALIBRATIONS.clear()
+    _CALIBRATIONS[id(table)] = (table, cal)  # (keeps the table alive: its id stays unique)
+    return cal
 
 
 def interval_kind(law: Any, level: float | None = None) -> str:
@@ -130,9 +141,9 @@ def _sample_log_losses(samples: np.ndarray, form: str, n: np.ndarray, d: np.ndar
     """ln L of every sample (rows) at every point (columns); NaN where not finite."""
     s = np.asarray(samples, dtype=float)
     with np.errstate(all="ignore"):
-        if form == "chinchilla":
+        if form == "chinchilla":  # (x^-a as exp(-a ln x): a third of the time of a power)
             E, A, B, al, be = (c[:, None] for c in s.T)
-            loss = E + A * n[None, :] ** -al + B * d[None, :] ** -be
+            loss = E + A * np.exp(-al * np.log(n)[None, :]) + B * np.exp(-be * np.log(d)[None, :])
         elif form == "kaplan":
             nc, dc, an, ad = (c[:, None] for c in s.T)
             loss = ((nc / n[None, :]) ** (an / ad) + dc / d[None, :]) ** ad
@@ -177,11 +188,21 @@ def loss_prediction_interval(law: Any, n_params: Any, n_tokens: Any, level: floa
             lo, hi = np.nanpercentile(ls, [50 * (1 - level), 50 * (1 + level)], axis=0)
             return np.exp(lo).reshape(shape), np.exp(hi).reshape(shape), kind
         centre = np.log(np.asarray(law.loss(n1, d1) if loss is None else loss, dtype=float).reshape(-1))
-        sd_boot = np.nanstd(ls, axis=0, ddof=1) if len(ls) > 1 else np.zeros(len(n1))
+        sd_boot = _sample_sd(ls)
         u = _decades(law, n1, d1, 6.0 * n1 * d1)
         u = np.where(np.isfinite(u), u, 0.0)
         half = cal.half_width(sd_boot, u, level)
     return np.exp(centre - half).reshape(shape), np.exp(centre + half).reshape(shape), kind
+
+
+def _sample_sd(ls: np.ndarray) -> np.ndarray:
+    """Standard deviation (ddof 1) of every column of the samples, NaN rows left out."""
+    if len(ls) < 2:
+        return np.zeros(ls.shape[1])
+    if np.isfinite(ls).all():  # (the usual case: a quarter of nanstd's time)
+        dev = ls - ls.mean(axis=0)
+        return np.sqrt(np.einsum("ij,ij->j", dev, dev) / (len(ls) - 1))
+    return np.nanstd(ls, axis=0, ddof=1)
 
 
 class _quiet:
