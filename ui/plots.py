@@ -55,6 +55,7 @@ FINE_NOW_S = 0.004  # compute the full frontier at once when it should take less
 REFINE_MS = 150  # then the full grid, this long after the last change
 SERVING_POINTS = 48
 PLOT_KEYS = ("isoflop", "frontier", "loss", "serving")
+_ALONG = np.linspace(0.0, 1.0, 24)  # points along a straight two-point line (legend placement)
 EXPORT_SCALE = 2.0  # PNG export: this many image pixels per screen pixel
 
 # Okabe-Ito colours (colour-blind safe); compare overlays use their own hue, dashed.
@@ -237,6 +238,7 @@ class _Curve(pg.PlotCurveItem):
     def __init__(self, pen: Any, logx: bool, logy: bool, connect: str = "all") -> None:
         self._logx, self._logy = logx, logy
         self._original: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
+        self._pixel: tuple[float, float] | None = None  # a view pixel in data units, per view
         super().__init__(pen=pen, connect=connect)
 
     def setData(self, *args: Any, **kwargs: Any) -> None:
@@ -251,6 +253,49 @@ class _Curve(pg.PlotCurveItem):
 
     def getOriginalDataset(self) -> tuple[np.ndarray | None, np.ndarray | None]:
         return self._original
+
+    # The scene asks for the bounding rectangle of every changed item at every step; pyqtgraph
+    # recomputes it from nanmin/nanmax under a warnings guard and the item's device transform
+    # (~25 us a curve). Here the bounds take one fmin/fmax pass and the pixel size is kept until
+    # the view changes.
+    def dataBounds(self, ax: int, frac: float = 1.0, orthoRange: Any = None) -> Any:  # noqa: N803 (pyqtgraph API)
+        if frac < 1.0 or orthoRange is not None or self.opts["fillLevel"] is not None:
+            return super().dataBounds(ax, frac, orthoRange)
+        cache = self._boundsCache[ax]
+        if cache is not None and cache[0] == (frac, None):
+            return cache[1]
+        bounds = _finite_bounds(self.xData if ax == 0 else self.yData)
+        self._boundsCache[ax] = [(frac, None), bounds]
+        return bounds
+
+    def viewTransformChanged(self) -> None:
+        self._pixel = None
+        super().viewTransformChanged()
+
+    def boundingRect(self) -> QRectF:
+        if self._boundingRect is None:
+            (x0, x1), (y0, y1) = self.dataBounds(0), self.dataBounds(1)
+            if x0 is None or y0 is None:
+                return QRectF()
+            pad = self.pixelPadding()
+            if pad > 0 and self._pixel is None:
+                vx, vy = self.pixelVectors()
+                if vx is not None and vy is not None:  # (None before the item is first shown)
+                    self._pixel = (vx.length(), vy.length())
+            px, py = (pad * self._pixel[0], pad * self._pixel[1]) if pad > 0 and self._pixel else (0.0, 0.0)
+            self._boundingRect = QRectF(x0 - px, y0 - py, x1 - x0 + 2 * px, y1 - y0 + 2 * py)
+        return self._boundingRect
+
+
+def _finite_bounds(values: np.ndarray | None) -> tuple[float, float] | tuple[None, None]:
+    """(min, max) of the finite values, NaN ignored; (None, None) when there are none."""
+    if values is None or not len(values):
+        return None, None
+    lo, hi = float(np.fmin.reduce(values)), float(np.fmax.reduce(values))
+    if math.isfinite(lo) and math.isfinite(hi):
+        return lo, hi
+    finite = values[np.isfinite(values)]
+    return (float(finite.min()), float(finite.max())) if finite.size else (None, None)
 
 
 class _Markers(pg.GraphicsObject):
@@ -273,6 +318,7 @@ class _Markers(pg.GraphicsObject):
         self._x = np.empty(0)
         self._y = np.empty(0)
         self._rect = QRectF()
+        self._pixel: tuple[float, float] | None = None  # a view pixel in data units, per view
         self._symbol = symbol
         self._sample: pg.PlotDataItem | None = None
         self.setZValue(10)
@@ -322,13 +368,18 @@ class _Markers(pg.GraphicsObject):
         self.prepareGeometryChange()  # the symbols' size in data units changes with the view
         super().viewTransformChanged()
         self._rect = QRectF()
+        self._pixel = None
 
     def boundingRect(self) -> QRectF:
         if not self._x.size:
             return QRectF()
         if self._rect.isNull():
-            pw, ph = self.pixelWidth(), self.pixelHeight()
-            px, py = (pw or 0.0) * self._size, (ph or 0.0) * self._size
+            if self._pixel is None:
+                pw, ph = self.pixelWidth(), self.pixelHeight()
+                if pw and ph:  # (0 before the item is first shown)
+                    self._pixel = (pw, ph)
+            pw, ph = self._pixel or (0.0, 0.0)
+            px, py = pw * self._size, ph * self._size
             x0, x1 = float(self._x.min()), float(self._x.max())
             y0, y1 = float(self._y.min()), float(self._y.max())
             self._rect = QRectF(x0 - px, y0 - py, x1 - x0 + 2 * px, y1 - y0 + 2 * py)
@@ -451,12 +502,12 @@ class _Plot(pg.PlotWidget):
         """(item, x, y) of every visible curve and marker set with data, in view coordinates
         (log10 on a log axis, like the view range)."""
         for item in self.getPlotItem().items:
-            if not item.isVisible() or not hasattr(item, "getData"):
+            if not isinstance(item, _Curve | _Markers) or not item.isVisible():
                 continue
             x, y = item.getData()
             if x is None or len(x) == 0:
                 continue
-            yield item, np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+            yield item, x, y
 
     def place_legend(self) -> None:
         """Move the legend to the view corner covering the fewest points of the plot's curves
@@ -474,8 +525,7 @@ class _Plot(pg.PlotWidget):
         xs, ys = [], []
         for _item, x, y in self.shown_data():
             if len(x) == 2:  # a straight line: points along it
-                t = np.linspace(0.0, 1.0, 24)
-                x, y = x[0] + t * (x[1] - x[0]), y[0] + t * (y[1] - y[0])
+                x, y = x[0] + _ALONG * (x[1] - x[0]), y[0] + _ALONG * (y[1] - y[0])
             xs.append(x)
             ys.append(y)
         if not xs:
@@ -782,9 +832,10 @@ class PlotPanel(QWidget):
         q = plan.question if plan.question is not None else Question(law=law, flops=plan.flops)
         iso = own = None
         if law.has_loss:
+            qf = curves.free_question(q)  # (once: its cache misses at every new budget)
             try:  # (the round budgets' curves are cached: a drag recomputes only the plan's)
-                iso = curves.isoflop_curves(q, curves.iso_budgets(plan.flops))
-                own = curves.isoflop_curves(q, [plan.flops], include=[plan.n_params])
+                iso = curves.isoflop_curves(qf, curves.iso_budgets(plan.flops))
+                own = curves.isoflop_curves(qf, [plan.flops], include=[plan.n_params])
             except (ValueError, ArithmeticError):
                 iso = own = None
         grid = self._grid_for(plan.flops)

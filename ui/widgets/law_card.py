@@ -78,6 +78,8 @@ class GroupedCombo(QComboBox):
 
     def set_current_key(self, key: str) -> bool:
         """Select ``key`` silently; False when it is not listed."""
+        if self.currentData(KEY_ROLE) == key:  # (every plan refresh asks; most change nothing)
+            return True
         idx = self.findData(key, KEY_ROLE)
         if idx < 0:
             return False
