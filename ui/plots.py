@@ -53,6 +53,10 @@ FRONTIER_POINTS = 64
 COARSE_POINTS = 12  # frontier budgets drawn at once when the full grid is slow
 FINE_NOW_S = 0.004  # compute the full frontier at once when it should take less than this
 REFINE_MS = 150  # then the full grid, this long after the last change
+# while a slider is held (follow_range): an axis re-ranges when its data fill less than 12% of
+# it (not 30%), and then leaves 1.5 spans of room ahead of the data's motion (not 0.5)
+DRAG_FOLLOW = {"least": 0.12, "lead": 1.5, "pad": 0.36}
+RELEASE_FOLLOW = {"least": 0.5}  # on release, a view the data fill less than half of is redone
 SERVING_POINTS = 48
 PLOT_KEYS = ("isoflop", "frontier", "loss", "serving")
 _ALONG = np.linspace(0.0, 1.0, 24)  # points along a straight two-point line (legend placement)
@@ -239,6 +243,7 @@ class _Curve(pg.PlotCurveItem):
         self._logx, self._logy = logx, logy
         self._original: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
         self._pixel: tuple[float, float] | None = None  # a view pixel in data units, per view
+        self._segmented: bool | None = None  # drawn as line segments (per pen)
         super().__init__(pen=pen, connect=connect)
 
     def setData(self, *args: Any, **kwargs: Any) -> None:
@@ -271,6 +276,31 @@ class _Curve(pg.PlotCurveItem):
     def viewTransformChanged(self) -> None:
         self._pixel = None
         super().viewTransformChanged()
+
+    def setPen(self, *args: Any, **kwargs: Any) -> None:
+        super().setPen(*args, **kwargs)
+        self._segmented = None
+
+    def paint(self, p: Any, opt: Any, widget: Any) -> None:
+        """pyqtgraph's paint for a plain line (no fill, shadow or OpenGL, which these curves
+        never use): the same drawing without its per-call profiler and option checks, which
+        cost more than drawing a 64-point line."""
+        o = self.opts
+        if o["fillLevel"] is not None or o["shadowPen"] is not None or o["compositionMode"] is not None:
+            super().paint(p, opt, widget)
+            return
+        pen = o["pen"]
+        if self.xData is None or not len(self.xData) or pen is None or pen.style() == Qt.PenStyle.NoPen:
+            return
+        aa = self._exportOpts.get("antialias", True) if self._exportOpts is not False else o["antialias"]
+        p.setRenderHint(p.RenderHint.Antialiasing, aa)
+        p.setPen(pen)
+        if self._segmented is None:  # (wide solid pens: segments, as pyqtgraph chooses)
+            self._segmented = self._shouldUseDrawLineSegments(pen)
+        if self._segmented and not aa:
+            p.drawLines(*self._getLineSegments())
+        else:
+            p.drawPath(self.getPath())
 
     def boundingRect(self) -> QRectF:
         if self._boundingRect is None:
@@ -437,6 +467,8 @@ class _Plot(pg.PlotWidget):
         self._xlabel = xlabel
         self._legend_entries: tuple = ()
         self._legend_corner = (0, 0)  # (x, y): 0 left/top, 1 right/bottom
+        self.dragging = False  # a slider is held: looser ranges, a legend that stays put
+        self.released = False  # the update at a slider's release: ranges tidied
         self._colors = LIGHT
         self.message = pg.TextItem("", anchor=(0.5, 0.5))
         self.message.setZValue(100)
@@ -543,7 +575,11 @@ class _Plot(pg.PlotWidget):
             )
         here = self._legend_corner
         best = min(counts, key=lambda c: (counts[c], c != here))
-        if counts[best] + 4 < counts[here] or (counts[best] == 0 < counts[here]):
+        if self.dragging:  # (a legend jumping about under the pointer distracts: only if it hides much)
+            move = counts[here] > 2 * counts[best] + 16
+        else:
+            move = counts[best] + 4 < counts[here] or (counts[best] == 0 < counts[here])
+        if move:
             self._legend_corner = best
             legend.anchor(
                 itemPos=best,
@@ -576,8 +612,9 @@ class _Plot(pg.PlotWidget):
         vb = self.getPlotItem().getViewBox()
         (x0, x1), (y0, y1) = vb.viewRange()
         known = getattr(self, "_ranged", (False, False))
-        nx = follow_range((x0, x1) if known[0] else None, *x, log=self.logx) if x else None
-        ny = follow_range((y0, y1) if known[1] else None, *y, log=self.logy) if y else None
+        kw = DRAG_FOLLOW if self.dragging else RELEASE_FOLLOW if self.released else {}
+        nx = follow_range((x0, x1) if known[0] else None, *x, log=self.logx, **kw) if x else None
+        ny = follow_range((y0, y1) if known[1] else None, *y, log=self.logy, **kw) if y else None
         nx = None if nx == (x0, x1) else nx
         ny = None if ny == (y0, y1) else ny
         self._ranged = (known[0] or nx is not None, known[1] or ny is not None)
@@ -785,10 +822,23 @@ class PlotPanel(QWidget):
         return dict(self._plots)
 
     def set_dragging(self, dragging: bool) -> None:
-        """A slider is held (True) or released (False): on release the full frontier is drawn
-        at once. Axes follow the plan either way (no frozen, empty plots)."""
+        """A slider is held (True) or released (False).
+
+        Axes follow the plan either way (no frozen, empty plots), but while a slider is held
+        they re-range less often (:data:`DRAG_FOLLOW`: room ahead of the data's motion, a view
+        kept while the data fill 12% of it) and legends move only off a corner where they hide
+        much: each re-range redraws the axes (~2 ms) and a moving legend distracts. On release
+        the full frontier is drawn and the ranges and legends are tidied at once.
+        """
+        for plot in self._plots.values():
+            plot.dragging, plot.released = dragging, not dragging
         if not dragging:
+            refined = self._refine_timer.isActive()
             self.flush()
+            if not refined and self._last is not None:
+                self.update_plan(*self._last)
+            for plot in self._plots.values():
+                plot.released = False
 
     def flush(self) -> None:
         """Draw pending full-resolution frontiers now (tests, release of a slider)."""

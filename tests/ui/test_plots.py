@@ -400,3 +400,36 @@ def test_every_preset_and_effect_draws_in_view(panel: PlotPanel) -> None:
                     where = f"{preset.id} {inputs} {flops:g} {key}"
                     assert not outside, where
                     assert shown or (key in ("isoflop", "loss") and not preset.law.has_loss), where
+
+
+def test_a_held_slider_re_ranges_less_and_release_tidies(panel: PlotPanel) -> None:
+    """While a slider is held the plots keep a view until the data fill less than DRAG_LEAST
+    of it (each re-range redraws the axes) and legends stay put unless they hide much; on
+    release the usual rule applies at once: the curves, which flatten at large budgets, fill
+    the isoFLOP plot again."""
+    law = get_law("kaplan-2020")
+
+    def sweep(dragging: bool) -> tuple[int, int]:
+        panel.set_dragging(False)
+        panel.update_plan(EPOCH, plan(EPOCH, 1e21), law, plan(law, 1e21))
+        panel.set_dragging(dragging)
+        ranges = legends = 0
+        vb = panel.iso.getPlotItem().getViewBox()
+        for c in np.logspace(21, 26, 200):
+            before, corner = vb.viewRange(), panel.iso._legend_corner
+            panel.update_plan(EPOCH, plan(EPOCH, float(c)), law, plan(law, float(c)))
+            assert_every_plot_shows_its_data(panel, f"at {c:.3g} FLOPs")
+            ranges += vb.viewRange() != before
+            legends += panel.iso._legend_corner != corner
+        return ranges, legends
+
+    free = sweep(False)
+    held = sweep(True)
+    assert held[0] < free[0] and held[1] <= free[1], (held, free)
+    y_held = panel.iso.getPlotItem().getViewBox().viewRange()[1]
+    panel.set_dragging(False)
+    y_tidy = panel.iso.getPlotItem().getViewBox().viewRange()[1]
+    assert y_tidy[1] - y_tidy[0] < y_held[1] - y_held[0]  # zoomed back onto the flatter curves
+    views = [w.getPlotItem().getViewBox().viewRange() for w in panel.plot_widgets().values()]
+    panel.update_plan(*panel._last)  # tidy: the usual rule keeps every view
+    assert views == [w.getPlotItem().getViewBox().viewRange() for w in panel.plot_widgets().values()]
