@@ -174,14 +174,17 @@ class Controller(QObject):
 
     # ---------------------------------------------------------------- state -> planner -> views
     def _on_state_changed(self, changed: frozenset[str]) -> None:
-        self.refresh()
+        self.refresh(changed)
 
     def compute(self, law: Law, inputs: PlanInputs) -> Plan:
         """The plan for ``law`` (the same question ``planner plan`` asks for these inputs)."""
         return plan(inputs.question(law))
 
-    def refresh(self) -> None:
+    def refresh(self, changed: frozenset[str] | None = None) -> None:
         """Recompute and push everything (cheap: closed forms and setData).
+
+        ``changed`` names the inputs changed since the last refresh, when known (the budget
+        panel then re-shows only what they touch).
 
         A plan that fails (contradictory inputs) is reported in the status bar with its reason
         and the last good plan stays on screen.
@@ -213,7 +216,7 @@ class Controller(QObject):
             self._shown_law = law
             self.law_panel.card.show_law(law)
         self.law_panel.show_selection(inp.preset, inp.compare, inp.compare_preset)
-        self.budget.show_inputs(inp, main.optimal_vocab_size)
+        self.budget.show_inputs(inp, main.optimal_vocab_size, changed)
         self.cards.show_plan(main, cplan, compare_law.id if compare_law else "", notes)
         self.plots.update_plan(law, main, compare_law, cplan)
         self.details.show_plan(law, main, cplan, compare_law.id if compare_law else "")

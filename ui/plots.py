@@ -56,7 +56,8 @@ REFINE_MS = 150  # then the full grid, this long after the last change
 # while a slider is held (follow_range): an axis re-ranges when its data fill less than 12% of
 # it (not 30%), and then leaves 1.5 spans of room ahead of the data's motion (not 0.5)
 DRAG_FOLLOW = {"least": 0.12, "lead": 1.5, "pad": 0.36}
-RELEASE_FOLLOW = {"least": 0.5}  # on release, a view the data fill less than half of is redone
+RELEASE_FOLLOW = {"least": 0.5}
+LEGEND_CHECK_S = 0.1  # while a slider is held, whether a legend hides data is checked this often  # on release, a view the data fill less than half of is redone
 SERVING_POINTS = 48
 PLOT_KEYS = ("isoflop", "frontier", "loss", "serving")
 _ALONG = np.linspace(0.0, 1.0, 24)  # points along a straight two-point line (legend placement)
@@ -247,14 +248,29 @@ class _Curve(pg.PlotCurveItem):
         super().__init__(pen=pen, connect=connect)
 
     def setData(self, *args: Any, **kwargs: Any) -> None:
-        if len(args) == 2:
-            x, y = (np.asarray(v, dtype=float).ravel() for v in args)
-            self._original = (x, y)
-            with np.errstate(all="ignore"):
-                kwargs["x"] = np.log10(x) if self._logx else x
-                kwargs["y"] = np.log10(y) if self._logy else y
-            args = ()
-        super().setData(*args, **kwargs)
+        if len(args) != 2:
+            super().setData(*args, **kwargs)
+            return
+        x, y = (np.asarray(v, dtype=float).ravel() for v in args)
+        if x.shape != y.shape:
+            raise ValueError(f"x and y differ in length: {x.shape} and {y.shape}")
+        self._original = (x, y)
+        with np.errstate(all="ignore"):
+            x = np.log10(x) if self._logx else x
+            y = np.log10(y) if self._logy else y
+        if kwargs:
+            super().setData(x=x, y=y, **kwargs)
+            return
+        # what pyqtgraph's updateData does for new x and y alone (its argument handling and
+        # profiler cost more than the rest for the few dozen points a step sends)
+        self.xData, self.yData = x, y
+        self.invalidateBounds()
+        self.prepareGeometryChange()
+        self.informViewBoundsChanged()
+        self.path = self.fillPath = self._fillPathList = self._mouseShape = None
+        self._lineSegmentsRendered = False
+        self.update()
+        self.sigPlotChanged.emit(self)
 
     def getOriginalDataset(self) -> tuple[np.ndarray | None, np.ndarray | None]:
         return self._original
@@ -468,6 +484,7 @@ class _Plot(pg.PlotWidget):
         self._legend_entries: tuple = ()
         self._legend_corner = (0, 0)  # (x, y): 0 left/top, 1 right/bottom
         self.dragging = False  # a slider is held: looser ranges, a legend that stays put
+        self._legend_checked = 0.0  # perf_counter of the last legend placement while dragging
         self.released = False  # the update at a slider's release: ranges tidied
         self._colors = LIGHT
         self.message = pg.TextItem("", anchor=(0.5, 0.5))
@@ -548,6 +565,11 @@ class _Plot(pg.PlotWidget):
         legend = pi.legend
         if legend is None or not legend.isVisible():
             return
+        if self.dragging:  # (it stays put anyway unless it hides much: look now and then)
+            now = time.perf_counter()
+            if now - self._legend_checked < LEGEND_CHECK_S:
+                return
+            self._legend_checked = now
         vb = pi.getViewBox()
         w, h = vb.width(), vb.height()
         rect = legend.boundingRect()

@@ -44,6 +44,7 @@ VOCAB_LIMITS = (4096.0, 1048576.0)
 MOE_LIMITS = (1.0 / 512.0, 1.0)
 INFERENCE_LIMITS = (1e9, 1e16)
 UNIQUE_LIMITS = (1e9, 1e15)
+BUDGET_INPUTS = frozenset({"flops", "budget_kind", "budget_value"})  # the fields a budget edit sets
 
 
 @dataclass(frozen=True, slots=True)

@@ -238,6 +238,13 @@ def isoflop_curves(
     return _isoflop_cached(*key)
 
 
+@lru_cache(maxsize=4)
+def _offsets(span: float, points: int) -> np.ndarray:
+    out = np.geomspace(1.0 / span, span, points)
+    out.flags.writeable = False
+    return out
+
+
 @lru_cache(maxsize=8)
 def _isoflop_cached(
     qf: Question,
@@ -248,7 +255,7 @@ def _isoflop_cached(
     terms: tuple[Term, ...],
 ) -> IsoCurves | None:
     active = _terms(qf, terms)
-    offsets = np.geomspace(1.0 / span, span, points)
+    offsets = _offsets(span, points)
     k = len(budgets)
     n_out = np.full((k, points), np.nan)
     l_out = np.full((k, points), np.nan)

@@ -116,6 +116,22 @@ def test_linked_budget_controls_agree_both_ways_without_loops(qtbot, win: MainWi
     assert panel.flops.field.text() == "3.00e23"
 
 
+def test_a_budget_step_re_shows_only_what_the_budget_touches(win: MainWindow, monkeypatch) -> None:
+    panel = win.budget_panel
+    win.controller.set_inputs(vocab_enabled=True, optimal_vocab=True)
+    rest = []
+    real = panel._show_rest
+    monkeypatch.setattr(panel, "_show_rest", lambda *a: rest.append(a) or real(*a))
+    slider(win, "flopsSlider").setValue(300)
+    slider(win, "flopsSlider").setValue(800)
+    assert rest == []  # the thirty other widgets are left as they are
+    assert panel.gpu_hours.value() == pytest.approx(win.current_plan().gpu_hours)
+    assert panel.usd.value() == pytest.approx(win.current_plan().cost_usd)
+    assert panel.vocab.value() == pytest.approx(win.current_plan().optimal_vocab_size)  # follows the budget
+    win.controller.set_inputs(n_gpus=512)  # any other input: every widget
+    assert len(rest) == 1 and panel.n_gpus.value() == 512
+
+
 def test_gpu_type_mfu_count_and_price_feed_the_link(win: MainWindow) -> None:
     panel = win.budget_panel
     flops = win.state.inputs.flops

@@ -433,3 +433,27 @@ def test_a_held_slider_re_ranges_less_and_release_tidies(panel: PlotPanel) -> No
     views = [w.getPlotItem().getViewBox().viewRange() for w in panel.plot_widgets().values()]
     panel.update_plan(*panel._last)  # tidy: the usual rule keeps every view
     assert views == [w.getPlotItem().getViewBox().viewRange() for w in panel.plot_widgets().values()]
+
+
+def test_curve_set_data_matches_pyqtgraphs_own(panel: PlotPanel, qtbot) -> None:
+    """_Curve.setData does for x and y what PlotCurveItem.updateData does (without its option
+    handling): the same data, path, bounds and change signal as pyqtgraph's own item."""
+    plot = panel.front
+    ours = plot.curve(plots._pen("#0072B2", 2))
+    theirs = pg.PlotCurveItem(pen=plots._pen("#0072B2", 2))
+    plot.getPlotItem().addItem(theirs)
+    x = np.logspace(18, 27, 40)
+    y = np.sqrt(x)
+    y[7] = np.nan
+    theirs.setData(np.log10(x), np.log10(y))
+    with qtbot.waitSignal(ours.sigPlotChanged):
+        ours.setData(x, y)
+    for a, b in zip(ours.getData(), theirs.getData(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert ours.getPath() == theirs.getPath()
+    assert ours.dataBounds(0) == theirs.dataBounds(0) and ours.dataBounds(1) == theirs.dataBounds(1)
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert ours.boundingRect() == theirs.boundingRect()
+    plot.getPlotItem().removeItem(theirs)
+    plot.getPlotItem().removeItem(ours)
