@@ -207,9 +207,41 @@ class _Axis(pg.AxisItem):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._label_html: str | None = None
+        self._shown_html: str | None = None  # the HTML the label item holds
+        self._held = True  # pens and range set while building: the label is shown once, after
         super().__init__(*args, **kwargs)
         self.autoSIPrefix = False  # setRange then only invalidates the tick picture
         _cache(self, self.label)
+        self._held = False
+        self._updateLabel()
+
+    def set_colors(self, grid: str, text: str) -> None:
+        """Grid and tick pen, text pen and label colour, with the label re-parsed once."""
+        self._held = True
+        try:
+            # Grid lines are drawn with the axis pen: an opaque colour keeps repaints cheap
+            # (translucent grid lines cost >10 ms per repaint); labels keep the text pen.
+            self.setPen(_pen(grid))
+            self.setTextPen(pg.mkPen(text))
+            self._label_html = None
+            self.setLabel(self.labelText, color=text)
+        finally:
+            self._held = False
+        self._updateLabel()
+
+    def _updateLabel(self) -> None:
+        """pyqtgraph's, parsing the label's HTML only when it changed: building and theming
+        an axis call this eight times (128 parses for the window's sixteen axes, 5 ms of
+        start-up); a new pen still redraws the ticks."""
+        if self._held:
+            return
+        html = self.labelString()
+        if html != self._shown_html:
+            self._shown_html = html
+            self.label.setHtml(html)
+            self._adjustSize()
+        self.picture = None
+        self.update()
 
     def updateAutoSIPrefix(self) -> None:
         self.autoSIPrefixScale = 1.0
@@ -456,8 +488,8 @@ class _Plot(pg.PlotWidget):
     """A PlotWidget with the planner's axes styling, a legend made on demand, range following."""
 
     def __init__(self, title: str, xlabel: str, ylabel: str, logx: bool, logy: bool) -> None:
-        super().__init__(
-            axisItems={side: _Axis(side) for side in ("left", "bottom", "top", "right")}
+        super().__init__(  # (no context menus: the view box's is not even built, 2 ms a plot)
+            axisItems={side: _Axis(side) for side in ("left", "bottom", "top", "right")}, enableMenu=False
         )
         self.setMinimumSize(200, 140)  # four fit a 1366x768 laptop screen beside the cards
         # one rectangle around what changed: a step moves curves and markers all over the plot,
@@ -465,7 +497,6 @@ class _Plot(pg.PlotWidget):
         # rectangles (pyqtgraph's minimal mode) costs more than painting their bounding box
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.BoundingRectViewportUpdate)
         pi = self.getPlotItem()
-        pi.setMenuEnabled(False)
         pi.hideAxis("top")  # (given as _Axis so that none re-sets its label at every range)
         pi.hideAxis("right")
         pi.hideButtons()
@@ -666,15 +697,9 @@ class _Plot(pg.PlotWidget):
         pi = self.getPlotItem()
         for name in ("left", "bottom", "top", "right"):
             ax = pi.getAxis(name)
-            # Grid lines are drawn with the axis pen: an opaque colour keeps repaints cheap
-            # (translucent grid lines cost >10 ms per repaint); labels keep the text pen.
-            ax.setPen(_pen(c["grid"]))
-            ax.setTextPen(pg.mkPen(c["fg"]))
+            ax.set_colors(c["grid"], c["fg"])
             ax.setStyle(tickAlpha=255, maxTickLevel=1)  # opaque grid, two tick levels
             ax.setZValue(-1)  # grid behind curves, markers and legend
-            if isinstance(ax, _Axis):
-                ax._label_html = None
-            ax.setLabel(ax.labelText, color=c["fg"])
         pi.setTitle(self._title, size="10pt", color=c["fg"])
         self.message.setColor(c["muted"])
         self._style_legend()
@@ -682,6 +707,49 @@ class _Plot(pg.PlotWidget):
 
 # ---------------------------------------------------------------------------------------------
 # the panel
+
+
+def _show_line(line: pg.InfiniteLine, value: float | None, label: str = "") -> None:
+    """Show ``line`` at ``value`` (log10 position) with ``label``; hide it for None."""
+    if value is None or not (value > 0 and math.isfinite(value)):
+        if line.isVisible():
+            line.hide()
+        return
+    pos = math.log10(value)
+    if not line.isVisible():
+        line.show()
+    if line.value() != pos:
+        line.setPos(pos)
+    if line.label.format != label or line.label.toPlainText() != label:
+        line.label.setFormat(label)  # the label draws its text only while visible
+
+
+class _BoundLines:
+    """A plot's labelled constraint lines by key, each made when first shown (a line with its
+    label costs ~0.7 ms to build, and most plans have no bound)."""
+
+    def __init__(self, plot: _Plot, angle: int, keys: Sequence[str]) -> None:
+        self._plot, self._angle, self.keys = plot, angle, tuple(keys)
+        self.lines: dict[str, pg.InfiniteLine] = {}
+        self._color = LIGHT["bound"]
+
+    def show(self, key: str, value: float | None, label: str = "") -> None:
+        line = self.lines.get(key)
+        if line is None:
+            if value is None or not (value > 0 and math.isfinite(value)):
+                return
+            line = self.lines[key] = self._plot.line(self._angle)
+            self._style(line)
+        _show_line(line, value, label)
+
+    def set_color(self, color: str) -> None:
+        self._color = color
+        for line in self.lines.values():
+            self._style(line)
+
+    def _style(self, line: pg.InfiniteLine) -> None:
+        line.setPen(_pen(self._color, dashed=True))
+        line.label.setColor(self._color)
 
 
 class _Side(NamedTuple):
@@ -764,7 +832,7 @@ class PlotPanel(QWidget):
         self._iso_valley = self.iso.marker(c["main"], size=6)
         self._iso_opt = self.iso.marker(c["marker"], symbol="star", size=15)
         self._iso_cmp_opt = self.iso.marker(c["compare"], symbol="star", size=13)
-        self._iso_bounds = {"lo": self.iso.line(90), "hi": self.iso.line(90)}
+        self._iso_bounds = _BoundLines(self.iso, 90, ("lo", "hi"))
 
         self._front_n = self.front.curve(_pen(c["main"], 2))
         self._front_d = self.front.curve(_pen(c["second"], 2))
@@ -776,7 +844,7 @@ class PlotPanel(QWidget):
         self._front_pts = self.front.marker(c["marker"], size=9)
         self._front_cmp_pts = self.front.marker(c["compare"], size=8)
         self._front_ia = self.front.marker(c["ia"], symbol="d", size=10)
-        self._front_bounds = {"n_params": self.front.line(0), "n_tokens": self.front.line(0)}
+        self._front_bounds = _BoundLines(self.front, 0, ("n_params", "n_tokens"))
 
         self._loss_curve = self.lossp.curve(_pen(c["main"], 2))
         self._loss_cmp = self.lossp.curve(_pen(c["compare"], dashed=True))
@@ -822,9 +890,8 @@ class PlotPanel(QWidget):
         for item, pen in pens:
             item.setPen(pen)
         self._front_vline.setPen(_pen(c["muted"]))
-        for line in (*self._iso_bounds.values(), *self._front_bounds.values()):
-            line.setPen(_pen(c["bound"], dashed=True))
-            line.label.setColor(c["bound"])
+        for lines in (self._iso_bounds, self._front_bounds):
+            lines.set_color(c["bound"])
         for key, (lo, hi, fill) in self._band_items.items():
             color = c["second"] if key == "n_tokens" else c["main"]
             for edge in (lo, hi):
@@ -1013,20 +1080,6 @@ class PlotPanel(QWidget):
         item.setData(x, y)
 
     @staticmethod
-    def _show_line(line: pg.InfiniteLine, value: float | None, label: str = "") -> None:
-        if value is None or not (value > 0 and math.isfinite(value)):
-            if line.isVisible():
-                line.hide()
-            return
-        pos = math.log10(value)
-        if not line.isVisible():
-            line.show()
-        if line.value() != pos:
-            line.setPos(pos)
-        if line.label.format != label or line.label.toPlainText() != label:
-            line.label.setFormat(label)  # the label draws its text only while visible
-
-    @staticmethod
     def _frontier_xy(
         side: _Side, values: np.ndarray | None, own: float
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -1092,10 +1145,10 @@ class PlotPanel(QWidget):
             for i, note in enumerate(side.notes):  # the first beside the plan's own marker
                 entries.append((star, note.removeprefix("★ ")) if i == 0 else (None, note))
         bounds = {b.quantity + (":lo" if "≥" in b.label else ":hi"): b for b in main.bounds}
-        for side_key, line in self._iso_bounds.items():
+        for side_key in self._iso_bounds.keys:
             b = bounds.get(f"n_params:{side_key}")
-            self._show_line(
-                line,
+            self._iso_bounds.show(
+                side_key,
                 b.value if b else None,
                 (b.label + (" (binding)" if b.binding else "")) if b else "",
             )
@@ -1145,15 +1198,14 @@ class PlotPanel(QWidget):
             self._clear(self._front_ia)
         shown = set()
         for b in main.bounds:
-            line = self._front_bounds.get(b.quantity)
-            if line is None or b.quantity in shown:
+            if b.quantity not in self._front_bounds.keys or b.quantity in shown:
                 continue
             shown.add(b.quantity)
-            self._show_line(line, b.value, b.label + (" (binding)" if b.binding else ""))
+            self._front_bounds.show(b.quantity, b.value, b.label + (" (binding)" if b.binding else ""))
             ys.append(b.value)
-        for quantity, line in self._front_bounds.items():
+        for quantity in self._front_bounds.keys:
             if quantity not in shown:
-                self._show_line(line, None)
+                self._front_bounds.show(quantity, None)
         self._update_bands(main)
         self.front.set_legend(entries)
         self.front.follow(_extent(xs, True), _extent(ys, True))

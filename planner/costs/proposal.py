@@ -68,6 +68,7 @@ ANCHORS = ((32.0, 4096.0), (80.0, 8192.0), (126.0, 16384.0))
 _B1 = math.log(2.0) / math.log(80.0 / 32.0)
 _B2 = math.log(2.0) / math.log(126.0 / 80.0)
 _TABLE_MAX_LAYERS = 4096
+_TABLE_FIRST_LAYERS = 512
 RULE_TEXT = (
     "depth/width through Llama shapes (d = 128·L to 32 layers, then (80, 8192), (126, 16384), "
     "d/L = 130 beyond); head size 128 (64 below d = 2048); 8 KV heads; SwiGLU 1.3·(8/3)·d "
@@ -189,10 +190,23 @@ def _continuous(L: float, d: float, vocab: int, meaning: str, seq: float, rule: 
 
 
 @lru_cache(maxsize=64)
-def _rule_table(vocab: int, meaning: str, seq: float, rule: ShapeRule, hd: int | None) -> tuple[float, ...]:
-    """ln of the rule curve's measure at L = 1 … 4096 (depends only on the rule: cached)."""
+def _rule_table(vocab: int, meaning: str, seq: float, rule: ShapeRule, hd: int | None,
+                layers: int = _TABLE_MAX_LAYERS) -> tuple[float, ...]:  # fmt: skip
+    """ln of the rule curve's measure at L = 1 … ``layers`` (depends only on the rule: cached)."""
     return tuple(math.log(_continuous(L, rule_width(L), vocab, meaning, seq, rule, hd))
-                 for L in range(1, _TABLE_MAX_LAYERS + 1))  # fmt: skip
+                 for L in range(1, layers + 1))  # fmt: skip
+
+
+def _locate(ctx: _Ctx, y: float) -> tuple[tuple[float, ...], int]:
+    """The rule table and ``bisect_left(table, y)``; a context starts with the first
+    :data:`_TABLE_FIRST_LAYERS` layers (every plan short of ~10^13 parameters: the window's
+    first plan builds an eighth of the table) and takes the whole table when ``y`` is past them."""
+    table = ctx.table
+    i = bisect.bisect_left(table, y)
+    if i >= len(table) and len(table) < _TABLE_MAX_LAYERS:
+        table = ctx.table = _rule_table(ctx.vocab, ctx.meaning, ctx.seq, ctx.rule, ctx.hd)
+        i = bisect.bisect_left(table, y)
+    return table, i
 
 
 class _Ctx:
@@ -209,7 +223,7 @@ class _Ctx:
 
     def __init__(self, vocab: int, meaning: str, seq: float, rule: ShapeRule, hd: int | None) -> None:
         self.rule, self.vocab, self.meaning, self.seq, self.hd = rule, vocab, meaning, seq, hd
-        self.table = _rule_table(vocab, meaning, seq, rule, hd)
+        self.table = _rule_table(vocab, meaning, seq, rule, hd, _TABLE_FIRST_LAYERS)
         self.smallest, self.s_n = _smallest(vocab, rule, meaning, seq)
         self.step = step = WIDTH_MULTIPLE if hd is None else math.lcm(WIDTH_MULTIPLE, hd)
         self.cap = cap = rule.max_kv_heads
@@ -250,9 +264,8 @@ def _context(vocab: int, meaning: str, seq: float, rule: ShapeRule, hd: int | No
 
 
 def _rule_depth(target: float, ctx: _Ctx) -> float:
-    table = ctx.table
     y = math.log(target)
-    i = bisect.bisect_left(table, y)
+    table, i = _locate(ctx, y)
     if i == 0:
         return 1.0
     if i >= len(table):  # beyond the table: constant aspect ratio, measure ∝ L³
@@ -322,9 +335,8 @@ def _first_pass(target: float, ctx: _Ctx) -> tuple[float, int, int, int, int, in
     None when no candidate is within 1% (the caller then runs the full search).
     """
     # L0 = _rule_depth(target, ctx)
-    table = ctx.table
     y = math.log(target)
-    i = bisect.bisect_left(table, y)
+    table, i = _locate(ctx, y)
     if 0 < i < _TABLE_MAX_LAYERS:
         lo = table[i - 1]
         L0 = i + (y - lo) / (table[i] - lo)

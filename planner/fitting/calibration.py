@@ -35,11 +35,12 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from planner.fitting.runs import Runs
+if TYPE_CHECKING:  # (annotations only: the window's first plan reads a calibration, not runs)
+    from planner.fitting.runs import Runs
 
 __all__ = ["METHOD", "Calibration", "calibrate", "extrapolation_decades", "fold_origins"]
 

@@ -310,3 +310,22 @@ def test_counts_a_plan_reuses_are_the_shapes_exact_counts(n: float, meaning: str
     assert a.param_counts() == b.param_counts()
     assert a.params_total == b.params_total == b.params_embedding + b.params_non_embedding
     assert a.params_active == b.params_active
+
+
+def test_a_context_starting_with_part_of_the_rule_table_proposes_the_same_shapes(monkeypatch) -> None:
+    """A context builds the first 512 layers of the rule table and the rest only when a target
+    is past them: every proposal equals the one made with the whole table from the start."""
+    from planner.costs import proposal
+
+    targets = np.geomspace(1e6, 1e17, 240)
+
+    def shapes() -> list:
+        proposal._CONTEXTS.clear()
+        out = [proposal.propose(float(t)) for t in targets]
+        out += [proposal.propose(float(t), "flops_per_token", vocab_size=128_256) for t in targets[::4]]
+        return [(a.n_layers, a.d_model, a.d_ff, a.n_heads, mis) for a, mis, _notes in out]
+
+    lazy = shapes()
+    monkeypatch.setattr(proposal, "_TABLE_FIRST_LAYERS", proposal._TABLE_MAX_LAYERS)
+    assert shapes() == lazy
+    proposal._CONTEXTS.clear()

@@ -60,13 +60,21 @@ def test_optimum_marker_sits_at_the_plan(panel: PlotPanel) -> None:
 
 
 def test_items_are_reused_not_recreated(panel: PlotPanel) -> None:
-    items_before = {k: list(w.getPlotItem().items) for k, w in panel.plot_widgets().items()}
-    for c in (1e20, 1e22, 1e25):
-        panel.update_plan(EPOCH, plan(EPOCH, c))
+    """Items are made once (constraint lines when first needed) and afterwards only updated."""
     q = Question(
-        law=EPOCH, flops=1e23, moe_activation=0.1, inference_tokens=1e14, unique_tokens=1e11
+        law=EPOCH, flops=1e23, moe_activation=0.1, inference_tokens=1e14, unique_tokens=1e11,
+        serve_on="1xH100 SXM",
     )
-    panel.update_plan(EPOCH, plan(q), get_law("kaplan-2020"), plan(get_law("kaplan-2020"), 1e23))
+
+    def updates() -> None:
+        for c in (1e20, 1e22, 1e25):
+            panel.update_plan(EPOCH, plan(EPOCH, c))
+        panel.update_plan(EPOCH, plan(q), get_law("kaplan-2020"), plan(get_law("kaplan-2020"), 1e23))
+
+    updates()
+    items_before = {k: list(w.getPlotItem().items) for k, w in panel.plot_widgets().items()}
+    assert panel._front_bounds.lines and panel._iso_bounds.lines  # the constraints' lines exist
+    updates()
     for k, w in panel.plot_widgets().items():
         assert list(w.getPlotItem().items) == items_before[k]
 
@@ -161,13 +169,13 @@ def test_binding_constraints_are_drawn_where_they_bind(panel: PlotPanel) -> None
     q = Question(law=EPOCH, flops=1e24, serve_on="1xH100 SXM", unique_tokens=3e11)
     p = plan(q)
     panel.update_plan(EPOCH, p)
-    line = panel._iso_bounds["hi"]
+    line = panel._iso_bounds.lines["hi"]
     assert line.isVisible() and line.value() == pytest.approx(math.log10(p.n_params), abs=1e-4)
     assert "serving memory" in line.label.toPlainText() and "binding" in line.label.toPlainText()
-    d_line = panel._front_bounds["n_tokens"]
+    d_line = panel._front_bounds.lines["n_tokens"]
     assert d_line.isVisible() and d_line.value() == pytest.approx(math.log10(3e11))
     assert "unique data" in d_line.label.toPlainText()
-    assert panel._front_bounds["n_params"].isVisible()
+    assert panel._front_bounds.lines["n_params"].isVisible()
     panel.update_plan(EPOCH, plan(EPOCH, 1e24))
     assert not line.isVisible() and not d_line.isVisible()
 
