@@ -41,7 +41,7 @@ from planner.units import fmt_count
 
 ISO_SPAN = 30.0
 """Each isoFLOP curve spans N_min/ISO_SPAN … N_min·ISO_SPAN around its own minimum."""
-ISO_POINTS = 96
+ISO_POINTS = 48
 ISO_STEP = 0.5
 """Decades between the round budgets (10^(k/2) FLOPs) whose isoFLOP curves surround a plan."""
 ISO_GAP = 0.1
@@ -222,8 +222,8 @@ def isoflop_curves(
     points : int
         Sizes per curve, m.
     include : sequence of (float or None), optional
-        Per budget, a size N the curve must also cover (e.g. the plan's N when a constraint
-        or a published allocation puts it away from the curve's minimum).
+        Per budget, a size N the curve must also cover, as one of its points (e.g. the plan's
+        N, also when a constraint or a published allocation puts it away from the minimum).
     terms : sequence of Term
         The effect registry (default :data:`~planner.solve.terms.TERMS`).
 
@@ -271,25 +271,28 @@ def _isoflop_cached(
         centre = _curve_minimum(p)
         n = centre * offsets
         extra = include[i] if include is not None else None
-        if (
-            extra is not None
-            and extra > 0
-            and math.isfinite(extra)
-            and not n[0] * 3 <= extra <= n[-1] / 3
-        ):
+        ok_extra = extra is not None and extra > 0 and math.isfinite(extra)
+        if ok_extra and not n[0] * 3 <= extra <= n[-1] / 3:
             n = np.geomspace(min(n[0], extra / 3.0), max(n[-1], extra * 3.0), points)
         d = _tokens(p, n)
         surf = _surface(p, n, d)
         loss = _in_law_unit(p, n, d, surf)
         loss[~np.isfinite(loss)] = np.nan
-        n_out[i], l_out[i] = n, loss
-        surf = np.where(np.isfinite(surf), surf, np.inf)
-        j = int(np.argmin(surf))
-        if np.isfinite(surf[j]):
-            nm = np.array([math.exp(_polish(np.log(n), surf, j))])
+        fin = np.where(np.isfinite(surf), surf, np.inf)
+        j = int(np.argmin(fin))
+        if np.isfinite(fin[j]):  # (on the even grid: the parabola assumes even steps)
+            nm = np.array([math.exp(_polish(np.log(n), fin, j))])
             dm = _tokens(p, nm)
             n_min[i] = nm[0]
             l_min[i] = _in_law_unit(p, nm, dm, _surface(p, nm, dm))[0]
+        if ok_extra:  # the included size becomes a point of the curve, exactly
+            at = int(np.argmin(np.abs(np.log(n / extra))))
+            ne = np.array([extra])
+            de = _tokens(p, ne)
+            n, loss = n.copy(), loss.copy()
+            value = float(_in_law_unit(p, ne, de, _surface(p, ne, de))[0])
+            n[at], loss[at] = extra, value if math.isfinite(value) else math.nan
+        n_out[i], l_out[i] = n, loss
     return IsoCurves(np.asarray(budgets), n_out, l_out, n_min, l_min, surface_label(qf))
 
 

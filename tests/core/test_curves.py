@@ -160,3 +160,18 @@ def test_iso_budgets_are_round_and_surround_the_plan(flops: float) -> None:
 def test_iso_budgets_stay_put_while_the_budget_moves() -> None:
     assert curves.iso_budgets(1.3e23) == curves.iso_budgets(2e23) == curves.iso_budgets(2.5e23)
     assert curves.iso_budgets(1e23) != curves.iso_budgets(2.5e23)  # a round budget is skipped
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_an_included_size_is_a_point_of_its_curve(case: str) -> None:
+    """The plan's N is one of the points of its budget's curve, so the star sits on the line
+    as drawn, not only on the surface between two of its points."""
+    p = plan(Question(law=EPOCH, flops=1e23, **CASES[case]))
+    own = curves.isoflop_curves(p.question, [p.flops], include=[p.n_params])
+    assert own is not None
+    n, loss = own.n_params[0], own.loss[0]
+    at = int(np.argmin(np.abs(np.log(n / p.n_params))))
+    assert n[at] == p.n_params
+    assert np.all(np.diff(n) > 0) and len(n) == curves.ISO_POINTS
+    if "vocab" not in case:  # (a vocabulary split moves the plan off the law's curve)
+        assert loss[at] == pytest.approx(p.loss, rel=1e-9)
