@@ -911,7 +911,8 @@ class PlotPanel(QWidget):
         self._iso_curves = self.iso.curve(_pen(c["main"]), connect="finite")
         self._iso_own = self.iso.curve(_pen(c["main"], 2))
         self._iso_cmp = self.iso.curve(_pen(c["compare"], dashed=True), connect="finite")
-        self._iso_cmp_own = self.iso.curve(_pen(c["compare"], 2, dashed=True))
+        # (the compare law's own curve solid: a thick dashed line costs three times a solid one)
+        self._iso_cmp_own = self.iso.curve(_pen(c["compare"], 2))
         self._iso_valley = self.iso.marker(c["main"], size=6)
         self._iso_opt = self.iso.marker(c["marker"], symbol="star", size=15)
         self._iso_cmp_opt = self.iso.marker(c["compare"], symbol="star", size=13)
@@ -963,7 +964,7 @@ class PlotPanel(QWidget):
         for p in self._plots.values():
             p.apply_colors(c)
         pens = ((self._iso_curves, _pen(c["main"])), (self._iso_cmp, _pen(c["compare"], dashed=True)),
-                (self._iso_own, _pen(c["main"], 2)), (self._iso_cmp_own, _pen(c["compare"], 2, dashed=True)),
+                (self._iso_own, _pen(c["main"], 2)), (self._iso_cmp_own, _pen(c["compare"], 2)),
                 (self._front_n, _pen(c["main"], 2)), (self._front_d, _pen(c["second"], 2)),
                 (self._front_n_cmp, _pen(c["main"], dashed=True)), (self._front_d_cmp, _pen(c["second"], dashed=True)),
                 (self._loss_curve, _pen(c["main"], 2)), (self._loss_cmp, _pen(c["compare"], dashed=True)),
@@ -1220,9 +1221,9 @@ class PlotPanel(QWidget):
             middle = own.loss[0]
             ends = middle[np.isfinite(middle)][[0, -1]] if np.isfinite(middle).sum() >= 2 else []
             ys += [iso.loss_min, own.loss_min, ends]
-            if other is not None:
-                dashed = " (dashed)" if curve is self._iso_cmp else ""
-                entries.append((own_curve, own.surface + dashed))
+            if other is not None:  # (the compare law by its dashed curves)
+                dashed = curve is self._iso_cmp
+                entries.append((curve if dashed else own_curve, own.surface + (" (dashed)" if dashed else "")))
             elif own.surface != side.law.id:
                 entries.append((own_curve, own.surface))
             for i, note in enumerate(side.notes):  # the first beside the plan's own marker

@@ -254,46 +254,63 @@ def _isoflop_cached(
     include: tuple[float | None, ...] | None,
     terms: tuple[Term, ...],
 ) -> IsoCurves | None:
-    active = _terms(qf, terms)
-    offsets = _offsets(span, points)
+    rows = []
+    for i, flops in enumerate(budgets):
+        extra = include[i] if include is not None else None
+        # (a curve through a given size is the plan's own, new at every step: not cached)
+        row = _isoflop_row if extra is None else _isoflop_row.__wrapped__
+        rows.append(row(qf, flops, span, points, extra, terms))
+    if any(r is _NO_LOSS for r in rows):
+        return None
     k = len(budgets)
     n_out = np.full((k, points), np.nan)
     l_out = np.full((k, points), np.nan)
     n_min = np.full(k, np.nan)
     l_min = np.full(k, np.nan)
-    for i, flops in enumerate(budgets):
-        try:
-            p = pose(qf, list(active), flops)
-        except Conflict:
-            continue
-        if p.loss is None:
-            return None
-        centre = _curve_minimum(p)
-        n = centre * offsets
-        extra = include[i] if include is not None else None
-        ok_extra = extra is not None and extra > 0 and math.isfinite(extra)
-        if ok_extra and not n[0] * 3 <= extra <= n[-1] / 3:
-            n = np.geomspace(min(n[0], extra / 3.0), max(n[-1], extra * 3.0), points)
-        d = _tokens(p, n)
-        surf = _surface(p, n, d)
-        loss = _in_law_unit(p, n, d, surf)
-        loss[~np.isfinite(loss)] = np.nan
-        fin = np.where(np.isfinite(surf), surf, np.inf)
-        j = int(np.argmin(fin))
-        if np.isfinite(fin[j]):  # (on the even grid: the parabola assumes even steps)
-            nm = np.array([math.exp(_polish(np.log(n), fin, j))])
-            dm = _tokens(p, nm)
-            n_min[i] = nm[0]
-            l_min[i] = _in_law_unit(p, nm, dm, _surface(p, nm, dm))[0]
-        if ok_extra:  # the included size becomes a point of the curve, exactly
-            at = int(np.argmin(np.abs(np.log(n / extra))))
-            ne = np.array([extra])
-            de = _tokens(p, ne)
-            n, loss = n.copy(), loss.copy()
-            value = float(_in_law_unit(p, ne, de, _surface(p, ne, de))[0])
-            n[at], loss[at] = extra, value if math.isfinite(value) else math.nan
-        n_out[i], l_out[i] = n, loss
+    for i, row in enumerate(rows):
+        if row is not None:  # (None: no problem at this budget, a row of NaN)
+            n_out[i], l_out[i], n_min[i], l_min[i] = row
     return IsoCurves(np.asarray(budgets), n_out, l_out, n_min, l_min, surface_label(qf))
+
+
+_NO_LOSS = object()  # a law without a loss surface: no curves at all
+
+
+@lru_cache(maxsize=96)
+def _isoflop_row(qf: Question, flops: float, span: float, points: int, extra: float | None,
+                 terms: tuple[Term, ...]) -> tuple[np.ndarray, np.ndarray, float, float] | object | None:  # fmt: skip
+    """One budget's curve (N, loss, N at the minimum, loss there), cached by budget: round
+    budgets recur as a slider moves the plan, so a new set of them computes one or two curves."""
+    try:
+        p = pose(qf, list(_terms(qf, terms)), flops)
+    except Conflict:
+        return None
+    if p.loss is None:
+        return _NO_LOSS
+    centre = _curve_minimum(p)
+    n = centre * _offsets(span, points)
+    ok_extra = extra is not None and extra > 0 and math.isfinite(extra)
+    if ok_extra and not n[0] * 3 <= extra <= n[-1] / 3:
+        n = np.geomspace(min(n[0], extra / 3.0), max(n[-1], extra * 3.0), points)
+    d = _tokens(p, n)
+    surf = _surface(p, n, d)
+    loss = _in_law_unit(p, n, d, surf)
+    loss[~np.isfinite(loss)] = np.nan
+    fin = np.where(np.isfinite(surf), surf, np.inf)
+    j = int(np.argmin(fin))
+    n_min = l_min = math.nan
+    if np.isfinite(fin[j]):  # (on the even grid: the parabola assumes even steps)
+        nm = np.array([math.exp(_polish(np.log(n), fin, j))])
+        dm = _tokens(p, nm)
+        n_min, l_min = float(nm[0]), float(_in_law_unit(p, nm, dm, _surface(p, nm, dm))[0])
+    if ok_extra:  # the included size becomes a point of the curve, exactly
+        at = int(np.argmin(np.abs(np.log(n / extra))))
+        ne = np.array([extra])
+        de = _tokens(p, ne)
+        n = n.copy()
+        value = float(_in_law_unit(p, ne, de, _surface(p, ne, de))[0])
+        n[at], loss[at] = extra, value if math.isfinite(value) else math.nan
+    return n, loss, n_min, l_min
 
 
 def plan_notes(plan: Plan, terms: Sequence[Term] = TERMS) -> tuple[str, ...]:
@@ -398,6 +415,7 @@ def clear_caches() -> None:
     """Forget cached curves (tests; a law object is never mutated, so the app never needs it)."""
     _frontier_cached.cache_clear()
     _isoflop_cached.cache_clear()
+    _isoflop_row.cache_clear()
     _allocation_note.cache_clear()
     free_question.cache_clear()
 

@@ -175,3 +175,13 @@ def test_an_included_size_is_a_point_of_its_curve(case: str) -> None:
     assert np.all(np.diff(n) > 0) and len(n) == curves.ISO_POINTS
     if "vocab" not in case:  # (a vocabulary split moves the plan off the law's curve)
         assert loss[at] == pytest.approx(p.loss, rel=1e-9)
+
+
+def test_a_new_set_of_round_budgets_computes_only_its_new_curves() -> None:
+    curves.clear_caches()
+    q = Question(law=EPOCH, flops=1.3e23)
+    curves.isoflop_curves(q, curves.iso_budgets(1.3e23))  # 3.16e22, 1e23, 3.16e23, 1e24
+    hits = curves._isoflop_row.cache_info().hits
+    later = curves.isoflop_curves(q, curves.iso_budgets(3.5e23))  # 3.16e22 1e23 | 1e24 3.16e24
+    assert curves._isoflop_row.cache_info().hits - hits == 3  # three of its four curves reused
+    assert later is not None and np.isfinite(later.loss).all()
