@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 import time
+from functools import lru_cache
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
@@ -1362,7 +1363,7 @@ class PlotPanel(QWidget):
         d_inf = pl.inference_tokens
         if d_inf and d_inf > 0:
             lo, hi = min(lo, d_inf / 3.0), max(hi, d_inf * 3.0)
-        x = np.geomspace(lo, hi, SERVING_POINTS)
+        x = _serving_grid(lo, hi)
         costs = curves.serving_costs(pl, x)
         self._set(self._serve_train, x[[0, -1]], np.array([costs.training, costs.training]))
         self._set(self._serve_inf, x, costs.serving)
@@ -1404,6 +1405,13 @@ class PlotPanel(QWidget):
                              + ([cc.training] if other is not None else []), True)  # fmt: skip
             y = (min(max(y[0], y[1] - 6.0), trains[0] if trains else y[1]), y[1])
         self.serve.follow(_extent(xs, True), y)
+
+
+@lru_cache(maxsize=8)
+def _serving_grid(lo: float, hi: float) -> np.ndarray:
+    x = np.geomspace(lo, hi, SERVING_POINTS)
+    x.flags.writeable = False
+    return x
 
 
 def _fixed(q: Question) -> bool:

@@ -33,9 +33,12 @@ WARNING_COLORS = {
 _CARD_QCOLORS = {dark: {k: QColor(v) for k, v in c.items()} for dark, c in CARD_COLORS.items()}
 
 
+_WINDOW_TEXT = QPalette.ColorRole.WindowText  # (a PySide enum lookup per card repaint adds up)
+
+
 def is_dark(palette: QPalette) -> bool:
     """Whether a palette is the dark one (light text)."""
-    return palette.color(QPalette.ColorRole.WindowText).lightness() > 128
+    return palette.color(_WINDOW_TEXT).lightness() > 128
 
 
 def card_colors(palette: QPalette) -> dict[str, QColor]:
