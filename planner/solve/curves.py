@@ -44,8 +44,6 @@ ISO_SPAN = 30.0
 ISO_POINTS = 48
 ISO_STEP = 0.5
 """Decades between the round budgets (10^(k/2) FLOPs) whose isoFLOP curves surround a plan."""
-ISO_GAP = 0.1
-"""Decades: a round budget this close to the plan's own is skipped (the curves would overlap)."""
 _SEARCH = 10.0 ** np.linspace(-6.0, 6.0, 49)  # sizes around sqrt(C/120) searched for a minimum
 _REPORT_ONLY = {"inference_tokens": 0.0, "target_loss": None}
 """Inputs only the plan's reports read (never a term's pose or refine): left out of cache keys."""
@@ -91,15 +89,14 @@ def free_question(question: Question, flops: float = NEW_PLAN_FLOPS) -> Question
 def iso_budgets(flops: float, each_side: int = 2) -> tuple[float, ...]:
     """Round budgets around a plan's budget ``flops``: ``each_side`` below and above it.
 
-    The budgets are 10^(k/2) FLOPs (3.16e22, 1e23, 3.16e23, ...), skipping one within
-    :data:`ISO_GAP` decades of ``flops``. Being fixed, not multiples of the plan's budget, the
-    curves read as round numbers and stay put while a slider moves the plan, so only the plan's
-    own curve is recomputed.
+    The budgets are 10^(k/2) FLOPs (3.16e22, 1e23, 3.16e23, ...) around the round budget
+    nearest ``flops``, which is left out: the plan's own curve takes its place, at least a
+    quarter decade from the others. Being fixed, not multiples of the plan's budget, the curves
+    read as round numbers and stay put while a slider moves the plan (they change once per half
+    decade), so only the plan's own curve is recomputed.
     """
-    c = math.log10(flops)
-    below = math.ceil((c - ISO_GAP) / ISO_STEP) - 1  # the largest k with k/2 < c - gap
-    above = math.floor((c + ISO_GAP) / ISO_STEP) + 1  # the smallest k with k/2 > c + gap
-    ks = [*range(below - each_side + 1, below + 1), *range(above, above + each_side)]
+    nearest = round(math.log10(flops) / ISO_STEP)
+    ks = [*range(nearest - each_side, nearest), *range(nearest + 1, nearest + each_side + 1)]
     return tuple(float(10.0 ** (k * ISO_STEP)) for k in ks)
 
 

@@ -278,10 +278,10 @@ def test_budget_steps_reuse_the_frontier(panel: PlotPanel, monkeypatch) -> None:
 
 
 def test_budget_steps_redraw_only_the_plans_own_isoflop_curve(panel: PlotPanel) -> None:
-    panel.update_plan(EPOCH, plan(EPOCH, 1.3e23))
+    panel.update_plan(EPOCH, plan(EPOCH, 1.1e23))
     round_curves = panel._iso_curves.getOriginalDataset()
     own = panel._iso_own.getOriginalDataset()
-    panel.update_plan(EPOCH, plan(EPOCH, 2.4e23))
+    panel.update_plan(EPOCH, plan(EPOCH, 1.6e23))
     assert panel._iso_curves.getOriginalDataset()[1] is round_curves[1]  # not set again
     assert not np.array_equal(panel._iso_own.getOriginalDataset()[1], own[1], equal_nan=True)
     budgets = np.asarray(panel._iso_valley.getData()[0])  # the curves' minima, in budget order
