@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import math
 import time
-from functools import lru_cache
 from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import numpy as np
