@@ -911,8 +911,8 @@ class PlotPanel(QWidget):
         # change), and its curve at the plan's budget (set at every step)
         self._iso_curves = self.iso.curve(_pen(c["main"]), connect="finite")
         self._iso_own = self.iso.curve(_pen(c["main"], 2))
-        self._iso_cmp = self.iso.curve(_pen(c["compare"], dashed=True), connect="finite")
-        # (the compare law's own curve solid: a thick dashed line costs three times a solid one)
+        # the compare law: its curve at the plan's budget only, thick in its own colour (solid:
+        # a thick dashed line costs three times a solid one)
         self._iso_cmp_own = self.iso.curve(_pen(c["compare"], 2))
         self._iso_valley = self.iso.marker(c["main"], size=6)
         self._iso_opt = self.iso.marker(c["marker"], symbol="star", size=15)
@@ -964,7 +964,7 @@ class PlotPanel(QWidget):
         self._colors = c
         for p in self._plots.values():
             p.apply_colors(c)
-        pens = ((self._iso_curves, _pen(c["main"])), (self._iso_cmp, _pen(c["compare"], dashed=True)),
+        pens = ((self._iso_curves, _pen(c["main"])),
                 (self._iso_own, _pen(c["main"], 2)), (self._iso_cmp_own, _pen(c["compare"], 2)),
                 (self._front_n, _pen(c["main"], 2)), (self._front_d, _pen(c["second"], 2)),
                 (self._front_n_cmp, _pen(c["main"], dashed=True)), (self._front_d_cmp, _pen(c["second"], dashed=True)),
@@ -1029,7 +1029,7 @@ class PlotPanel(QWidget):
         self._last = (law, plan, compare_law, compare_plan)
         main = self._side(law, plan) if plan.success else None
         other = (
-            self._side(compare_law, compare_plan)
+            self._side(compare_law, compare_plan, family=False)
             if compare_law is not None and compare_plan is not None
             else None
         )
@@ -1052,13 +1052,15 @@ class PlotPanel(QWidget):
             self._plots[key].show_message("")
 
     # ------------------------------------------------------------------ data
-    def _side(self, law: Law, plan: Plan) -> _Side:
+    def _side(self, law: Law, plan: Plan, family: bool = True) -> _Side:
+        """One law's curves for ``plan``; ``family``: also its curves at the round budgets
+        around the plan's (the compare law shows only its curve at the plan's budget)."""
         q = plan.question if plan.question is not None else Question(law=law, flops=plan.flops)
         iso = own = None
         if law.has_loss:
             qf = curves.free_question(q)  # (once: its cache misses at every new budget)
             try:  # (the round budgets' curves are cached: a drag recomputes only the plan's)
-                iso = curves.isoflop_curves(qf, curves.iso_budgets(plan.flops))
+                iso = curves.isoflop_curves(qf, curves.iso_budgets(plan.flops)) if family else None
                 own = curves.isoflop_curves(qf, [plan.flops], include=[plan.n_params])
             except (ValueError, ArithmeticError):
                 iso = own = None
@@ -1197,18 +1199,24 @@ class PlotPanel(QWidget):
         entries: list[tuple[pg.PlotDataItem | None, str]] = []
         for side, curve, own_curve, star, valley in (
             (main, self._iso_curves, self._iso_own, self._iso_opt, self._iso_valley),
-            (other, self._iso_cmp, self._iso_cmp_own, self._iso_cmp_opt, None),
+            (other, None, self._iso_cmp_own, self._iso_cmp_opt, None),
         ):
             iso, own = (side.iso, side.own) if side is not None else (None, None)
-            if side is None or iso is None or own is None or not np.isfinite(own.loss).any():
-                self._clear(curve, own_curve, star, *((valley,) if valley is not None else ()))
+            if side is None or own is None or not np.isfinite(own.loss).any():
+                self._clear(*(it for it in (curve, own_curve, star, valley) if it is not None))
                 continue
-            self._set(curve, *self._iso_xy(iso), key=(iso,))  # round budgets: rarely changes
+            if curve is not None and iso is not None:  # round budgets: set when the set changes
+                self._set(curve, *self._iso_xy(iso), key=(iso,))
+                xs.append(iso.n_params)
+                ys.append(iso.loss_min)
+            elif curve is not None:
+                self._clear(curve)
             self._set(own_curve, own.n_params[0], own.loss[0])
             if valley is not None:  # every curve's minimum, in budget order
-                order = np.argsort(np.concatenate([iso.flops, own.flops]))
-                n_min = np.concatenate([iso.n_min, own.n_min])[order]
-                l_min = np.concatenate([iso.loss_min, own.loss_min])[order]
+                parts = [own] if iso is None else [iso, own]
+                order = np.argsort(np.concatenate([c.flops for c in parts]))
+                n_min = np.concatenate([c.n_min for c in parts])[order]
+                l_min = np.concatenate([c.loss_min for c in parts])[order]
                 ok = np.isfinite(n_min) & np.isfinite(l_min)
                 self._set(valley, n_min[ok], l_min[ok])
             pl = side.plan
@@ -1218,14 +1226,11 @@ class PlotPanel(QWidget):
                 ys.append(pl.loss)
             else:
                 self._clear(star)
-            xs += [iso.n_params, own.n_params]
+            xs.append(own.n_params)
             middle = own.loss[0]
             ends = middle[np.isfinite(middle)][[0, -1]] if np.isfinite(middle).sum() >= 2 else []
-            ys += [iso.loss_min, own.loss_min, ends]
-            if other is not None:  # (the compare law by its dashed curves)
-                dashed = curve is self._iso_cmp
-                entries.append((curve if dashed else own_curve, own.surface + (" (dashed)" if dashed else "")))
-            elif own.surface != side.law.id:
+            ys += [own.loss_min, ends]
+            if other is not None or own.surface != side.law.id:
                 entries.append((own_curve, own.surface))
             for i, note in enumerate(side.notes):  # the first beside the plan's own marker
                 entries.append((star, note.removeprefix("★ ")) if i == 0 else (None, note))

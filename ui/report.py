@@ -84,8 +84,8 @@ SHADE = "#f3f5f7"
 
 PLOT_CAPTIONS = {
     "isoflop": "Loss along lines of equal compute: the thick curve at this plan's budget, thin ones at "
-    "round budgets every half decade around it (1e23, 3.16e23, ...). Small dots mark each curve's "
-    "minimum; the star is this plan. A flat valley means model size can move without much loss.",
+    "round budgets every half decade around it (1e23, 3.16e23, ...); a compared law shows its curve at "
+    "this budget in its own colour. Small dots mark each curve's minimum; the star is this plan. A flat valley means model size can move without much loss.",
     "frontier": "Compute-optimal model size N* and training tokens D* against the budget; the vertical "
     "line and dots mark this plan.",
     "loss": "Predicted loss of the compute-optimal model against the budget; the star is this plan.",

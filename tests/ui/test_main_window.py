@@ -221,7 +221,7 @@ def test_compare_mode_overlays_the_second_preset(win: MainWindow) -> None:
 
     cmp_n = next(r.value for r in result_rows(win.current_compare_plan()) if r.key == "n_params")
     assert win.result_cards.cards["n_params"]._texts[2].endswith(f"vs {cmp_n}")  # after epoch-2024's CI
-    assert len(win.plot_panel._iso_cmp.getData()[0]) > 0
+    assert len(win.plot_panel._iso_cmp_own.getData()[0]) > 0
     assert win.compare_action.isChecked()
     idx = win.law_panel.compare_combo.findData("kaplan-2020", ui.widgets.law_card.KEY_ROLE)
     win.law_panel.compare_combo.setCurrentIndex(idx)

@@ -82,13 +82,13 @@ def test_items_are_reused_not_recreated(panel: PlotPanel) -> None:
 def test_compare_overlay_appears_and_goes_and_legends_name_both_laws(panel: PlotPanel) -> None:
     a, b = EPOCH, get_law("kaplan-2020")
     panel.update_plan(a, plan(a, 1e23), b, plan(b, 1e23))
-    assert len(panel._iso_cmp.getData()[0]) > 0
+    assert len(panel._iso_cmp_own.getData()[0]) > 0
     assert len(panel._front_n_cmp.getData()[0]) > 0
     for key, plot in panel.plot_widgets().items():
         text = " ".join(plot.legend_labels())
         assert "epoch-2024" in text and "kaplan-2020" in text, (key, text)
     panel.update_plan(a, plan(a, 1e23))
-    assert len(panel._iso_cmp.getData()[0]) == 0
+    assert len(panel._iso_cmp_own.getData()[0]) == 0
     assert len(panel._front_n_cmp.getData()[0]) == 0
     assert not any(
         "kaplan" in label for p in panel.plot_widgets().values() for label in p.legend_labels()
