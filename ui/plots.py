@@ -428,6 +428,16 @@ def _finite_bounds(values: np.ndarray | None) -> tuple[float, float] | tuple[Non
     return (float(finite.min()), float(finite.max())) if finite.size else (None, None)
 
 
+def _view(value: Any, log: bool) -> float:
+    """A data value in view coordinates: log10 on a log axis (NaN for values it cannot show)."""
+    if value is None:
+        return math.nan
+    v = float(value)
+    if not log:
+        return v
+    return math.log10(v) if v > 0.0 and v != math.inf else math.nan
+
+
 class _Markers(pg.GraphicsObject):
     """A few symbols at data points, drawn at a fixed size in screen pixels.
 
@@ -463,14 +473,23 @@ class _Markers(pg.GraphicsObject):
         return self._sample
 
     def setData(self, x: Any, y: Any) -> None:
-        with np.errstate(all="ignore"):
-            x = np.asarray(x, dtype=float).ravel()
-            y = np.asarray(y, dtype=float).ravel()
-            x = np.log10(x) if self._logx else x
-            y = np.log10(y) if self._logy else y
-        ok = np.isfinite(x) & np.isfinite(y)
+        if isinstance(x, list | tuple) and len(x) <= 4 and len(y) == len(x):
+            # a few points (a plan's star, its two frontier points): plain floats, not numpy's
+            # array machinery, which costs ten times more for one or two values
+            pts = [(_view(a, self._logx), _view(b, self._logy)) for a, b in zip(x, y, strict=True)]
+            pts = [(a, b) for a, b in pts if math.isfinite(a) and math.isfinite(b)]
+            x = np.array([a for a, _b in pts], dtype=float)
+            y = np.array([b for _a, b in pts], dtype=float)
+        else:
+            with np.errstate(all="ignore"):
+                x = np.asarray(x, dtype=float).ravel()
+                y = np.asarray(y, dtype=float).ravel()
+                x = np.log10(x) if self._logx else x
+                y = np.log10(y) if self._logy else y
+            ok = np.isfinite(x) & np.isfinite(y)
+            x, y = x[ok], y[ok]
         self.prepareGeometryChange()  # before the bounding rectangle changes (scene index)
-        self._x, self._y = x[ok], y[ok]
+        self._x, self._y = x, y
         self._rect = QRectF()
         self.update()
 
