@@ -121,9 +121,10 @@ class CardText:
 class ResultCard(QWidget):
     """Title, big value, a wrapped unit line (two lines) and wrapped extra lines (interval, compare).
 
-    One paintEvent draws the frame and the title, unit and extra texts (three QLabels and a
-    style-sheet frame per card cost a slider step a paint event each); the value is a QLabel
-    (selectable, found by its object name). Everything sits at fixed places and the card's
+    One paintEvent draws the frame and the title and unit texts (QLabels with a style-sheet
+    frame cost a slider step a paint event each); the value is a QLabel (selectable, found by
+    its object name) and so are the extra lines (interval, compare value), which change at every
+    slider step: a plain label repaints in C++, where the card's own paint would run Python. Everything sits at fixed places and the card's
     height is fixed for its number of lines, so a changing text never lays out the window
     again and repaints only its own rectangle. Texts are never elided: the unit and extra lines
     wrap, and the card is tall enough for them (the window tests this with font metrics, the
@@ -156,6 +157,12 @@ class ResultCard(QWidget):
         # opaque (it fills the card's background): a new value repaints the label alone, not the
         # card, the rows and the window behind it
         self.value.setAutoFillBackground(True)
+        self.extra_label = QLabel(self)  # (the text of self.extra, wrapped as the card's paint wraps)
+        self.extra_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.extra_label.setFont(small)
+        self.extra_label.setWordWrap(True)
+        self.extra_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.extra_label.setAutoFillBackground(True)
         self._sync_palette()
         self._texts = ("—", "", "")
         self._rects: tuple[QRect, QRect, QRect, QRect] = (QRect(), QRect(), QRect(), QRect())
@@ -199,15 +206,22 @@ class ResultCard(QWidget):
         self._rects = tuple(rects)
         self.value.setGeometry(self._rects[1])
         self.value.setFixedSize(self._rects[1].size())
+        self.extra_label.setGeometry(self._rects[3])
+        self.extra_label.setFixedSize(self._rects[3].size())
+        self.extra_label.setVisible(self._rects[3].height() > 0)  # (no extra lines: none shown)
         self.update()
 
     def _sync_palette(self) -> None:
-        """The value label fills with the card's background."""
-        background = theme.card_colors(self.palette())["background"]
-        if self.value.palette().color(QPalette.ColorRole.Window) != background:
+        """The value and extra labels fill with the card's background; the extra's text has
+        the card's extra colour."""
+        colors = theme.card_colors(self.palette())
+        if self.value.palette().color(QPalette.ColorRole.Window) != colors["background"]:
             palette = QPalette(self.palette())
-            palette.setColor(QPalette.ColorRole.Window, background)
+            palette.setColor(QPalette.ColorRole.Window, colors["background"])
             self.value.setPalette(palette)
+            palette = QPalette(palette)
+            palette.setColor(QPalette.ColorRole.WindowText, colors["extra"])
+            self.extra_label.setPalette(palette)
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
@@ -226,7 +240,6 @@ class ResultCard(QWidget):
         for text, rect, flags, color in (
             (self.title, self._rects[0], self.ONE_LINE, "muted"),
             (self.unit, self._rects[2], self.WRAP, "muted"),
-            (self.extra, self._rects[3], self.WRAP, "extra"),
         ):  # fmt: skip
             if text.text() and rect.height() and rect.intersects(area):
                 p.setFont(text.font)
@@ -238,10 +251,12 @@ class ResultCard(QWidget):
             if self.value.textInteractionFlags() != Qt.TextInteractionFlag.NoTextInteraction:
                 hover_selectable(self.value, self.underMouse())  # (it may have lost the focus)
             _set(self.value, value)
-            for text, new, rect in ((self.unit, unit, self._rects[2]), (self.extra, extra, self._rects[3])):
-                if text.text() != new:
-                    text.setText(new)
-                    self.update(rect)
+            if self.unit.text() != unit:
+                self.unit.setText(unit)
+                self.update(self._rects[2])
+            if self.extra.text() != extra:
+                self.extra.setText(extra)
+                self.extra_label.setText(extra)
             self._texts = (value, unit, extra)
         tip = f"{self.title.text()}: {value} {unit}".rstrip() + (f"\n{tip_extra}" if tip_extra else "")
         if self.toolTip() != tip:
