@@ -22,9 +22,11 @@ axis re-ranges only when the data leave the inner 80% of the view or shrink belo
 and then snaps to nice values (whole decades on wide log axes), so no plot is ever left
 without its data and the axes do not jitter.
 
-pyqtgraph log mode transforms PlotDataItems only (STYLE.md §7b), so every marker here is a
-PlotDataItem with a symbol, never a standalone ScatterPlotItem, and infinite lines take log10
-positions.
+pyqtgraph log mode transforms PlotDataItems only (STYLE.md §7b), so the curves (:class:`_Curve`)
+and markers (:class:`_Markers`) here apply the log axes to their data themselves, and infinite
+lines take log10 positions. The isoFLOP plot draws the plan's own budget and round budgets
+around it (:func:`planner.solve.curves.iso_budgets`), which stay put while a slider moves the
+plan; each plot draws its grid itself (:class:`_Grid`).
 """
 
 from __future__ import annotations
