@@ -53,6 +53,7 @@ BAND_ALPHA = 56  # band fill opacity (0-255); edges are drawn at twice this
 FLOPS_RANGE = (1e18, 1e27)  # the budget slider's limits: the frontier's budget grid
 INFERENCE_RANGE = (1e9, 1e16)  # lifetime inference tokens shown on the serving plot
 FRONTIER_POINTS = 64
+BAND_POINTS = 33  # bootstrap bands: a point every 0.28 decade over the slider's nine
 COARSE_POINTS = 12  # frontier budgets drawn at once when the full grid is slow
 FINE_NOW_S = 0.004  # compute the full frontier at once when it should take less than this
 REFINE_MS = 150  # then the full grid, this long after the last change
@@ -1321,6 +1322,12 @@ class PlotPanel(QWidget):
         self.front.set_legend(entries)
         self.front.follow(_extent(xs, True), _extent(ys, True))
 
+    def band_grid(self) -> np.ndarray:
+        """The budgets of the bootstrap bands: the frontier's range at :data:`BAND_POINTS`
+        (smooth curves; each point takes 1,000 samples' quantiles, drawn at start-up)."""
+        lo, hi = np.log10(self._frontier_grid[[0, -1]])
+        return np.logspace(lo, hi, BAND_POINTS)
+
     def _update_bands(self, main: _Side) -> None:
         """The law's bootstrap bands on the budget grid when the plan carries intervals (the
         law's own frontier, no effect changing it), else hidden; computed once per law."""
@@ -1330,11 +1337,11 @@ class PlotPanel(QWidget):
         if key == self._band_key:
             return
         self._band_key = key
-        bands = frontier_bands(law, self._frontier_grid) if shown else None
+        bands = frontier_bands(law, self.band_grid()) if shown else None
         if bands is not None and not law.has_loss:
             bands = {k: v for k, v in bands.items() if k != "loss"}
         self.bands = bands
-        grid = self._frontier_grid
+        grid = self.band_grid()
         for key_, (lo, hi, fill) in self._band_items.items():
             pair = bands.get(key_) if bands else None
             if pair is None:

@@ -280,9 +280,10 @@ def test_use_this_law_makes_it_active_with_intervals_and_bands(
         assert card._texts[2].startswith("CI "), key
         assert card.extra.text() == card._texts[2], f"{key} interval is clipped"
         assert "bootstrap interval [" in card.toolTip()
-    # bands: the frontier_intervals of the law on the plot's budget grid
+    # bands: the frontier_intervals of the law on the plot's band grid (the frontier's range)
     panel = win.plot_panel
-    grid = panel._frontier_grid
+    grid = panel.band_grid()
+    assert grid[0] == panel._frontier_grid[0] and grid[-1] == pytest.approx(panel._frontier_grid[-1])
     want = frontier_intervals(law, grid)
     for key in ("n_params", "n_tokens", "loss"):
         edge_lo, edge_hi, fill = panel._band_items[key]
