@@ -432,7 +432,7 @@ def constraint_bounds(plan: Plan, terms: Sequence[Term] = TERMS) -> tuple[Bound,
     if q is None or not plan.success:
         return ()
     out: list[Bound] = []
-    qf = free_question(q, plan.flops)
+    qf = free_question(q)  # (the budget is pose's argument: the plots' cached free question)
     active = _terms(qf, terms)
     if any(getattr(t, "constraint", False) and type(t).pose is not Term.pose for t in active):
         try:
