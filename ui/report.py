@@ -770,6 +770,7 @@ def build_blocks(
 
     if plots:
         legend = " Dashed curves: " + _e(compare[0].id) + "." if compare else ""
+        iso_legend = " Pink curve and star: " + _e(compare[0].id) + "." if compare else ""
         heading = "<h2>Plots</h2>"
         keys = list(PLOT_KEYS)
         if not law.has_loss and not (compare and compare[0].has_loss):
@@ -777,7 +778,8 @@ def build_blocks(
             heading += "<p>This law predicts no loss, so the isoFLOP and loss plots are left out.</p>"
         for key in keys:
             if key in plots:
-                caption = _e(PLOT_CAPTIONS[key]) + (_break_even(plan) if key == "serving" else "") + legend
+                caption = (_e(PLOT_CAPTIONS[key]) + (_break_even(plan) if key == "serving" else "")
+                           + (iso_legend if key == "isoflop" else legend))
                 blocks.append(_Plot(plots[key], caption, heading))
                 heading = ""
     blocks.append(_Text(_formulas_html(law, plan, compare)))
