@@ -101,7 +101,7 @@ def hover_selectable(label: QLabel, hovered: bool) -> None:
 
 
 class CardText:
-    """A text a card paints itself (title, unit line, extra lines), read like a QLabel's:
+    """A text a card paints itself (title, unit line), read like a QLabel's:
     ``text()`` and ``fontMetrics()``."""
 
     def __init__(self, font: QFont, text: str = "") -> None:
@@ -123,8 +123,9 @@ class ResultCard(QWidget):
 
     One paintEvent draws the frame and the title and unit texts (QLabels with a style-sheet
     frame cost a slider step a paint event each); the value is a QLabel (selectable, found by
-    its object name) and so are the extra lines (interval, compare value), which change at every
-    slider step: a plain label repaints in C++, where the card's own paint would run Python. Everything sits at fixed places and the card's
+    its object name) and so are the extra lines (interval, compare value), which change at
+    every slider step: a plain label repaints in C++, where the card's own paint would run
+    Python. Everything sits at fixed places and the card's
     height is fixed for its number of lines, so a changing text never lays out the window
     again and repaints only its own rectangle. Texts are never elided: the unit and extra lines
     wrap, and the card is tall enough for them (the window tests this with font metrics, the
@@ -146,7 +147,6 @@ class ResultCard(QWidget):
         small.setPointSizeF(small.pointSizeF() * self.SMALL)
         self.title = CardText(small, title)
         self.unit = CardText(small)
-        self.extra = CardText(small)
         self.value = QLabel("—", self)
         self.value.setObjectName(value_name)
         self.value.setTextFormat(Qt.TextFormat.PlainText)  # preset names come from files: never markup
@@ -157,12 +157,12 @@ class ResultCard(QWidget):
         # opaque (it fills the card's background): a new value repaints the label alone, not the
         # card, the rows and the window behind it
         self.value.setAutoFillBackground(True)
-        self.extra_label = QLabel(self)  # (the text of self.extra, wrapped as the card's paint wraps)
-        self.extra_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.extra_label.setFont(small)
-        self.extra_label.setWordWrap(True)
-        self.extra_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.extra_label.setAutoFillBackground(True)
+        self.extra = QLabel(self)  # (wrapped as the card's own paint wraps the unit)
+        self.extra.setTextFormat(Qt.TextFormat.PlainText)
+        self.extra.setFont(small)
+        self.extra.setWordWrap(True)
+        self.extra.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.extra.setAutoFillBackground(True)
         self._sync_palette()
         self._texts = ("—", "", "")
         self._rects: tuple[QRect, QRect, QRect, QRect] = (QRect(), QRect(), QRect(), QRect())
@@ -206,9 +206,9 @@ class ResultCard(QWidget):
         self._rects = tuple(rects)
         self.value.setGeometry(self._rects[1])
         self.value.setFixedSize(self._rects[1].size())
-        self.extra_label.setGeometry(self._rects[3])
-        self.extra_label.setFixedSize(self._rects[3].size())
-        self.extra_label.setVisible(self._rects[3].height() > 0)  # (no extra lines: none shown)
+        self.extra.setGeometry(self._rects[3])
+        self.extra.setFixedSize(self._rects[3].size())
+        self.extra.setVisible(self._rects[3].height() > 0)  # (no extra lines: none shown)
         self.update()
 
     def _sync_palette(self) -> None:
@@ -221,7 +221,7 @@ class ResultCard(QWidget):
             self.value.setPalette(palette)
             palette = QPalette(palette)
             palette.setColor(QPalette.ColorRole.WindowText, colors["extra"])
-            self.extra_label.setPalette(palette)
+            self.extra.setPalette(palette)
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
@@ -256,7 +256,6 @@ class ResultCard(QWidget):
                 self.update(self._rects[2])
             if self.extra.text() != extra:
                 self.extra.setText(extra)
-                self.extra_label.setText(extra)
             self._texts = (value, unit, extra)
         tip = f"{self.title.text()}: {value} {unit}".rstrip() + (f"\n{tip_extra}" if tip_extra else "")
         if self.toolTip() != tip:
