@@ -18,18 +18,18 @@ with 1,000 samples costs a few vector operations and one partial sort.
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
+
+from planner.fitting.memo import ByIdentity
 
 __all__ = ["KEYS", "loss_interval", "plan_intervals", "sample_curves"]
 
 #: Quantities an interval is given for, in this order.
 KEYS = ("n_params", "n_tokens", "tokens_per_param", "loss")
 _LN6 = math.log(6.0)
-_CACHE: OrderedDict[int, tuple[np.ndarray, _Curves]] = OrderedDict()
-_CACHE_SIZE = 32
+_CURVES: ByIdentity[_Curves] = ByIdentity(32)
 
 
 class _Curves:
@@ -86,17 +86,9 @@ class _Curves:
 
 def sample_curves(samples: np.ndarray, form: str) -> _Curves:
     """Per-sample allocation curves, cached by array identity (read-only arrays of a law)."""
-    key = id(samples)
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0] is samples:
-        _CACHE.move_to_end(key)
-        return hit[1]
-    curves = _Curves(samples, form)
     if isinstance(samples, np.ndarray) and not samples.flags.writeable:
-        _CACHE[key] = (samples, curves)  # keeps the array alive, so its id stays unique
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return curves
+        return _CURVES.get(samples, lambda s: _Curves(s, form))
+    return _Curves(samples, form)
 
 
 def _quantiles(values: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:

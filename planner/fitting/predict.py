@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from planner.fitting.calibration import Calibration, extrapolation_decades
+from planner.fitting.memo import ByIdentity
 from planner.solve.warnings import extrapolation_message
 
 __all__ = ["FAR_FACTOR", "Prediction", "interval_kind", "loss_prediction_interval", "predict"]
@@ -101,25 +102,20 @@ class Prediction:
         return [self.point(i) for i in range(len(self))]
 
 
-_CALIBRATIONS: dict[int, tuple[Any, Calibration | None]] = {}
+_CALIBRATIONS: ByIdentity[Calibration | None] = ByIdentity(64)
 
 
 def _calibration(law: Any) -> Calibration | None:
     """The law's calibration, read once per table (a dragged slider asks at every step)."""
     table = getattr(law.info, "calibration", None)
-    if not table:
-        return None
-    hit = _CALIBRATIONS.get(id(table))
-    if hit is not None and hit[0] is table:
-        return hit[1]
+    return _CALIBRATIONS.get(table, _read_calibration) if table else None
+
+
+def _read_calibration(table: Any) -> Calibration | None:
     try:
-        cal = Calibration.from_table(table)
+        return Calibration.from_table(table)
     except (KeyError, TypeError, ValueError):
-        cal = None
-    if len(_CALIBRATIONS) > 64:
-        _CALIBRATIONS.clear()
-    _CALIBRATIONS[id(table)] = (table, cal)  # (keeps the table alive: its id stays unique)
-    return cal
+        return None
 
 
 def interval_kind(law: Any, level: float | None = None) -> str:
