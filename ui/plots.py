@@ -815,9 +815,14 @@ class _Plot(pg.PlotWidget):
 # the panel
 
 
+def _on_log_axis(value: float | None) -> bool:
+    """Whether ``value`` has a place on a log axis (positive and finite)."""
+    return value is not None and value > 0 and math.isfinite(value)
+
+
 def _show_line(line: pg.InfiniteLine, value: float | None, label: str = "") -> None:
     """Show ``line`` at ``value`` (log10 position) with ``label``; hide it for None."""
-    if value is None or not (value > 0 and math.isfinite(value)):
+    if not _on_log_axis(value):
         if line.isVisible():
             line.hide()
         return
@@ -842,7 +847,7 @@ class _BoundLines:
     def show(self, key: str, value: float | None, label: str = "") -> None:
         line = self.lines.get(key)
         if line is None:
-            if value is None or not (value > 0 and math.isfinite(value)):
+            if not _on_log_axis(value):
                 return
             line = self.lines[key] = self._plot.line(self._angle)
             self._style(line)
@@ -1174,13 +1179,18 @@ class PlotPanel(QWidget):
                 self._filled.discard(item)
                 item.setData([], [])
 
+    def _shows(self, item: Any, key: tuple) -> bool:
+        """Whether ``item`` already shows the data of ``key`` (objects compared by identity,
+        numbers by value)."""
+        old = self._keys.get(item)
+        return old is not None and len(old) == len(key) and all(
+            a is b or (isinstance(a, float | int | str) and a == b) for a, b in zip(old, key, strict=True))  # fmt: skip
+
     def _set(self, item: Any, x: Any, y: Any, key: tuple | None = None) -> None:
-        """``item.setData(x, y)``; skipped when ``key`` (objects compared by identity, numbers by
-        value) is the key of the data the item already shows, e.g. a cached frontier."""
+        """``item.setData(x, y)``; skipped when ``key`` is the key of the data the item already
+        shows (:meth:`_shows`), e.g. a cached frontier."""
         if key is not None:
-            old = self._keys.get(item)
-            if old is not None and len(old) == len(key) and all(a is b or (isinstance(a, float | int | str) and a == b)
-                                                                for a, b in zip(old, key, strict=True)):  # fmt: skip
+            if self._shows(item, key):
                 return
             self._keys[item] = key
         else:
@@ -1228,7 +1238,8 @@ class PlotPanel(QWidget):
                 self._clear(*(it for it in (curve, own_curve, star, valley) if it is not None))
                 continue
             if curve is not None and iso is not None:  # round budgets: set when the set changes
-                self._set(curve, *self._iso_xy(iso), key=(iso,))
+                if not self._shows(curve, (iso,)):
+                    self._set(curve, *self._iso_xy(iso), key=(iso,))
                 xs.append(iso.n_params)
                 ys.append(iso.loss_min)
             elif curve is not None:
